@@ -1,0 +1,53 @@
+//! `potential`: the command line of the potential workspace.
+//!
+//! Turns any tied-weight autoencoder into an energy model (Kamyshanska & Memisevic, TPAMI 2015):
+//! score inputs by energy, reconstruction error, Laplacian, contraction; inspect model files;
+//! read, convert and generate datasets.
+#![forbid(unsafe_code)]
+
+mod cmd;
+mod error;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Energy-based scoring and training of autoencoders ("The Potential Energy of an Autoencoder",
+/// Kamyshanska & Memisevic, TPAMI 2015).
+#[derive(Parser, Debug)]
+#[command(name = "potential", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Score every row of a data matrix under a model: energy, reconstruction error, Laplacian,
+    /// contraction or the absorbing indicator.
+    Score(cmd::score::ScoreArgs),
+    /// Show a model file's shapes, activation, output kind and filter-norm statistics.
+    Inspect(cmd::inspect::InspectArgs),
+    /// Datasets: info, convert, generate the Larochelle benchmark, fetch MNIST.
+    Data(cmd::data::DataArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Score(a) => cmd::score::run(a),
+        Command::Inspect(a) => cmd::inspect::run(a),
+        Command::Data(a) => cmd::data::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                eprintln!("  caused by: {s}");
+                src = s.source();
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
