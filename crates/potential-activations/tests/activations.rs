@@ -1,0 +1,171 @@
+//! Property tests of the activations: the calculus identities (H′ = h, h′ and h″ are the
+//! derivatives) against independent `f64` formulas, and the batched kernels against the scalar spec.
+
+use potential_activations::{
+    Activation, ActivationKind, Linear, Modulus, Relu, Sigmoid, Square, Synchrony, Tanh,
+};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+fn runner(cases: u32) -> TestRunner {
+    let seed: [u8; 32] = *b"potential-activations-seed-0001!";
+    TestRunner::new_with_rng(
+        Config { cases, ..Config::default() },
+        TestRng::from_seed(RngAlgorithm::ChaCha, &seed),
+    )
+}
+
+/// Independent `f64` formulas of h and H (written from NOTES.md, not from the crate).
+fn reference(kind: ActivationKind, u: f64) -> (f64, f64) {
+    let sig = |v: f64| 1.0 / (1.0 + (-v).exp());
+    let softplus = |v: f64| (1.0 + v.exp()).ln();
+    match kind {
+        ActivationKind::Sigmoid => (sig(u), softplus(u)),
+        ActivationKind::Tanh => (u.tanh(), u.cosh().ln()),
+        ActivationKind::Linear => (u, u * u / 2.0),
+        ActivationKind::Square => (u * u, u * u * u / 3.0),
+        ActivationKind::Relu => (u.max(0.0), u.max(0.0).powi(2) / 2.0),
+        ActivationKind::Modulus => (u.abs(), u * u.abs() / 2.0),
+        ActivationKind::Synchrony => (u * sig(u * u), softplus(u * u) / 2.0),
+    }
+}
+
+#[test]
+fn values_match_independent_formulas() {
+    runner(256)
+        .run(&(0usize..7, -8.0f32..8.0), |(k, u)| {
+            let kind = ActivationKind::ALL[k];
+            let (h, big_h) = reference(kind, u as f64);
+            // f32 evaluation: a few ulps relative to the magnitude (plus an absolute floor).
+            prop_assert!((kind.h(u) as f64 - h).abs() <= 1e-6 * (1.0 + h.abs()), "{kind} h({u})");
+            prop_assert!(
+                (kind.antiderivative(u) as f64 - big_h).abs() <= 2e-6 * (1.0 + big_h.abs()),
+                "{kind} H({u}) = {} vs {big_h}",
+                kind.antiderivative(u)
+            );
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn derivatives_match_finite_differences() {
+    // Central differences of the f64 references at step δ: error O(δ²) plus rounding; the f32 values
+    // under test carry ~1e-7 relative error. Kinks of relu/modulus (|u| < δ) are avoided.
+    runner(256)
+        .run(&(0usize..7, -6.0f32..6.0), |(k, u)| {
+            let kind = ActivationKind::ALL[k];
+            prop_assume!(u.abs() > 1e-2);
+            let d = 1e-4f64;
+            let u64 = u as f64;
+            let (hp, hm) = (reference(kind, u64 + d), reference(kind, u64 - d));
+            // H′ = h
+            let dbig = (hp.1 - hm.1) / (2.0 * d);
+            prop_assert!((dbig - kind.h(u) as f64).abs() <= 1e-5 * (1.0 + dbig.abs()), "{kind}: H′({u})");
+            // h′ = d h / du
+            let dh = (hp.0 - hm.0) / (2.0 * d);
+            prop_assert!((dh - kind.h_prime(u) as f64).abs() <= 1e-5 * (1.0 + dh.abs()), "{kind}: h′({u})");
+            // h″ = d h′ / du, with h′ evaluated by the crate in f32 (step larger for its rounding).
+            let e = 1e-2f32;
+            let d2 = (kind.h_prime(u + e) as f64 - kind.h_prime(u - e) as f64) / (2.0 * e as f64);
+            prop_assert!(
+                (d2 - kind.h_second(u) as f64).abs() <= 2e-3 * (1.0 + d2.abs()),
+                "{kind}: h″({u}) = {} vs FD {d2}",
+                kind.h_second(u)
+            );
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn batched_forms_match_scalar_spec() {
+    let strat = (0usize..7, proptest::collection::vec(-10.0f32..10.0, 0..600), -3.0f32..3.0);
+    runner(128)
+        .run(&strat, |(k, u, b)| {
+            let kind = ActivationKind::ALL[k];
+            let n = u.len();
+            let close = |a: f32, b: f32| (a - b).abs() <= 4.0 * f32::EPSILON * (1.0 + a.abs().max(b.abs()));
+            let mut h = vec![0.0; n];
+            let mut dh = vec![0.0; n];
+            let mut d2 = vec![0.0; n];
+            kind.h_slice(&u, &mut h);
+            kind.h_prime_slice(&u, &mut dh);
+            kind.h_second_slice(&u, &mut d2);
+            for i in 0..n {
+                prop_assert!(close(h[i], kind.h(u[i])), "{kind} h_slice[{i}]");
+                prop_assert!(close(dh[i], kind.h_prime(u[i])), "{kind} h_prime_slice[{i}]");
+                prop_assert_eq!(d2[i], kind.h_second(u[i]));
+            }
+            // Fused: u ← u + b, h, h′.
+            let bias = vec![b; n];
+            let mut uu = u.clone();
+            kind.bias_act(&mut uu, &bias, &mut h, Some(&mut dh));
+            for i in 0..n {
+                prop_assert_eq!(uu[i], u[i] + b);
+                prop_assert!(close(h[i], kind.h(uu[i])), "{kind} bias_act h[{i}]");
+                prop_assert!(close(dh[i], kind.h_prime(uu[i])), "{kind} bias_act h′[{i}]");
+            }
+            let s = kind.antiderivative_sum(&u);
+            let s_ref: f64 = u.iter().map(|&v| kind.antiderivative(v) as f64).sum();
+            let scale: f64 = u.iter().map(|&v| (kind.antiderivative(v) as f64).abs()).sum::<f64>() + 1.0;
+            prop_assert!((s - s_ref).abs() <= 1e-6 * scale, "{kind} antiderivative_sum {s} vs {s_ref}");
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn zero_sized_types_agree_with_kind_dispatch() {
+    fn check<A: Activation>(a: A) {
+        let k = a.kind();
+        for i in -40..=40 {
+            let u = i as f32 * 0.25;
+            assert_eq!(a.h(u), k.h(u));
+            assert_eq!(a.h_prime(u), k.h_prime(u));
+            assert_eq!(a.h_second(u), k.h_second(u));
+            assert_eq!(a.antiderivative(u), k.antiderivative(u));
+            assert_eq!(a.hidden_fn().h(u), a.h(u), "{k}: kernels' scalar h differs");
+        }
+        assert_eq!(a.name(), k.to_string());
+    }
+    check(Sigmoid);
+    check(Tanh);
+    check(Linear);
+    check(Square);
+    check(Relu);
+    check(Modulus);
+    check(Synchrony);
+}
+
+#[test]
+fn names_round_trip_and_unknown_names_fail() {
+    let names = ["sigmoid", "tanh", "linear", "square", "relu", "modulus", "synchrony"];
+    for (k, name) in ActivationKind::ALL.iter().zip(names) {
+        assert_eq!(k.to_string(), name);
+        assert_eq!(name.parse::<ActivationKind>().unwrap(), *k);
+        assert_eq!(ActivationKind::from(k.hidden_fn()), *k);
+    }
+    for bad in ["", "Sigmoid", " relu", "relu ", "softmax", "max"] {
+        let err = bad.parse::<ActivationKind>().unwrap_err();
+        assert_eq!(err.name(), bad);
+        assert!(err.to_string().contains("unknown activation"));
+    }
+}
+
+#[test]
+fn stable_at_extremes() {
+    for k in ActivationKind::ALL {
+        for u in [-1e4f32, -90.0, 90.0, 1e4] {
+            assert!(k.h(u).is_finite() || matches!(k, ActivationKind::Square), "{k} h({u})");
+            assert!(k.h_prime(u).is_finite(), "{k} h′({u})");
+            assert!(!k.antiderivative(u).is_nan(), "{k} H({u})");
+        }
+    }
+    // softplus and log cosh must not overflow where exp would.
+    assert_eq!(Sigmoid.antiderivative(100.0), 100.0);
+    assert!(Sigmoid.antiderivative(-100.0) >= 0.0 && Sigmoid.antiderivative(-100.0) < 1e-40);
+    assert!((Tanh.antiderivative(100.0) - (100.0 - std::f32::consts::LN_2)).abs() < 1e-4);
+    assert!((Sigmoid.antiderivative(0.0) - std::f32::consts::LN_2).abs() < 1e-7);
+    assert!((Synchrony.antiderivative(0.0) - std::f32::consts::LN_2 / 2.0).abs() < 1e-7);
+}
