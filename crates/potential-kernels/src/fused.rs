@@ -1,6 +1,17 @@
 //! Fused row passes for the hot loops of the energy and training code.
 
+use crate::{paths, simd_path};
+
 /// The hidden-unit nonlinearities of the paper (NOTES.md table), as the kernels see them.
+///
+/// Error bounds of the SIMD kernels ([`bias_act`], [`antiderivative_sum`]) against the exact
+/// function (asserted in `tests/fused.rs` on both paths): h and h′ of `Sigmoid`, `Tanh` and
+/// `Synchrony` within 4 ulp of the exact value (h′ = σ(1 − σ) is computed as e/(1 + e)² and
+/// sech² as 4e/(1 + e)², so they stay relative-accurate in the tails where 1 − σ or 1 − tanh²
+/// would cancel); H as [`UnaryOp::Softplus`](crate::UnaryOp::Softplus) (Sigmoid, Synchrony: 4 ulp)
+/// and [`UnaryOp::LogCosh`](crate::UnaryOp::LogCosh) (Tanh: absolute 1e-6·max(1, |H|)); the
+/// polynomial ones (Linear, Square, Relu, Modulus) within 2 ulp of H evaluated in `f32`-sized
+/// steps. NaN inputs give NaN for h and H; h′(NaN) is NaN except for `Linear` (h′ ≡ 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HiddenFn {
     /// h = σ(u), H = softplus(u)
@@ -39,7 +50,13 @@ impl HiddenFn {
             HiddenFn::Tanh => u.tanh(),
             HiddenFn::Linear => u,
             HiddenFn::Square => u * u,
-            HiddenFn::Relu => u.max(0.0),
+            HiddenFn::Relu => {
+                if u > 0.0 || u.is_nan() {
+                    u
+                } else {
+                    0.0
+                }
+            }
             HiddenFn::Modulus => u.abs(),
             HiddenFn::Synchrony => u * sigmoid(u * u),
         }
@@ -62,12 +79,16 @@ impl HiddenFn {
             HiddenFn::Relu => {
                 if u > 0.0 {
                     1.0
+                } else if u.is_nan() {
+                    u
                 } else {
                     0.0
                 }
             }
             HiddenFn::Modulus => {
-                if u > 0.0 {
+                if u.is_nan() {
+                    u
+                } else if u > 0.0 {
                     1.0
                 } else if u < 0.0 {
                     -1.0
@@ -92,7 +113,7 @@ impl HiddenFn {
             HiddenFn::Linear => 0.5 * u * u,
             HiddenFn::Square => u * u * u / 3.0,
             HiddenFn::Relu => {
-                let r = u.max(0.0);
+                let r = if u > 0.0 || u.is_nan() { u } else { 0.0 };
                 0.5 * r * r
             }
             HiddenFn::Modulus => 0.5 * u * u.abs(),
@@ -102,42 +123,25 @@ impl HiddenFn {
 }
 
 /// Fused bias add, activation and derivative over one row:
-/// `u ← u + bias; h = f(u); dh = f′(u)` (when `dh` is given).
+/// `u ← u + bias; h = f(u); dh = f′(u)` (when `dh` is given), on the [`simd_path`] of this process.
+/// Error bounds at [`HiddenFn`].
 ///
 /// # Panics
 /// If the slices differ in length.
 pub fn bias_act(u: &mut [f32], bias: &[f32], f: HiddenFn, h: &mut [f32], dh: Option<&mut [f32]>) {
-    let n = u.len();
-    assert_eq!(bias.len(), n, "bias_act: u has {n} elements, bias {}", bias.len());
-    assert_eq!(h.len(), n, "bias_act: u has {n} elements, h {}", h.len());
-    for ((ui, &b), hi) in u.iter_mut().zip(bias).zip(h.iter_mut()) {
-        *ui += b;
-        *hi = f.h(*ui);
-    }
-    if let Some(dh) = dh {
-        assert_eq!(dh.len(), n, "bias_act: u has {n} elements, dh {}", dh.len());
-        for (d, &ui) in dh.iter_mut().zip(u.iter()) {
-            *d = f.h_prime(ui);
-        }
-    }
+    paths::bias_act(simd_path(), u, bias, f, h, dh)
 }
 
-/// Σₖ H(uₖ) over a row, accumulated in `f64`.
+/// Σₖ H(uₖ) over a row (the hidden part of the energy, NOTES.md): each term evaluated in `f32` to the
+/// bounds at [`HiddenFn`], accumulated in `f64`.
 pub fn antiderivative_sum(u: &[f32], f: HiddenFn) -> f64 {
-    u.iter().map(|&v| f.antiderivative(v) as f64).sum()
+    paths::antiderivative_sum(simd_path(), u, f)
 }
 
-/// ‖x − b‖² accumulated in `f64`.
+/// ‖x − b‖² with the differences and the sum in `f64` (relative error ≈ n·2⁻⁵³).
 ///
 /// # Panics
 /// If the slices differ in length.
 pub fn sq_dist(x: &[f32], b: &[f32]) -> f64 {
-    assert_eq!(x.len(), b.len(), "sq_dist: x has {} elements, b {}", x.len(), b.len());
-    x.iter()
-        .zip(b)
-        .map(|(&a, &c)| {
-            let d = a as f64 - c as f64;
-            d * d
-        })
-        .sum()
+    paths::sq_dist(simd_path(), x, b)
 }

@@ -20,8 +20,10 @@ mod elementwise;
 mod fused;
 mod gemm;
 mod mat;
+pub mod paths;
 mod reduce;
 pub mod reference;
+mod simd;
 
 pub use elementwise::{map, map_inplace, simd_path, SimdPath, UnaryOp};
 pub use fused::{antiderivative_sum, bias_act, sq_dist, HiddenFn};

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""NumPy/OpenBLAS sgemm reference for the `gemm/{m}x{k}x{n}/t{threads}` criterion benches.
+
+Usage: python3 benches/reference/gemm_numpy.py [--repeats R]
+
+Prints one line per shape and thread count: the median GFLOP/s (2·m·k·n flops per product) of
+`np.matmul(a, b, out=c)` on row-major float32 matrices, the same product the Rust bench times
+(C ← A·B, A m×k, B k×n). Threads are set with threadpoolctl (equivalently OPENBLAS_NUM_THREADS).
+Compare with `cargo bench -p potential-benches --bench kernels -- gemm/`.
+"""
+import argparse
+import statistics
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+SHAPES = [(100, 784, 500), (100, 500, 784), (500, 100, 784), (60000, 784, 500)]
+
+
+def bench(m, k, n, threads, repeats):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((m, k), dtype=np.float32)
+    b = rng.standard_normal((k, n), dtype=np.float32)
+    c = np.empty((m, n), dtype=np.float32)
+    flops = 2.0 * m * k * n
+    # Enough products per sample for ≈ 0.2 s, at least one.
+    with threadpool_limits(limits=threads, user_api="blas"):
+        np.matmul(a, b, out=c)
+        t0 = time.perf_counter()
+        np.matmul(a, b, out=c)
+        one = time.perf_counter() - t0
+        iters = max(1, int(0.2 / max(one, 1e-6)))
+        rates = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            for _ in range(iters):
+                np.matmul(a, b, out=c)
+            dt = (time.perf_counter() - t0) / iters
+            rates.append(flops / dt / 1e9)
+    return statistics.median(rates), min(rates), max(rates)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--shapes", default="all", help="'all' or 'small' (skip 60000x784x500)")
+    args = ap.parse_args()
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    print(f"numpy {np.__version__}; BLAS: " + ", ".join(f"{i['internal_api']} {i.get('version')}" for i in blas))
+    print(f"{'id':<28} {'median GFLOP/s':>15} {'min':>8} {'max':>8}")
+    for m, k, n in SHAPES:
+        if args.shapes == "small" and m == 60000:
+            continue
+        for t in (1, 2):
+            med, lo, hi = bench(m, k, n, t, args.repeats if m < 60000 else max(3, args.repeats // 2))
+            print(f"gemm/{m}x{k}x{n}/t{t:<10} {med:>15.1f} {lo:>8.1f} {hi:>8.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+//! Every SIMD-dispatched kernel with the implementation chosen explicitly.
+//!
+//! The crate-level functions ([`crate::map`], [`crate::bias_act`], …) call these with
+//! [`simd_path()`](crate::simd_path). Tests and benchmarks use this module to run both paths in one
+//! process: `paths::map(SimdPath::Portable, …)` and `paths::map(SimdPath::Avx2Fma, …)`.
+//!
+//! # Panics
+//! Every function panics if the slice lengths disagree (as its crate-level counterpart documents),
+//! and if `path` is [`SimdPath::Avx2Fma`] on a CPU without AVX2 and FMA (see
+//! [`SimdPath::is_supported`]).
+
+use crate::elementwise::{SimdPath, UnaryOp};
+use crate::fused::HiddenFn;
+#[cfg(target_arch = "x86_64")]
+use crate::simd::avx2;
+use crate::simd::portable;
+
+/// Call an `avx2::` entry point after the run-time feature check.
+#[cfg(target_arch = "x86_64")]
+macro_rules! avx_call {
+    ($e:expr) => {{
+        assert!(SimdPath::Avx2Fma.is_supported(), "SimdPath::Avx2Fma requested but this CPU lacks AVX2/FMA");
+        // SAFETY: AVX2 and FMA were detected at run time (assert above), the only precondition of the
+        // `avx2::` entry points.
+        unsafe { $e }
+    }};
+}
+#[cfg(not(target_arch = "x86_64"))]
+macro_rules! avx_call {
+    ($e:expr) => {{
+        panic!("SimdPath::Avx2Fma requested but this CPU lacks AVX2/FMA")
+    }};
+}
+
+/// Run `$avx` (an `avx2::` call) if the path is AVX2+FMA, else `$port`.
+macro_rules! dispatch {
+    ($path:expr, $avx:expr, $port:expr) => {
+        match $path {
+            SimdPath::Avx2Fma => avx_call!($avx),
+            SimdPath::Portable => $port,
+        }
+    };
+}
+
+/// [`crate::map`] on the given path.
+pub fn map(path: SimdPath, op: UnaryOp, src: &[f32], dst: &mut [f32]) {
+    assert_eq!(src.len(), dst.len(), "map: src has {} elements, dst {}", src.len(), dst.len());
+    dispatch!(path, avx2::map(op, src, dst), portable::map(op, src, dst))
+}
+
+/// [`crate::map_inplace`] on the given path.
+pub fn map_inplace(path: SimdPath, op: UnaryOp, buf: &mut [f32]) {
+    dispatch!(path, avx2::map_inplace(op, buf), portable::map_inplace(op, buf))
+}
+
+/// [`crate::bias_act`] on the given path.
+pub fn bias_act(path: SimdPath, u: &mut [f32], bias: &[f32], f: HiddenFn, h: &mut [f32], dh: Option<&mut [f32]>) {
+    let n = u.len();
+    assert_eq!(bias.len(), n, "bias_act: u has {n} elements, bias {}", bias.len());
+    assert_eq!(h.len(), n, "bias_act: u has {n} elements, h {}", h.len());
+    if let Some(d) = &dh {
+        assert_eq!(d.len(), n, "bias_act: u has {n} elements, dh {}", d.len());
+    }
+    dispatch!(path, avx2::bias_act(u, bias, f, h, dh), portable::bias_act(u, bias, f, h, dh))
+}
+
+/// [`crate::antiderivative_sum`] on the given path.
+pub fn antiderivative_sum(path: SimdPath, u: &[f32], f: HiddenFn) -> f64 {
+    dispatch!(path, avx2::antiderivative_sum(u, f), portable::antiderivative_sum(u, f))
+}
+
+/// [`crate::sq_dist`] on the given path.
+pub fn sq_dist(path: SimdPath, x: &[f32], b: &[f32]) -> f64 {
+    assert_eq!(x.len(), b.len(), "sq_dist: x has {} elements, b {}", x.len(), b.len());
+    dispatch!(path, avx2::sq_dist(x, b), portable::sq_dist(x, b))
+}
+
+/// [`crate::dot`] on the given path.
+pub fn dot(path: SimdPath, a: &[f32], b: &[f32]) -> f64 {
+    assert_eq!(a.len(), b.len(), "dot: {} vs {} elements", a.len(), b.len());
+    dispatch!(path, avx2::dot(a, b), portable::dot(a, b))
+}
+
+/// [`crate::sum`] on the given path.
+pub fn sum(path: SimdPath, a: &[f32]) -> f64 {
+    dispatch!(path, avx2::sum(a), portable::sum(a))
+}
+
+/// [`crate::sum_sq`] on the given path.
+pub fn sum_sq(path: SimdPath, a: &[f32]) -> f64 {
+    dispatch!(path, avx2::sum_sq(a), portable::sum_sq(a))
+}

@@ -1,0 +1,509 @@
+//! Vector math shared by the AVX2+FMA and the portable paths.
+//!
+//! Every kernel is written once, generic over [`Vf`] (eight `f32` lanes), and instantiated twice:
+//! in [`avx2`] inside `#[target_feature(enable = "avx2,fma")]` functions over `__m256`, and in
+//! [`portable`] over a plain `[f32; 8]`. Everything here is `#[inline(always)]`, so the whole kernel
+//! body lands in the entry point and inherits its target features.
+//!
+//! The approximations are Cephes-style (S. L. Moshier, Cephes Math Library, `expf.c`, `logf.c`,
+//! `tanhf.c`): range reduction by a Cody–Waite split of ln 2, then a minimax polynomial.
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2;
+pub(crate) mod portable;
+
+use crate::elementwise::UnaryOp;
+use crate::fused::HiddenFn;
+
+/// Eight `f32` lanes. Masks are vectors whose lanes are all-ones or all-zeros bit patterns.
+pub(crate) trait Vf: Copy {
+    /// Four-plus-four `f64` accumulators.
+    type Acc: Copy;
+    fn splat(x: f32) -> Self;
+    /// The first eight elements of `s` (`s.len() ≥ 8`).
+    fn load(s: &[f32]) -> Self;
+    /// Write the lanes to the first eight elements of `d` (`d.len() ≥ 8`).
+    fn store(self, d: &mut [f32]);
+    fn add(self, o: Self) -> Self;
+    fn sub(self, o: Self) -> Self;
+    fn mul(self, o: Self) -> Self;
+    fn div(self, o: Self) -> Self;
+    /// `self·b + c` (fused on the AVX2 path).
+    fn fma(self, b: Self, c: Self) -> Self;
+    /// `c − self·b` (fused on the AVX2 path).
+    fn fnma(self, b: Self, c: Self) -> Self;
+    /// `self < o ? self : o` (x86 `minps`): a NaN in `o` is returned, a NaN in `self` gives `o`.
+    fn min_x86(self, o: Self) -> Self;
+    /// `self > o ? self : o` (x86 `maxps`).
+    fn max_x86(self, o: Self) -> Self;
+    fn and(self, o: Self) -> Self;
+    fn or(self, o: Self) -> Self;
+    /// `!self & o`.
+    fn andnot(self, o: Self) -> Self;
+    fn lt(self, o: Self) -> Self;
+    fn gt(self, o: Self) -> Self;
+    fn ge(self, o: Self) -> Self;
+    fn eq(self, o: Self) -> Self;
+    /// Mask of NaN lanes.
+    fn is_nan(self) -> Self;
+    /// Lanes of `a` where `mask`, else of `b`.
+    fn select(mask: Self, a: Self, b: Self) -> Self;
+    /// Round to nearest, ties to even.
+    fn round(self) -> Self;
+    /// 2ⁿ for lanes holding integral `n ∈ [−126, 127]`.
+    fn pow2i(self) -> Self;
+    /// For positive normal lanes `x = m·2ᵉ` with `m ∈ [0.5, 1)`: returns `(m, e)`.
+    fn frexp(self) -> (Self, Self);
+    fn acc_zero() -> Self::Acc;
+    /// `acc += f64(v)` lane-wise.
+    fn acc_add(acc: Self::Acc, v: Self) -> Self::Acc;
+    /// `acc += f64(a)·f64(b)` lane-wise (exact products).
+    fn acc_dot(acc: Self::Acc, a: Self, b: Self) -> Self::Acc;
+    /// `acc += (f64(a) − f64(b))²` lane-wise.
+    fn acc_sqdiff(acc: Self::Acc, a: Self, b: Self) -> Self::Acc;
+    fn acc_merge(a: Self::Acc, b: Self::Acc) -> Self::Acc;
+    fn acc_total(acc: Self::Acc) -> f64;
+
+    #[inline(always)]
+    fn abs(self) -> Self {
+        Self::splat(-0.0).andnot(self)
+    }
+    /// The sign bit of each lane (as a float: `±0`).
+    #[inline(always)]
+    fn sign_bit(self) -> Self {
+        self.and(Self::splat(-0.0))
+    }
+}
+
+#[inline(always)]
+fn c<V: Vf>(x: f32) -> V {
+    V::splat(x)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scalar functions
+// ---------------------------------------------------------------------------------------------
+
+const LOG2E: f32 = std::f32::consts::LOG2_E;
+/// ln 2 = LN2_HI + LN2_LO; LN2_HI has 9 significant bits, so n·LN2_HI is exact for |n| < 2¹⁵.
+const LN2_HI: f32 = 0.693_359_4;
+const LN2_LO: f32 = -2.121_944_4e-4;
+
+/// eˣ. Max error ≈ 1 ulp on normal results (asserted ≤ 3 ulp); subnormal results are rounded once
+/// (error ≤ 0.5 ulp of the subnormal spacing plus ≈ 1 ulp relative). `+∞ → +∞`, `−∞ → 0`, NaN → NaN.
+#[inline(always)]
+pub(crate) fn exp<V: Vf>(x: V) -> V {
+    // Clamp keeping NaN: min_x86/max_x86 return their second operand when it is NaN.
+    let x = c::<V>(-104.0).max_x86(c::<V>(89.0).min_x86(x));
+    let n = x.mul(c(LOG2E)).round();
+    let r = n.fnma(c(LN2_HI), x);
+    let r = n.fnma(c(LN2_LO), r);
+    let z = r.mul(r);
+    let p = c::<V>(1.987_569_1e-4)
+        .fma(r, c(1.398_199_9e-3))
+        .fma(r, c(8.333_452e-3))
+        .fma(r, c(4.166_579_6e-2))
+        .fma(r, c(1.666_666_5e-1))
+        .fma(r, c(5.000_000_1e-1));
+    let y = p.fma(z, r).add(c(1.0));
+    // n ∈ [−150, 129]: scale in two halves so 2ⁿ¹ and 2ⁿ² are normal and the product is rounded once
+    // (gradual underflow to subnormals, overflow to +∞).
+    let n1 = n.mul(c(0.5)).round();
+    let n2 = n.sub(n1);
+    y.mul(n1.pow2i()).mul(n2.pow2i())
+}
+
+/// ln x. Max error ≈ 1 ulp (asserted ≤ 3 ulp, plus 1e-45 absolute near x = 1 where ln x → 0).
+/// Handles subnormal `x`; `ln(±0) = −∞`, `ln(x < 0) = NaN`, `ln(+∞) = +∞`, NaN → NaN.
+#[inline(always)]
+pub(crate) fn ln<V: Vf>(x: V) -> V {
+    let tiny = x.lt(c(f32::MIN_POSITIVE));
+    let xs = V::select(tiny, x.mul(c(33_554_432.0)), x); // 2²⁵
+    let (m, e) = xs.frexp();
+    let e = V::select(tiny, e.sub(c(25.0)), e);
+    let small = m.lt(c(std::f32::consts::FRAC_1_SQRT_2));
+    let e = V::select(small, e.sub(c(1.0)), e);
+    let f = V::select(small, m.add(m), m).sub(c(1.0));
+    let z = f.mul(f);
+    let p = c::<V>(7.037_683_6e-2)
+        .fma(f, c(-1.151_461_1e-1))
+        .fma(f, c(1.167_699_9e-1))
+        .fma(f, c(-1.242_014_1e-1))
+        .fma(f, c(1.424_932_3e-1))
+        .fma(f, c(-1.666_805_8e-1))
+        .fma(f, c(2.000_071_5e-1))
+        .fma(f, c(-2.499_999_4e-1))
+        .fma(f, c(3.333_333_1e-1));
+    let y = p.mul(f).mul(z);
+    let y = e.fma(c(LN2_LO), y);
+    let y = z.fnma(c(0.5), y);
+    let r = e.fma(c(LN2_HI), f.add(y));
+    // Special values.
+    let r = V::select(x.eq(c(0.0)), c(f32::NEG_INFINITY), r);
+    let r = V::select(x.lt(c(0.0)), c(f32::NAN), r);
+    let r = V::select(x.eq(c(f32::INFINITY)), x, r);
+    V::select(x.is_nan(), x, r)
+}
+
+/// ln(1 + y) for `y ≥ 0` (or NaN), accurate for tiny `y`: `ln(m) + (y − (m − 1))/m` with `m = fl(1 + y)`.
+#[inline(always)]
+pub(crate) fn ln1p_pos<V: Vf>(y: V) -> V {
+    let m = y.add(c(1.0));
+    let corr = y.sub(m.sub(c(1.0)));
+    ln(m).add(corr.div(m))
+}
+
+/// σ(u) and σ′(u) = e/(1+e)² with e = e^{−|u|}: both accurate to a few ulp relative everywhere,
+/// including the far negative tail (σ(u) ≈ eᵘ, subnormal below u ≈ −87).
+#[inline(always)]
+fn sigmoid_parts<V: Vf>(u: V) -> (V, V, V) {
+    let e = exp(u.abs().mul(c(-1.0)));
+    let d = e.add(c(1.0));
+    let s = V::select(u.ge(c(0.0)), c::<V>(1.0).div(d), e.div(d));
+    (s, e, d)
+}
+
+#[inline(always)]
+pub(crate) fn sigmoid<V: Vf>(u: V) -> V {
+    sigmoid_parts(u).0
+}
+
+/// (tanh u, sech² u). |u| < 0.625: Cephes odd polynomial; else (1 − e)/(1 + e) with e = e^{−2|u|}.
+/// sech² u = 4e/(1 + e)² is accurate relative even where tanh u rounds to ±1.
+#[inline(always)]
+fn tanh_parts<V: Vf>(u: V) -> (V, V) {
+    let a = u.abs();
+    let e = exp(a.mul(c(-2.0)));
+    let d = e.add(c(1.0));
+    let big = c::<V>(1.0).sub(e).div(d);
+    let z = u.mul(u);
+    let p = c::<V>(-5.704_988_7e-3)
+        .fma(z, c(2.063_908_9e-2))
+        .fma(z, c(-5.373_971_6e-2))
+        .fma(z, c(1.333_144_2e-1))
+        .fma(z, c(-3.333_328_2e-1));
+    let small = p.mul(z).fma(u, u);
+    // The sign bit makes tanh(−0) = −0 and gives the large branch the sign of u.
+    let t = V::select(a.lt(c(0.625)), small, big).or(u.sign_bit());
+    (t, c::<V>(4.0).mul(e).div(d.mul(d)))
+}
+
+#[inline(always)]
+pub(crate) fn tanh<V: Vf>(u: V) -> V {
+    tanh_parts(u).0
+}
+
+/// softplus(u) = max(u, 0) + ln(1 + e^{−|u|}).
+#[inline(always)]
+pub(crate) fn softplus<V: Vf>(u: V) -> V {
+    let e = exp(u.abs().mul(c(-1.0)));
+    c::<V>(0.0).max_x86(u).add(ln1p_pos(e))
+}
+
+/// log cosh(u) = |u| + ln(1 + e^{−2|u|}) − ln 2. Absolute error ≤ 1e-6·max(1, |result|).
+#[inline(always)]
+pub(crate) fn log_cosh<V: Vf>(u: V) -> V {
+    let a = u.abs();
+    let e = exp(a.mul(c(-2.0)));
+    a.add(ln1p_pos(e)).sub(c(std::f32::consts::LN_2))
+}
+
+/// logit(p) = ln(p/(1 − p)); NaN outside [0, 1], ±∞ at 1 and 0.
+#[inline(always)]
+pub(crate) fn logit<V: Vf>(p: V) -> V {
+    ln(p.div(c::<V>(1.0).sub(p)))
+}
+
+/// max(u, 0) with NaN propagated and relu(−0) = +0: keep u where !(u ≤ 0) (true for u > 0 and NaN).
+#[inline(always)]
+pub(crate) fn relu<V: Vf>(u: V) -> V {
+    let keep = u.gt(c(0.0)).or(u.is_nan());
+    keep.and(u)
+}
+
+#[inline(always)]
+fn unary<V: Vf>(op: UnaryOp, u: V) -> V {
+    match op {
+        UnaryOp::Exp => exp(u),
+        UnaryOp::Sigmoid => sigmoid(u),
+        UnaryOp::Tanh => tanh(u),
+        UnaryOp::Softplus => softplus(u),
+        UnaryOp::LogCosh => log_cosh(u),
+        UnaryOp::Logit => logit(u),
+        UnaryOp::Square => u.mul(u),
+        UnaryOp::Cube => u.mul(u).mul(u),
+        UnaryOp::Relu => relu(u),
+        UnaryOp::Abs => u.abs(),
+    }
+}
+
+/// h(u) and, when `D`, h′(u).
+#[inline(always)]
+fn hidden<V: Vf, const D: bool>(f: HiddenFn, u: V) -> (V, V) {
+    let one = c::<V>(1.0);
+    let zero = c::<V>(0.0);
+    match f {
+        HiddenFn::Sigmoid => {
+            let (s, e, d) = sigmoid_parts(u);
+            (s, if D { e.div(d.mul(d)) } else { zero })
+        }
+        HiddenFn::Tanh => tanh_parts(u),
+        HiddenFn::Linear => (u, one),
+        HiddenFn::Square => (u.mul(u), u.add(u)),
+        HiddenFn::Relu => {
+            let dh = V::select(u.gt(zero), one, zero);
+            (relu(u), V::select(u.is_nan(), u, dh))
+        }
+        HiddenFn::Modulus => {
+            let dh = V::select(u.gt(zero), one, V::select(u.lt(zero), c(-1.0), zero));
+            (u.abs(), V::select(u.is_nan(), u, dh))
+        }
+        HiddenFn::Synchrony => {
+            let w = u.mul(u);
+            let e = exp(w.mul(c(-1.0)));
+            let d = e.add(one);
+            let s = one.div(d);
+            let h = u.mul(s);
+            if D {
+                // h′ = σ(w) + 2w·σ(w)(1 − σ(w)) = s + 2w·e/d². Clamp w so that w = ∞ gives 0, not ∞·0.
+                let wc = c::<V>(1e4).min_x86(w);
+                (h, wc.add(wc).mul(e).div(d.mul(d)).add(s))
+            } else {
+                (h, zero)
+            }
+        }
+    }
+}
+
+/// H(u) with H′ = h.
+#[inline(always)]
+fn antiderivative<V: Vf>(f: HiddenFn, u: V) -> V {
+    let half = c::<V>(0.5);
+    match f {
+        HiddenFn::Sigmoid => softplus(u),
+        HiddenFn::Tanh => log_cosh(u),
+        HiddenFn::Linear => half.mul(u).mul(u),
+        HiddenFn::Square => u.mul(u).mul(u).div(c(3.0)),
+        HiddenFn::Relu => {
+            let r = relu(u);
+            half.mul(r).mul(r)
+        }
+        HiddenFn::Modulus => half.mul(u).mul(u.abs()),
+        HiddenFn::Synchrony => {
+            let w = u.mul(u);
+            half.mul(w.add(ln1p_pos(exp(w.mul(c(-1.0))))))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slice loops
+// ---------------------------------------------------------------------------------------------
+
+/// Apply `op` from `src` to `dst` (same length), eight lanes at a time; the tail goes through a
+/// zero-padded buffer so it is computed by the same vector code.
+#[inline(always)]
+pub(crate) fn map<V: Vf>(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
+    debug_assert_eq!(src.len(), dst.len());
+    #[inline(always)]
+    fn run<V: Vf>(src: &[f32], dst: &mut [f32], f: impl Fn(V) -> V) {
+        let mut s8 = src.chunks_exact(8);
+        let mut d8 = dst.chunks_exact_mut(8);
+        for (s, d) in (&mut s8).zip(&mut d8) {
+            f(V::load(s)).store(d);
+        }
+        let (s, d) = (s8.remainder(), d8.into_remainder());
+        if !s.is_empty() {
+            let mut buf = [0.0f32; 8];
+            buf[..s.len()].copy_from_slice(s);
+            f(V::load(&buf)).store(&mut buf);
+            d.copy_from_slice(&buf[..d.len()]);
+        }
+    }
+    match op {
+        UnaryOp::Exp => run::<V>(src, dst, |u| unary(UnaryOp::Exp, u)),
+        UnaryOp::Sigmoid => run::<V>(src, dst, |u| unary(UnaryOp::Sigmoid, u)),
+        UnaryOp::Tanh => run::<V>(src, dst, |u| unary(UnaryOp::Tanh, u)),
+        UnaryOp::Softplus => run::<V>(src, dst, |u| unary(UnaryOp::Softplus, u)),
+        UnaryOp::LogCosh => run::<V>(src, dst, |u| unary(UnaryOp::LogCosh, u)),
+        UnaryOp::Logit => run::<V>(src, dst, |u| unary(UnaryOp::Logit, u)),
+        UnaryOp::Square => run::<V>(src, dst, |u| unary(UnaryOp::Square, u)),
+        UnaryOp::Cube => run::<V>(src, dst, |u| unary(UnaryOp::Cube, u)),
+        UnaryOp::Relu => run::<V>(src, dst, |u| unary(UnaryOp::Relu, u)),
+        UnaryOp::Abs => run::<V>(src, dst, |u| unary(UnaryOp::Abs, u)),
+    }
+}
+
+/// In-place version of [`map`].
+#[inline(always)]
+pub(crate) fn map_inplace<V: Vf>(op: UnaryOp, buf: &mut [f32]) {
+    #[inline(always)]
+    fn run<V: Vf>(buf: &mut [f32], f: impl Fn(V) -> V) {
+        let mut d8 = buf.chunks_exact_mut(8);
+        for d in &mut d8 {
+            f(V::load(d)).store(d);
+        }
+        let d = d8.into_remainder();
+        if !d.is_empty() {
+            let mut tmp = [0.0f32; 8];
+            tmp[..d.len()].copy_from_slice(d);
+            f(V::load(&tmp)).store(&mut tmp);
+            let n = d.len();
+            d.copy_from_slice(&tmp[..n]);
+        }
+    }
+    match op {
+        UnaryOp::Exp => run::<V>(buf, |u| unary(UnaryOp::Exp, u)),
+        UnaryOp::Sigmoid => run::<V>(buf, |u| unary(UnaryOp::Sigmoid, u)),
+        UnaryOp::Tanh => run::<V>(buf, |u| unary(UnaryOp::Tanh, u)),
+        UnaryOp::Softplus => run::<V>(buf, |u| unary(UnaryOp::Softplus, u)),
+        UnaryOp::LogCosh => run::<V>(buf, |u| unary(UnaryOp::LogCosh, u)),
+        UnaryOp::Logit => run::<V>(buf, |u| unary(UnaryOp::Logit, u)),
+        UnaryOp::Square => run::<V>(buf, |u| unary(UnaryOp::Square, u)),
+        UnaryOp::Cube => run::<V>(buf, |u| unary(UnaryOp::Cube, u)),
+        UnaryOp::Relu => run::<V>(buf, |u| unary(UnaryOp::Relu, u)),
+        UnaryOp::Abs => run::<V>(buf, |u| unary(UnaryOp::Abs, u)),
+    }
+}
+
+/// `u ← u + bias; h = f(u); dh = f′(u)` (all slices of one length, checked by the caller).
+#[inline(always)]
+pub(crate) fn bias_act<V: Vf>(u: &mut [f32], bias: &[f32], f: HiddenFn, h: &mut [f32], dh: Option<&mut [f32]>) {
+    #[inline(always)]
+    fn run<V: Vf, const D: bool>(
+        u: &mut [f32],
+        bias: &[f32],
+        h: &mut [f32],
+        dh: &mut [f32],
+        g: impl Fn(V) -> (V, V),
+    ) {
+        let n = u.len();
+        let full = n - n % 8;
+        let mut i = 0;
+        while i < full {
+            let x = V::load(&u[i..]).add(V::load(&bias[i..]));
+            x.store(&mut u[i..]);
+            let (hv, dv) = g(x);
+            hv.store(&mut h[i..]);
+            if D {
+                dv.store(&mut dh[i..]);
+            }
+            i += 8;
+        }
+        if i < n {
+            let r = n - i;
+            let (mut ub, mut bb) = ([0.0f32; 8], [0.0f32; 8]);
+            ub[..r].copy_from_slice(&u[i..]);
+            bb[..r].copy_from_slice(&bias[i..]);
+            let x = V::load(&ub).add(V::load(&bb));
+            x.store(&mut ub);
+            u[i..].copy_from_slice(&ub[..r]);
+            let (hv, dv) = g(x);
+            hv.store(&mut ub);
+            h[i..].copy_from_slice(&ub[..r]);
+            if D {
+                dv.store(&mut ub);
+                dh[i..].copy_from_slice(&ub[..r]);
+            }
+        }
+    }
+    macro_rules! go {
+        ($f:expr) => {
+            match dh {
+                Some(dh) => run::<V, true>(u, bias, h, dh, |x| hidden::<V, true>($f, x)),
+                None => run::<V, false>(u, bias, h, &mut [], |x| hidden::<V, false>($f, x)),
+            }
+        };
+    }
+    match f {
+        HiddenFn::Sigmoid => go!(HiddenFn::Sigmoid),
+        HiddenFn::Tanh => go!(HiddenFn::Tanh),
+        HiddenFn::Linear => go!(HiddenFn::Linear),
+        HiddenFn::Square => go!(HiddenFn::Square),
+        HiddenFn::Relu => go!(HiddenFn::Relu),
+        HiddenFn::Modulus => go!(HiddenFn::Modulus),
+        HiddenFn::Synchrony => go!(HiddenFn::Synchrony),
+    }
+}
+
+/// Σₖ H(uₖ): each term in `f32`, accumulated in `f64`.
+#[inline(always)]
+pub(crate) fn antiderivative_sum<V: Vf>(u: &[f32], f: HiddenFn) -> f64 {
+    #[inline(always)]
+    fn run<V: Vf>(u: &[f32], g: impl Fn(V) -> V) -> f64 {
+        let mut acc = V::acc_zero();
+        let mut c8 = u.chunks_exact(8);
+        for s in &mut c8 {
+            acc = V::acc_add(acc, g(V::load(s)));
+        }
+        let mut total = V::acc_total(acc);
+        let rem = c8.remainder();
+        if !rem.is_empty() {
+            let mut buf = [0.0f32; 8];
+            buf[..rem.len()].copy_from_slice(rem);
+            g(V::load(&buf)).store(&mut buf);
+            total += buf[..rem.len()].iter().map(|&v| v as f64).sum::<f64>();
+        }
+        total
+    }
+    match f {
+        HiddenFn::Sigmoid => run::<V>(u, |x| antiderivative(HiddenFn::Sigmoid, x)),
+        HiddenFn::Tanh => run::<V>(u, |x| antiderivative(HiddenFn::Tanh, x)),
+        HiddenFn::Linear => run::<V>(u, |x| antiderivative(HiddenFn::Linear, x)),
+        HiddenFn::Square => run::<V>(u, |x| antiderivative(HiddenFn::Square, x)),
+        HiddenFn::Relu => run::<V>(u, |x| antiderivative(HiddenFn::Relu, x)),
+        HiddenFn::Modulus => run::<V>(u, |x| antiderivative(HiddenFn::Modulus, x)),
+        HiddenFn::Synchrony => run::<V>(u, |x| antiderivative(HiddenFn::Synchrony, x)),
+    }
+}
+
+/// Two-operand `f64` reduction over 16-element blocks with two accumulators; the tail is scalar.
+#[inline(always)]
+fn reduce2<V: Vf>(
+    a: &[f32],
+    b: &[f32],
+    step: impl Fn(V::Acc, V, V) -> V::Acc,
+    tail: impl Fn(f32, f32) -> f64,
+) -> f64 {
+    let n = a.len();
+    let full = n - n % 16;
+    let (mut acc0, mut acc1) = (V::acc_zero(), V::acc_zero());
+    let mut i = 0;
+    while i < full {
+        acc0 = step(acc0, V::load(&a[i..]), V::load(&b[i..]));
+        acc1 = step(acc1, V::load(&a[i + 8..]), V::load(&b[i + 8..]));
+        i += 16;
+    }
+    let mut total = V::acc_total(V::acc_merge(acc0, acc1));
+    for (&x, &y) in a[full..].iter().zip(&b[full..]) {
+        total += tail(x, y);
+    }
+    total
+}
+
+/// Σ aᵢbᵢ in `f64` (lengths checked by the caller).
+#[inline(always)]
+pub(crate) fn dot<V: Vf>(a: &[f32], b: &[f32]) -> f64 {
+    reduce2::<V>(a, b, V::acc_dot, |x, y| x as f64 * y as f64)
+}
+
+/// Σ aᵢ² in `f64`.
+#[inline(always)]
+pub(crate) fn sum_sq<V: Vf>(a: &[f32]) -> f64 {
+    reduce2::<V>(a, a, V::acc_dot, |x, _| x as f64 * x as f64)
+}
+
+/// Σ (aᵢ − bᵢ)² in `f64`.
+#[inline(always)]
+pub(crate) fn sq_dist<V: Vf>(a: &[f32], b: &[f32]) -> f64 {
+    reduce2::<V>(a, b, V::acc_sqdiff, |x, y| {
+        let d = x as f64 - y as f64;
+        d * d
+    })
+}
+
+/// Σ aᵢ in `f64`.
+#[inline(always)]
+pub(crate) fn sum<V: Vf>(a: &[f32]) -> f64 {
+    reduce2::<V>(a, a, |acc, x, _| V::acc_add(acc, x), |x, _| x as f64)
+}
