@@ -1,6 +1,63 @@
 //! # potential-models
 //!
-//! Tied autoencoders as energy models (Kamyshanska & Memisevic, TPAMI 2015): the energy E with
-//! ∇ₓE = r(x) − x (Eq. 9), its Hessian, Laplacian (Eq. 38), contraction (Eq. 40), the absorbing test
-//! (Eq. 39) and reconstruction dynamics; untied, k-means and PCA autoencoders; safetensors files.
+//! Tied autoencoders as energy models (Kamyshanska & Memisevic, "The Potential Energy of an
+//! Autoencoder", TPAMI 2015).
+//!
+//! ## Overview
+//! - [`TiedAutoencoder`]: weight W (H×D), hidden bias b_h, visible bias b_r, an
+//!   [`ActivationKind`](potential_activations::ActivationKind) and an [`Output`] kind. Batched over
+//!   `[n, D]` matrices (one gemm per block of rows + fused kernels, rows in parallel) with single-sample
+//!   conveniences: `encode`, `reconstruct`, **`energy`** (Eq. 11–21; binary output Eq. 28),
+//!   `vector_field` (r(x) − x, or B(x)), `jacobian` = `hessian`, **`laplacian`** (Eq. 38),
+//!   `contraction` (Eq. 40), `is_absorbing` (Eq. 39), `reconstruction_error`, the reconstruction
+//!   [`dynamics`](TiedAutoencoder::dynamics), and parameter gradients of the energy.
+//! - [`Score`]: the per-sample scores of the command line by name.
+//! - `KMeansAutoencoder` (max activation, Sec. 2.3.8), `UntiedAutoencoder` (no energy: only an
+//!   integrability measure), and a PCA constructor (linear, ΔE = d − D).
+//! - Model files: safetensors as DESIGN.md specifies ([`TiedAutoencoder::save`],
+//!   [`TiedAutoencoder::load`], and the byte forms), with typed [`FormatError`]s.
+//!
+//! ## Sign convention
+//! E is defined by ∇ₓE = r(x) − x (Eq. 9). It is a confidence score: higher means the autoencoder
+//! represents x better. The dynamics x ← x + ε(r(x) − x) are gradient **ascent** on E.
+//!
+//! ## Example
+//! ```
+//! use potential_activations::ActivationKind;
+//! use potential_models::{Output, TiedAutoencoder};
+//!
+//! // A linear autoencoder with one orthonormal filter: E(x) = −½‖x − WᵀWx‖² (Eq. 16).
+//! let model = TiedAutoencoder::new(vec![1.0, 0.0], vec![0.0], vec![0.0, 0.0], ActivationKind::Linear, Output::Real)?;
+//! let e = model.energy(&[3.0, 4.0])?;
+//! assert!((e - (-8.0)).abs() < 1e-9);
+//! // ∇E = r(x) − x, and the Laplacian is d − D = 1 − 2.
+//! assert_eq!(model.vector_field(&[3.0, 4.0])?, vec![0.0, -4.0]);
+//! assert_eq!(model.laplacian(&[3.0, 4.0])?, -1.0);
+//!
+//! // Files round-trip.
+//! let bytes = model.to_safetensors_bytes()?;
+//! let back = TiedAutoencoder::from_safetensors_bytes(&bytes)?;
+//! assert_eq!((back.weight(), back.activation(), back.output()), (model.weight(), model.activation(), model.output()));
+//! assert_eq!(back.provenance(), Some("{}")); // no provenance is written as an empty JSON object
+//! # Ok::<(), potential_models::Error>(())
+//! ```
 #![forbid(unsafe_code)]
+#![doc(test(attr(deny(warnings))))]
+
+mod calculus;
+mod dynamics;
+mod energy;
+mod error;
+mod file;
+mod gradient;
+mod output;
+mod score;
+mod tied;
+
+pub use dynamics::{DynamicsOptions, Trajectory};
+pub use error::{Error, FormatError, Result};
+pub use file::TIED_FORMAT;
+pub use gradient::TiedGradient;
+pub use output::Output;
+pub use score::{ParseScoreError, Score};
+pub use tied::{ParamsMut, TiedAutoencoder};

@@ -1,0 +1,148 @@
+//! Model files: safetensors exactly as DESIGN.md specifies.
+//!
+//! Tensors `weight` f32 [hidden, visible], `hidden_bias` f32 [hidden], `visible_bias` f32 [visible];
+//! `__metadata__`: `format` = `potential.tied-autoencoder`, `activation` (one of the seven names),
+//! `output` ∈ {`real`, `binary`}, and `provenance` (free-form JSON string, `{}` when unset).
+
+use crate::{Error, FormatError, Output, Result, TiedAutoencoder};
+use potential_activations::ActivationKind;
+use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+/// The `format` metadata value of a tied autoencoder file.
+pub const TIED_FORMAT: &str = "potential.tied-autoencoder";
+
+const TENSORS: [&str; 3] = ["weight", "hidden_bias", "visible_bias"];
+
+fn to_le_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn tensor_f32(
+    st: &SafeTensors<'_>,
+    name: &'static str,
+) -> std::result::Result<(Vec<usize>, Vec<f32>), FormatError> {
+    let view = st.tensor(name).map_err(|_| FormatError::MissingTensor { tensor: name })?;
+    if view.dtype() != Dtype::F32 {
+        return Err(FormatError::WrongDtype { tensor: name, found: format!("{:?}", view.dtype()) });
+    }
+    let data: Vec<f32> =
+        view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    if let Some(index) = data.iter().position(|v| !v.is_finite()) {
+        return Err(FormatError::NonFinite { tensor: name, index, value: data[index] });
+    }
+    Ok((view.shape().to_vec(), data))
+}
+
+impl TiedAutoencoder {
+    /// The model as safetensors bytes (DESIGN.md format).
+    ///
+    /// # Errors
+    /// [`FormatError::Serialize`] (inside [`Error::Format`]) if safetensors refuses the data.
+    pub fn to_safetensors_bytes(&self) -> Result<Vec<u8>> {
+        let (h, d) = (self.hidden, self.visible);
+        let bufs =
+            [to_le_bytes(&self.weight), to_le_bytes(&self.hidden_bias), to_le_bytes(&self.visible_bias)];
+        let shapes = [vec![h, d], vec![h], vec![d]];
+        let mut views = Vec::with_capacity(3);
+        for ((name, buf), shape) in TENSORS.iter().zip(&bufs).zip(shapes) {
+            let v = TensorView::new(Dtype::F32, shape, buf).map_err(FormatError::Serialize)?;
+            views.push((*name, v));
+        }
+        let mut meta = HashMap::new();
+        meta.insert("format".to_owned(), TIED_FORMAT.to_owned());
+        meta.insert("activation".to_owned(), self.activation.name().to_owned());
+        meta.insert("output".to_owned(), self.output.name().to_owned());
+        meta.insert("provenance".to_owned(), self.provenance.clone().unwrap_or_else(|| "{}".to_owned()));
+        Ok(safetensors::serialize(views, Some(meta)).map_err(FormatError::Serialize)?)
+    }
+
+    /// A model from safetensors bytes (DESIGN.md format), validated.
+    ///
+    /// # Errors
+    /// [`Error::Format`] with the [`FormatError`] naming the problem: corrupt/truncated bytes, missing
+    /// metadata, unknown format, activation or output, missing/unexpected tensor, wrong dtype, wrong
+    /// shape, non-finite values.
+    pub fn from_safetensors_bytes(bytes: &[u8]) -> Result<Self> {
+        Ok(Self::decode(bytes)?)
+    }
+
+    fn decode(bytes: &[u8]) -> std::result::Result<Self, FormatError> {
+        let st = SafeTensors::deserialize(bytes).map_err(FormatError::Corrupt)?;
+        let (_, header) = SafeTensors::read_metadata(bytes).map_err(FormatError::Corrupt)?;
+        let empty = HashMap::new();
+        let meta = header.metadata().as_ref().unwrap_or(&empty);
+        let get = |key: &'static str| meta.get(key).ok_or(FormatError::MissingMetadata { key });
+        let format = get("format")?;
+        if format != TIED_FORMAT {
+            return Err(FormatError::UnknownFormat { expected: TIED_FORMAT, found: format.clone() });
+        }
+        let activation: ActivationKind =
+            get("activation")?.parse().map_err(|e: potential_activations::ParseActivationError| {
+                FormatError::UnknownActivation { found: e.name().to_owned() }
+            })?;
+        let output: Output = get("output")?.parse()?;
+        let provenance = meta.get("provenance").cloned();
+        for name in st.names() {
+            if !TENSORS.contains(&name) {
+                return Err(FormatError::UnexpectedTensor { tensor: name.to_owned() });
+            }
+        }
+        let (ws, weight) = tensor_f32(&st, "weight")?;
+        let (hs, hidden_bias) = tensor_f32(&st, "hidden_bias")?;
+        let (vs, visible_bias) = tensor_f32(&st, "visible_bias")?;
+        if ws.len() != 2 || ws[1] == 0 {
+            let expected = vec![hs.first().copied().unwrap_or(0), vs.first().copied().unwrap_or(1).max(1)];
+            return Err(FormatError::WrongShape { tensor: "weight", expected, found: ws });
+        }
+        let (h, d) = (ws[0], ws[1]);
+        if hs != [h] {
+            return Err(FormatError::WrongShape { tensor: "hidden_bias", expected: vec![h], found: hs });
+        }
+        if vs != [d] {
+            return Err(FormatError::WrongShape { tensor: "visible_bias", expected: vec![d], found: vs });
+        }
+        Ok(Self { hidden: h, visible: d, weight, hidden_bias, visible_bias, activation, output, provenance })
+    }
+
+    /// Load a model file.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the file cannot be read; [`Error::File`] carrying the path and the
+    /// [`FormatError`] if its contents are not a valid model.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+        Self::decode(&bytes).map_err(|source| Error::File { path: path.to_owned(), source })
+    }
+
+    /// Save the model atomically: the bytes go to a temporary file in the same directory, which is
+    /// flushed to disk (fsync) and then renamed over `path`, so readers never see a partial file.
+    ///
+    /// # Errors
+    /// [`Error::Io`] with the path on any I/O failure; [`Error::Format`] if serialisation fails.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let bytes = self.to_safetensors_bytes()?;
+        let io = |source| Error::Io { path: path.to_owned(), source };
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => std::path::PathBuf::from("."),
+        };
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".potential-model-")
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .map_err(io)?;
+        tmp.write_all(&bytes).map_err(io)?;
+        tmp.as_file().sync_all().map_err(io)?;
+        tmp.persist(path).map_err(|e| io(e.error))?;
+        // Make the rename itself durable where directories can be synced.
+        if let Ok(d) = std::fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
