@@ -1,4 +1,85 @@
 //! # potential-data
 //!
-//! Datasets: memory-mapped IDX and NumPy `.npy`, Larochelle `.amat`, the UCI digits, generators for
-//! the Larochelle et al. (2007) benchmark, splits and seeded minibatches.
+//! Datasets for the potential workspace: memory-mapped NumPy `.npy`, MNIST IDX (raw or `.gz`),
+//! Larochelle et al. (2007) `.amat` text (also inside `.zip`), the UCI digits CSV; splits, class
+//! subsets, seeded minibatches; the embedded digits; fetching MNIST over HTTP with checksums.
+//!
+//! ## Overview
+//! - [`open_features`] / [`open_labels`] / [`open_dataset`] detect the format ([`detect_format`])
+//!   and return a [`Features`] matrix [n, d] of f32 (row-major), labels as class indices `u32`, or a
+//!   [`Dataset`]. [`open_features_mapped`] maps an `<f4` `.npy` with no copy (an `unsafe fn`:
+//!   the file must not change underneath).
+//! - Readers per format: [`read_idx_images`], [`read_idx_labels`], [`read_npy_features`],
+//!   [`map_npy_features`], [`read_npy_labels`], [`read_amat`] / [`for_each_amat_row`] (streaming),
+//!   [`read_digits_csv`]. Writers: [`write_npy_f32`], [`write_npy_labels`], [`NpyRowWriter`]
+//!   (streaming, unknown row count), all atomic (temporary file, fsync, rename) with the payload
+//!   64-byte aligned.
+//! - [`Dataset::split_tail`] (the benchmark convention: validation = last rows of the training
+//!   file), [`Dataset::subset_classes`], [`Minibatches`] (seeded shuffle, reused buffer).
+//! - [`embedded_digits`]: 1797 UCI digits compiled in (CC BY 4.0), the default data of the demo.
+//! - [`fetch_mnist`]: download the four MNIST `.gz` files with resumable, verified, atomic
+//!   transfers (plain `http://` only).
+//! - [`datasets_dir`] / [`shared_data`]: locate `../shared/datasets`; tests skip (or fail with
+//!   `POTENTIAL_REQUIRE_DATA=1`) when it is absent.
+//!
+//! Every failure is a [`DataError`] naming the file and, where it applies, line, row or shape.
+//! Values are the inputs x of the paper (Kamyshanska & Memisevic 2015, Eq. 9 and on); nothing here
+//! depends on the model.
+//!
+//! ## Example
+//! ```
+//! use potential_data::{embedded_digits, Features};
+//!
+//! let digits = embedded_digits();
+//! assert_eq!((digits.n(), digits.d()), (1797, 64));
+//! let (train, valid) = digits.split_tail(297)?;
+//! let mut batches = train.minibatches(100, 42)?;
+//! let first = batches.next_batch().expect("1500 rows");
+//! assert_eq!(first.x.len(), 100 * 64);
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let path = dir.path().join("valid.npy");
+//! potential_data::write_npy_f32(&path, valid.features().as_slice(), &[valid.n(), valid.d()])?;
+//! let back: Features = potential_data::open_features(&path)?;
+//! assert_eq!(back.row(3), valid.features().row(3));
+//! # Ok::<(), potential_data::DataError>(())
+//! ```
+#![doc(test(attr(deny(warnings))))]
+
+mod amat;
+mod csv;
+mod dataset;
+mod embedded;
+mod error;
+mod features;
+// mod fetch;
+// mod http;
+mod idx;
+mod labels;
+mod locate;
+mod minibatch;
+mod npy;
+mod npy_write;
+mod open;
+
+pub use amat::{for_each_amat_row, parse_amat_line, read_amat, AmatReader, AmatSummary};
+pub use csv::{parse_digits_csv, read_digits_csv, DIGITS_MAX};
+pub use dataset::{Dataset, Splits};
+pub use embedded::{embedded_digits, DIGITS_SIDE, EMBEDDED_DIGITS_CSV_GZ};
+pub use error::{DataError, Result};
+pub use features::Features;
+// pub use fetch::{fetch_mnist, mnist_checksums, FetchEvent, FetchOptions, MnistFile, MNIST_FILES};
+pub use idx::{
+    parse_idx, parse_idx_header, read_idx, read_idx_images, read_idx_labels, IdxArray, IdxHeader, IdxType,
+};
+pub use labels::{companion_labels_path, label_histogram, labels_path_for, MAX_LABEL};
+pub use locate::{data_required, datasets_dir, shared_data, DATASETS_ENV, REQUIRE_DATA_ENV};
+pub use minibatch::{Batch, Minibatches};
+pub use npy::{
+    map_npy_features, parse_npy_header, read_npy_features, read_npy_header, read_npy_labels, NpyDtype,
+    NpyHeader, NpyKind, NPY_MAGIC,
+};
+pub use npy_write::{write_npy_f32, write_npy_labels, AtomicFile, NpyRowWriter};
+pub use open::{
+    detect_format, load_mnist, open_dataset, open_features, open_features_mapped, open_labels, Format,
+};

@@ -1,0 +1,207 @@
+//! [`Dataset`]: features, labels and class names, with splits and class subsets.
+
+use crate::error::{DataError, Result};
+use crate::features::Features;
+use crate::minibatch::Minibatches;
+use std::path::Path;
+
+/// A labelled dataset: features [n, d] (owned or mapped), one label per row, and the class names.
+///
+/// Labels are class indices `0..num_classes()`; `class_names[c]` names class `c`.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    features: Features,
+    labels: Vec<u32>,
+    class_names: Vec<String>,
+}
+
+impl Dataset {
+    /// Bundle features and labels. Class names default to `"0"`, `"1"`, … up to the largest label.
+    ///
+    /// # Errors
+    /// [`DataError::LengthMismatch`] when the label count differs from the row count;
+    /// [`DataError::Invalid`] when a label has no class name.
+    pub fn new(features: Features, labels: Vec<u32>, class_names: Option<Vec<String>>) -> Result<Self> {
+        if labels.len() != features.n() {
+            return Err(DataError::LengthMismatch {
+                features_path: "<features>".into(),
+                features: features.n(),
+                labels_path: "<labels>".into(),
+                labels: labels.len(),
+            });
+        }
+        let k = labels.iter().max().map_or(0, |&m| m as usize + 1);
+        let class_names = match class_names {
+            Some(names) if names.len() < k => {
+                return Err(DataError::Invalid {
+                    what: "class names",
+                    reason: format!("{} names but labels go up to {}", names.len(), k - 1),
+                })
+            }
+            Some(names) => names,
+            None => (0..k).map(|c| c.to_string()).collect(),
+        };
+        Ok(Self { features, labels, class_names })
+    }
+
+    /// Load features and labels from files; see [`crate::open_dataset`].
+    ///
+    /// # Errors
+    /// As [`crate::open_dataset`].
+    pub fn open(features: impl AsRef<Path>, labels: Option<&Path>) -> Result<Self> {
+        crate::open::open_dataset(features.as_ref(), labels)
+    }
+
+    /// Number of rows.
+    pub fn n(&self) -> usize {
+        self.features.n()
+    }
+
+    /// Number of feature columns.
+    pub fn d(&self) -> usize {
+        self.features.d()
+    }
+
+    /// The feature matrix.
+    pub fn features(&self) -> &Features {
+        &self.features
+    }
+
+    /// One label per row.
+    pub fn labels(&self) -> &[u32] {
+        &self.labels
+    }
+
+    /// Class names, indexed by label.
+    pub fn class_names(&self) -> &[String] {
+        &self.class_names
+    }
+
+    /// Number of classes (`class_names().len()`).
+    pub fn num_classes(&self) -> usize {
+        self.class_names.len()
+    }
+
+    /// Split off the features and labels.
+    pub fn into_parts(self) -> (Features, Vec<u32>, Vec<String>) {
+        (self.features, self.labels, self.class_names)
+    }
+
+    /// Rows `range` (features shared, no copy).
+    ///
+    /// # Panics
+    /// If the range is out of bounds.
+    pub fn rows(&self, range: std::ops::Range<usize>) -> Dataset {
+        Dataset {
+            features: self.features.rows(range.clone()),
+            labels: self.labels[range].to_vec(),
+            class_names: self.class_names.clone(),
+        }
+    }
+
+    /// The benchmark convention of Larochelle et al. (2007): the validation set is the **last**
+    /// `n_valid` rows of the training file. Returns `(train, valid)` sharing this one's storage.
+    ///
+    /// # Errors
+    /// [`DataError::Invalid`] when `n_valid > n`.
+    pub fn split_tail(&self, n_valid: usize) -> Result<(Dataset, Dataset)> {
+        if n_valid > self.n() {
+            return Err(DataError::Invalid {
+                what: "validation size",
+                reason: format!("{n_valid} validation rows requested from {} rows", self.n()),
+            });
+        }
+        let cut = self.n() - n_valid;
+        Ok((self.rows(0..cut), self.rows(cut..self.n())))
+    }
+
+    /// Indices of the rows of class `c`, in order.
+    pub fn class_indices(&self, c: u32) -> Vec<usize> {
+        self.labels.iter().enumerate().filter(|(_, &l)| l == c).map(|(i, _)| i).collect()
+    }
+
+    /// The rows whose label is in `classes` (in their original order; owned copy), keeping the
+    /// original labels and class names.
+    pub fn subset_classes(&self, classes: &[u32]) -> Dataset {
+        let idx: Vec<usize> =
+            self.labels.iter().enumerate().filter(|(_, l)| classes.contains(l)).map(|(i, _)| i).collect();
+        self.select(&idx)
+    }
+
+    /// The rows `indices` in that order (owned copy).
+    ///
+    /// # Panics
+    /// If an index is out of range.
+    pub fn select(&self, indices: &[usize]) -> Dataset {
+        Dataset {
+            features: self.features.gather(indices),
+            labels: indices.iter().map(|&i| self.labels[i]).collect(),
+            class_names: self.class_names.clone(),
+        }
+    }
+
+    /// A seeded, shuffled minibatch iterator over this dataset; see [`Minibatches`].
+    ///
+    /// # Errors
+    /// [`DataError::Invalid`] when `batch_size == 0`.
+    pub fn minibatches(&self, batch_size: usize, seed: u64) -> Result<Minibatches<'_>> {
+        Minibatches::new(&self.features, Some(&self.labels), batch_size, seed)
+    }
+}
+
+/// The three parts of a benchmark: training, validation and test sets.
+#[derive(Debug, Clone)]
+pub struct Splits {
+    /// Training rows.
+    pub train: Dataset,
+    /// Validation rows (the last rows of the training file, by the benchmark convention).
+    pub valid: Dataset,
+    /// Test rows.
+    pub test: Dataset,
+}
+
+impl Splits {
+    /// Apply the benchmark convention: `valid` = the last `n_valid` rows of `train_file`.
+    ///
+    /// # Errors
+    /// As [`Dataset::split_tail`].
+    pub fn from_train_file(train_file: &Dataset, test: Dataset, n_valid: usize) -> Result<Self> {
+        let (train, valid) = train_file.split_tail(n_valid)?;
+        Ok(Self { train, valid, test })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ds() -> Dataset {
+        let f = Features::from_vec((0..10).map(|v| v as f32).collect(), 5, 2).unwrap();
+        Dataset::new(f, vec![0, 1, 2, 1, 0], None).unwrap()
+    }
+
+    #[test]
+    fn splits_and_subsets() {
+        let d = ds();
+        assert_eq!(d.class_names(), &["0", "1", "2"]);
+        let (tr, va) = d.split_tail(2).unwrap();
+        assert_eq!((tr.n(), va.n()), (3, 2));
+        assert_eq!(va.features().row(0), &[6.0, 7.0]);
+        assert_eq!(va.labels(), &[1, 0]);
+        assert!(d.split_tail(6).is_err());
+        let s = d.subset_classes(&[1]);
+        assert_eq!(s.labels(), &[1, 1]);
+        assert_eq!(s.features().as_slice(), &[2.0, 3.0, 6.0, 7.0]);
+        assert_eq!(d.class_indices(0), vec![0, 4]);
+    }
+
+    #[test]
+    fn mismatched_lengths_and_names() {
+        let f = Features::from_vec(vec![0.0; 4], 2, 2).unwrap();
+        assert!(matches!(Dataset::new(f.clone(), vec![0], None), Err(DataError::LengthMismatch { .. })));
+        assert!(matches!(
+            Dataset::new(f, vec![0, 3], Some(vec!["a".into()])),
+            Err(DataError::Invalid { .. })
+        ));
+    }
+}

@@ -1,0 +1,90 @@
+//! Class labels: validation, histograms and where a features file keeps its labels.
+
+use crate::error::{DataError, Result};
+use std::path::{Path, PathBuf};
+
+/// The largest label accepted (class indices are `u32`, kept small enough to index a histogram).
+pub const MAX_LABEL: u32 = (1 << 24) - 1;
+
+/// Convert numeric values to class indices: each must be an integer in `0..=MAX_LABEL`.
+pub(crate) fn labels_from_f64(values: impl Iterator<Item = f64>, path: &Path) -> Result<Vec<u32>> {
+    values
+        .enumerate()
+        .map(|(row, v)| {
+            if v.fract() == 0.0 && (0.0..=MAX_LABEL as f64).contains(&v) {
+                Ok(v as u32)
+            } else {
+                Err(DataError::BadLabel { path: path.to_path_buf(), row, value: v, max: MAX_LABEL })
+            }
+        })
+        .collect()
+}
+
+/// Count how often each class occurs: `hist[c]` = number of labels equal to `c`
+/// (length = largest label + 1; empty for no labels).
+pub fn label_histogram(labels: &[u32]) -> Vec<usize> {
+    let len = labels.iter().max().map_or(0, |&m| m as usize + 1);
+    let mut hist = vec![0; len];
+    for &l in labels {
+        hist[l as usize] += 1;
+    }
+    hist
+}
+
+/// The labels file conventionally paired with a features file, if one exists on disk:
+///
+/// - IDX: `…-images-idx3-ubyte[.gz]` ↦ `…-labels-idx1-ubyte[.gz]` (either compression);
+/// - `.npy`: `X.npy` ↦ `X-labels.npy` (the convention of `potential data convert` and the
+///   generators), else `X.labels.npy`;
+/// - `.amat`, `.csv`: none (the labels are the last column of the same file).
+pub fn companion_labels_path(features: &Path) -> Option<PathBuf> {
+    let name = features.file_name()?.to_str()?;
+    let dir = features.parent().unwrap_or(Path::new(""));
+    let mut candidates = Vec::new();
+    if name.contains("images-idx3-ubyte") {
+        let base = name.replace("images-idx3-ubyte", "labels-idx1-ubyte");
+        let stem = base.trim_end_matches(".gz").to_string();
+        candidates.push(base);
+        candidates.push(stem.clone());
+        candidates.push(format!("{stem}.gz"));
+    } else if let Some(stem) = name.strip_suffix(".npy") {
+        candidates.push(format!("{stem}-labels.npy"));
+        candidates.push(format!("{stem}.labels.npy"));
+    }
+    candidates.into_iter().map(|c| dir.join(c)).find(|p| p.is_file())
+}
+
+/// The path `potential data convert` writes labels to for a features output `X.npy`: `X-labels.npy`.
+pub fn labels_path_for(features_out: &Path) -> PathBuf {
+    let name = features_out.file_name().and_then(|n| n.to_str()).unwrap_or("features.npy");
+    let stem = name.strip_suffix(".npy").unwrap_or(name);
+    features_out.with_file_name(format!("{stem}-labels.npy"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_counts() {
+        assert_eq!(label_histogram(&[2, 0, 2, 2]), vec![1, 0, 3]);
+        assert!(label_histogram(&[]).is_empty());
+    }
+
+    #[test]
+    fn bad_labels() {
+        let p = Path::new("l");
+        assert_eq!(labels_from_f64([0.0, 3.0].into_iter(), p).unwrap(), vec![0, 3]);
+        assert!(matches!(labels_from_f64([1.5].into_iter(), p), Err(DataError::BadLabel { row: 0, .. })));
+        assert!(matches!(
+            labels_from_f64([0.0, -1.0].into_iter(), p),
+            Err(DataError::BadLabel { row: 1, .. })
+        ));
+        assert!(matches!(labels_from_f64([f64::NAN].into_iter(), p), Err(DataError::BadLabel { .. })));
+    }
+
+    #[test]
+    fn labels_path_convention() {
+        assert_eq!(labels_path_for(Path::new("a/train.npy")), PathBuf::from("a/train-labels.npy"));
+    }
+}
