@@ -64,15 +64,16 @@ impl HiddenFn {
 
     /// h′(u), scalar reference.
     pub fn h_prime(self, u: f32) -> f32 {
-        use crate::reference::sigmoid;
         match self {
             HiddenFn::Sigmoid => {
-                let s = sigmoid(u);
-                s * (1.0 - s)
+                // σ(1 − σ) = e/(1 + e)² with e = e^{−|u|}: no cancellation in the tails.
+                let e = (-u.abs()).exp();
+                e / ((1.0 + e) * (1.0 + e))
             }
             HiddenFn::Tanh => {
-                let t = u.tanh();
-                1.0 - t * t
+                // 1 − tanh² = sech² = 4e/(1 + e)² with e = e^{−2|u|}.
+                let e = (-2.0 * u.abs()).exp();
+                4.0 * e / ((1.0 + e) * (1.0 + e))
             }
             HiddenFn::Linear => 1.0,
             HiddenFn::Square => 2.0 * u,
@@ -98,8 +99,12 @@ impl HiddenFn {
             }
             HiddenFn::Synchrony => {
                 // d/du [u σ(u²)] = σ(u²) + 2u² σ(u²)(1 − σ(u²))
-                let s = sigmoid(u * u);
-                s + 2.0 * u * u * s * (1.0 - s)
+                // (clamping u² so that u² = ∞ gives 0 rather than ∞·0 = NaN).
+                let w = u * u;
+                let w = if w > 1e4 { 1e4 } else { w };
+                let e = (-w).exp();
+                let d = 1.0 + e;
+                1.0 / d + 2.0 * w * e / (d * d)
             }
         }
     }
@@ -107,17 +112,18 @@ impl HiddenFn {
     /// H(u) with H′ = h and the constants of NOTES.md, scalar reference.
     pub fn antiderivative(self, u: f32) -> f32 {
         use crate::reference::{log_cosh, softplus};
+        // softplus(u²)/2 is written as u²/2 + log1p(e^{−u²})/2 (u² ≥ 0) in the Synchrony arm.
         match self {
             HiddenFn::Sigmoid => softplus(u),
             HiddenFn::Tanh => log_cosh(u),
             HiddenFn::Linear => 0.5 * u * u,
-            HiddenFn::Square => u * u * u / 3.0,
+            HiddenFn::Square => u / 3.0 * u * u,
             HiddenFn::Relu => {
                 let r = if u > 0.0 || u.is_nan() { u } else { 0.0 };
                 0.5 * r * r
             }
             HiddenFn::Modulus => 0.5 * u * u.abs(),
-            HiddenFn::Synchrony => 0.5 * softplus(u * u),
+            HiddenFn::Synchrony => 0.5 * u * u + 0.5 * (-(u * u)).exp().ln_1p(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `C ← α·op(A)·op(B) + β·C` over `matrixmultiply::sgemm`.
 
 use crate::mat::{MatMut, MatRef};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// How many threads a [`gemm`] may use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -42,40 +43,145 @@ pub fn gemm(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: MatMut<'_>, 
         c.cols()
     );
     let threads = par.threads();
-    if threads <= 1 || m < 2 * threads || c.row_stride() < n * c.col_stride() {
+    if threads <= 1 || m == 0 || n == 0 {
         gemm_seq(alpha, a, b, beta, c);
         return;
     }
-    let chunk = m.div_ceil(threads);
-    let mut parts = Vec::with_capacity(threads);
-    let mut rest = c;
-    let mut r0 = 0;
-    while r0 < m {
-        let nr = chunk.min(m - r0);
-        let (head, tail) = rest.split_rows_at(nr);
-        parts.push((r0, nr, head));
-        rest = tail;
-        r0 += nr;
+    let plan = plan(m, k, n, threads);
+    if plan.parts <= 1 {
+        gemm_seq(alpha, a, b, beta, c);
+        return;
     }
-    rayon::scope(|s| {
-        for (r0, nr, part) in parts {
-            let a_part = a.submatrix(r0, 0, nr, k);
-            s.spawn(move |_| gemm_seq(alpha, a_part, b, beta, part));
+    // Part boundaries are multiples of TILE, so every element of C falls in the same kind of
+    // micro-kernel tile (full or edge) as in the sequential product: the result is bit-identical.
+    let len = if plan.split_rows { m } else { n };
+    let bounds = split_bounds(len, plan.parts);
+    let (csr, csc) = (c.row_stride(), c.col_stride());
+    let mut c = c;
+    let c_ptr = SharedMut(c.as_mut_slice().as_mut_ptr());
+    // `threads` workers pull pieces from a shared counter: at most `threads` run at once, and a
+    // worker on a busy core simply takes fewer pieces.
+    let next = AtomicUsize::new(0);
+    let work = |_: usize| loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(&(s0, sl)) = bounds.get(i) else { break };
+        let c_ptr = &c_ptr;
+        if plan.split_rows {
+            // SAFETY: rows s0..s0+sl of the (bounds-checked, uniquely borrowed) C view; the pieces
+            // are disjoint row ranges, and a MatMut's strides never alias distinct elements, so no
+            // element is written by two pieces. The offset stays inside C's slice.
+            unsafe {
+                sgemm_raw(alpha, a.submatrix(s0, 0, sl, k), b, beta, c_ptr.0.add(s0 * csr), sl, n, csr, csc)
+            }
+        } else {
+            // SAFETY: as above with the disjoint column ranges s0..s0+sl.
+            unsafe {
+                sgemm_raw(alpha, a, b.submatrix(0, s0, k, sl), beta, c_ptr.0.add(s0 * csc), m, sl, csr, csc)
+            }
         }
+    };
+    let workers = threads.min(bounds.len());
+    rayon::in_place_scope(|s| {
+        for w in 1..workers {
+            let work = &work;
+            s.spawn(move |_| work(w));
+        }
+        work(0);
     });
 }
 
+/// A pointer to C shared by the parallel pieces, each writing a disjoint block.
+struct SharedMut(*mut f32);
+// SAFETY: the pointer is only used by `gemm` to write disjoint blocks of a uniquely borrowed C
+// from different threads; the borrow outlives the parallel loop.
+unsafe impl Sync for SharedMut {}
+
+/// Rows/columns of the sgemm micro-kernel (matrixmultiply's AVX2/FMA kernel is 8×8; its SSE2 one 8×4).
+const TILE: usize = 8;
+
+/// How a parallel product is cut.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Plan {
+    /// Split the rows of A and C (else the columns of B and C).
+    split_rows: bool,
+    /// Number of pieces (≥ 1).
+    parts: usize,
+}
+
+/// Choose the split for `threads` threads.
+///
+/// Each piece is an independent `matrixmultiply::sgemm` that packs its share of one operand and
+/// all of the other: splitting rows repacks B (k·n) per piece, splitting columns repacks A (m·k).
+/// So split the dimension whose *other* operand is smaller, i.e. rows when `m ≥ n`. Small products
+/// (< 2 MFLOP per thread) are not worth a fork. Large products are cut into about four pieces per
+/// thread (at least 128 rows/columns each) so a busy core does not stall the whole product; small
+/// ones into exactly `threads` pieces to keep the repacking down.
+fn plan(m: usize, k: usize, n: usize, threads: usize) -> Plan {
+    let flops = 2.0 * m as f64 * k as f64 * n as f64;
+    let split_rows = m >= n;
+    let len = if split_rows { m } else { n };
+    let max_parts = len.div_ceil(TILE);
+    let by_work = (flops / 2e6) as usize;
+    let mut parts = threads.min(by_work).min(max_parts).max(1);
+    if flops > 1e9 {
+        parts = (threads * 4).min(len / 128).max(parts);
+    }
+    Plan { split_rows, parts }
+}
+
+/// `parts` contiguous `(start, len)` pieces of `0..len`, boundaries on multiples of [`TILE`], as
+/// even as that allows.
+fn split_bounds(len: usize, parts: usize) -> Vec<(usize, usize)> {
+    let tiles = len.div_ceil(TILE);
+    let parts = parts.min(tiles).max(1);
+    let mut out = Vec::with_capacity(parts);
+    let mut t0 = 0;
+    for p in 0..parts {
+        let t1 = tiles * (p + 1) / parts;
+        let (s0, s1) = (t0 * TILE, (t1 * TILE).min(len));
+        if s1 > s0 {
+            out.push((s0, s1 - s0));
+        }
+        t0 = t1;
+    }
+    out
+}
+
 fn gemm_seq(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, mut c: MatMut<'_>) {
-    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    let (m, n) = (c.rows(), c.cols());
+    let (csr, csc) = (c.row_stride(), c.col_stride());
+    let c_ptr = c.as_mut_slice().as_mut_ptr();
+    // SAFETY: `c` is a bounds-checked, uniquely borrowed m×n view starting at `c_ptr`.
+    unsafe { sgemm_raw(alpha, a, b, beta, c_ptr, m, n, csr, csc) }
+}
+
+/// `C ← α·A·B + β·C` through `matrixmultiply::sgemm`, C given as a raw m×n block.
+///
+/// # Safety
+/// `c` must point to an m×n block with strides `(csr, csc)` (in elements) inside one allocation,
+/// valid for reads and writes, whose elements are pairwise distinct and not accessed by anyone else
+/// for the duration of the call. `a` is m×k and `b` k×n (checked by the caller).
+#[allow(clippy::too_many_arguments)]
+unsafe fn sgemm_raw(
+    alpha: f32,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    beta: f32,
+    c: *mut f32,
+    m: usize,
+    n: usize,
+    csr: usize,
+    csc: usize,
+) {
+    let k = a.cols();
+    debug_assert_eq!((a.rows(), b.rows(), b.cols()), (m, k, n));
     if m == 0 || n == 0 {
         return;
     }
-    let (csr, csc) = (c.row_stride() as isize, c.col_stride() as isize);
-    let c_ptr = c.as_mut_slice().as_mut_ptr();
     // SAFETY: the views were bounds-checked on construction, so every (i, j) with i < m, j < k
-    // (resp. k×n, m×n) addressed through the strides lies inside the borrowed slices; `c` is a
-    // unique borrow, so writes through `c_ptr` cannot alias `a` or `b`. With k = 0 matrixmultiply
-    // only scales C. When beta is 0 matrixmultiply does not read C.
+    // (resp. k×n) addressed through the strides lies inside the borrowed slices; C's block is valid
+    // and exclusively ours (caller contract), so writes cannot alias `a` or `b`, which are shared
+    // borrows. With k = 0 matrixmultiply only scales C, and with β = 0 it never reads C.
     unsafe {
         matrixmultiply::sgemm(
             m,
@@ -89,9 +195,41 @@ fn gemm_seq(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, mut c: MatMut<'
             b.row_stride() as isize,
             b.col_stride() as isize,
             beta,
-            c_ptr,
-            csr,
-            csc,
+            c,
+            csr as isize,
+            csc as isize,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_bounds_cover_the_range_on_tile_boundaries() {
+        for len in [1, 7, 8, 9, 100, 500, 784, 60000] {
+            for parts in 1..9 {
+                let b = split_bounds(len, parts);
+                assert_eq!(b.iter().map(|p| p.1).sum::<usize>(), len);
+                let mut next = 0;
+                for &(s0, sl) in &b {
+                    assert_eq!(s0, next);
+                    assert_eq!(s0 % TILE, 0);
+                    assert!(sl > 0);
+                    next = s0 + sl;
+                }
+                assert!(b.len() <= parts);
+            }
+        }
+    }
+
+    #[test]
+    fn plan_splits_the_cheaper_dimension() {
+        assert_eq!(plan(100, 784, 500, 2), Plan { split_rows: false, parts: 2 });
+        assert_eq!(plan(500, 100, 784, 2), Plan { split_rows: false, parts: 2 });
+        assert!(plan(60000, 784, 500, 2).split_rows);
+        assert!(plan(60000, 784, 500, 2).parts >= 2);
+        assert_eq!(plan(8, 8, 8, 2).parts, 1);
     }
 }

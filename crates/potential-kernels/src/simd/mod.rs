@@ -283,15 +283,17 @@ fn antiderivative<V: Vf>(f: HiddenFn, u: V) -> V {
         HiddenFn::Sigmoid => softplus(u),
         HiddenFn::Tanh => log_cosh(u),
         HiddenFn::Linear => half.mul(u).mul(u),
-        HiddenFn::Square => u.mul(u).mul(u).div(c(3.0)),
+        // (u/3)·u·u overflows only where u³/3 itself does.
+        HiddenFn::Square => u.div(c(3.0)).mul(u).mul(u),
         HiddenFn::Relu => {
             let r = relu(u);
             half.mul(r).mul(r)
         }
         HiddenFn::Modulus => half.mul(u).mul(u.abs()),
         HiddenFn::Synchrony => {
+            // softplus(w)/2 = (u/2)·u + ln(1 + e^{−w})/2 for w = u² ≥ 0; finite wherever the result is.
             let w = u.mul(u);
-            half.mul(w.add(ln1p_pos(exp(w.mul(c(-1.0))))))
+            half.mul(u).fma(u, half.mul(ln1p_pos(exp(w.mul(c(-1.0))))))
         }
     }
 }

@@ -1,0 +1,235 @@
+//! gemm against a naive f64 triple loop: sizes around the micro-kernel, all transposes, α/β
+//! (β = 0 over NaN), strided views, and the parallel path.
+
+use potential_kernels::{gemm, MatMut, MatRef, Parallelism};
+
+const SIZES: [usize; 11] = [1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 67];
+
+fn fill(n: usize, seed: u64) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..n)
+        .map(|_| {
+            s ^= s >> 12;
+            s ^= s << 25;
+            s ^= s >> 27;
+            ((s.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect()
+}
+
+/// A matrix stored in a padded buffer: `rows × cols` logical, physical layout chosen by `trans`
+/// (column-major when true) and `pad` extra elements per line, offset `off` into the buffer.
+struct Stored {
+    buf: Vec<f32>,
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+    off: usize,
+}
+
+impl Stored {
+    fn new(rows: usize, cols: usize, trans: bool, pad: usize, seed: u64) -> Self {
+        let off = pad;
+        let (rs, cs) = if trans { (1, (rows + pad).max(1)) } else { ((cols + pad).max(1), 1) };
+        let len = off + rows.max(1) * cols.max(1) + (rows.max(cols) + 1) * pad + 1;
+        let mut buf = fill(len, seed);
+        // Poison the padding so a stride bug shows.
+        for (i, v) in buf.iter_mut().enumerate() {
+            if i < off {
+                *v = f32::NAN;
+            } else {
+                let p = i - off;
+                let (line, pos) = if trans { (p / cs, p % cs) } else { (p / rs, p % rs) };
+                let inside = if trans { pos < rows && line < cols } else { pos < cols && line < rows };
+                if !inside {
+                    *v = f32::NAN;
+                }
+            }
+        }
+        Self { buf, rows, cols, rs, cs, off }
+    }
+    fn view(&self) -> MatRef<'_> {
+        MatRef::from_strided(&self.buf[self.off..], self.rows, self.cols, self.rs, self.cs)
+    }
+    fn view_mut(&mut self) -> MatMut<'_> {
+        MatMut::from_strided(&mut self.buf[self.off..], self.rows, self.cols, self.rs, self.cs)
+    }
+    fn get(&self, i: usize, j: usize) -> f32 {
+        self.buf[self.off + i * self.rs + j * self.cs]
+    }
+}
+
+/// Naive `α·A·B + β·C` in f64, with an error bound per element.
+fn naive(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c0: &Stored) -> (Vec<f64>, Vec<f64>) {
+    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    let (mut out, mut tol) = (vec![0.0; m * n], vec![0.0; m * n]);
+    for i in 0..m {
+        for j in 0..n {
+            let (mut s, mut s_abs) = (0.0f64, 0.0f64);
+            for p in 0..k {
+                let t = a.get(i, p) as f64 * b.get(p, j) as f64;
+                s += t;
+                s_abs += t.abs();
+            }
+            let cterm = if beta == 0.0 { 0.0 } else { beta as f64 * c0.get(i, j) as f64 };
+            out[i * n + j] = alpha as f64 * s + cterm;
+            tol[i * n + j] = (k as f64 + 4.0) * 6e-8 * (alpha.abs() as f64 * s_abs + cterm.abs()) + 1e-30;
+        }
+    }
+    (out, tol)
+}
+
+fn run_case(m: usize, k: usize, n: usize, ta: bool, tb: bool, tc: bool, alpha: f32, beta: f32, seed: u64) {
+    let pad = (seed % 3) as usize * 2;
+    let a = Stored::new(m, k, ta, pad, seed);
+    let b = Stored::new(k, n, tb, pad + 1, seed + 1);
+    let mut c = Stored::new(m, n, tc, pad, seed + 2);
+    if beta == 0.0 {
+        // β = 0 must not read C.
+        for i in 0..m {
+            for j in 0..n {
+                let idx = c.off + i * c.rs + j * c.cs;
+                c.buf[idx] = f32::NAN;
+            }
+        }
+    }
+    let (want, tol) = naive(alpha, a.view(), b.view(), beta, &c);
+    let padding_before: Vec<u32> = c.buf.iter().map(|v| v.to_bits()).collect();
+    gemm(alpha, a.view(), b.view(), beta, c.view_mut(), Parallelism::Sequential);
+    for i in 0..m {
+        for j in 0..n {
+            let got = c.get(i, j) as f64;
+            let (w, t) = (want[i * n + j], tol[i * n + j]);
+            assert!(
+                (got - w).abs() <= t,
+                "{m}x{k}x{n} ta={ta} tb={tb} tc={tc} α={alpha} β={beta}: C[{i},{j}] = {got}, want {w} ± {t:e}"
+            );
+        }
+    }
+    // Nothing outside the view was written.
+    for (idx, (&now, &before)) in c.buf.iter().zip(&padding_before).enumerate() {
+        let p = idx as isize - c.off as isize;
+        let inside = p >= 0 && {
+            let p = p as usize;
+            let (i, j) = if tc { (p % c.cs, p / c.cs) } else { (p / c.rs, p % c.rs) };
+            i < m && j < n
+        };
+        if !inside {
+            assert_eq!(now.to_bits(), before, "{m}x{k}x{n}: element {idx} outside C was written");
+        }
+    }
+}
+
+#[test]
+fn sizes_straddling_the_micro_kernel_all_transposes() {
+    let ab = [(1.0f32, 0.0f32), (0.5, -1.5), (-2.0, 1.0), (1.0, 1.0), (0.0, 2.0), (1.5, 0.0)];
+    let mut case = 0u64;
+    for (im, &m) in SIZES.iter().enumerate() {
+        for (inn, &n) in SIZES.iter().enumerate() {
+            // k cycles through the sizes so every (m, n) pair meets a different k.
+            let k = SIZES[(im * 3 + inn * 5) % SIZES.len()];
+            for t in 0..4 {
+                let (ta, tb) = (t & 1 == 1, t & 2 == 2);
+                let tc = (im + inn + t) % 3 == 0;
+                let (alpha, beta) = ab[(case % ab.len() as u64) as usize];
+                run_case(m, k, n, ta, tb, tc, alpha, beta, case);
+                case += 1;
+            }
+        }
+    }
+}
+
+#[test]
+fn every_k_in_the_size_list() {
+    for (i, &k) in SIZES.iter().enumerate() {
+        run_case(17, k, 9, i % 2 == 0, i % 3 == 0, false, 1.0, 0.0, 1000 + i as u64);
+        run_case(65, k, 63, false, false, i % 2 == 1, -0.5, 0.25, 2000 + i as u64);
+    }
+}
+
+#[test]
+fn empty_dimensions() {
+    // k = 0: C ← β·C (and C ← 0 for β = 0 even over NaN).
+    run_case(5, 0, 7, false, false, false, 1.0, 0.0, 3);
+    run_case(5, 0, 7, false, true, true, 1.0, 2.0, 4);
+    run_case(0, 5, 7, false, false, false, 1.0, 1.0, 5);
+    run_case(5, 3, 0, true, false, false, 1.0, 1.0, 6);
+}
+
+#[test]
+fn beta_zero_overwrites_nan() {
+    let a = fill(8 * 9, 1);
+    let b = fill(9 * 10, 2);
+    let mut c = vec![f32::NAN; 80];
+    gemm(
+        1.0,
+        MatRef::from_row_major(&a, 8, 9),
+        MatRef::from_row_major(&b, 9, 10),
+        0.0,
+        MatMut::from_row_major(&mut c, 8, 10),
+        Parallelism::Rayon(0),
+    );
+    assert!(c.iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn parallel_equals_sequential() {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+    for &(m, k, n) in &[(100, 78, 50), (7, 300, 130), (257, 33, 9), (1, 64, 1000), (640, 16, 640), (64, 500, 78)] {
+        for t in 0..4 {
+            let (ta, tb) = (t & 1 == 1, t & 2 == 2);
+            let a = Stored::new(m, k, ta, 0, 7);
+            let b = Stored::new(k, n, tb, 0, 8);
+            let c0 = fill(m * n, 9);
+            let mut seq = c0.clone();
+            gemm(
+                0.75,
+                a.view(),
+                b.view(),
+                0.5,
+                MatMut::from_row_major(&mut seq, m, n),
+                Parallelism::Sequential,
+            );
+            for par in [Parallelism::Rayon(0), Parallelism::Rayon(2), Parallelism::Rayon(3)] {
+                let mut out = c0.clone();
+                pool.install(|| gemm(0.75, a.view(), b.view(), 0.5, MatMut::from_row_major(&mut out, m, n), par));
+                assert!(
+                    out.iter().zip(&seq).all(|(x, y)| x.to_bits() == y.to_bits()),
+                    "{m}x{k}x{n} t={t} {par:?}: parallel result differs from sequential"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn column_major_output_in_parallel() {
+    let (m, k, n) = (300, 40, 200);
+    let a = fill(m * k, 1);
+    let b = fill(k * n, 2);
+    let mut c_cm = vec![0.0f32; m * n];
+    let mut c_rm = vec![0.0f32; m * n];
+    let (av, bv) = (MatRef::from_row_major(&a, m, k), MatRef::from_row_major(&b, k, n));
+    gemm(1.0, av, bv, 0.0, MatMut::from_strided(&mut c_cm, m, n, 1, m), Parallelism::Rayon(0));
+    gemm(1.0, av, bv, 0.0, MatMut::from_row_major(&mut c_rm, m, n), Parallelism::Sequential);
+    for i in 0..m {
+        for j in 0..n {
+            assert_eq!(c_cm[i + j * m].to_bits(), c_rm[i * n + j].to_bits());
+        }
+    }
+}
+
+#[test]
+#[should_panic(expected = "gemm: A is 2×3 but B is 4×5")]
+fn shape_mismatch_panics() {
+    let mut c = [0.0; 10];
+    gemm(
+        1.0,
+        MatRef::from_row_major(&[0.0; 6], 2, 3),
+        MatRef::from_row_major(&[0.0; 20], 4, 5),
+        0.0,
+        MatMut::from_row_major(&mut c, 2, 5),
+        Parallelism::Sequential,
+    );
+}
