@@ -22,10 +22,13 @@ pub fn runner(name: &str, cases: u32) -> TestRunner {
 /// biases in [−0.5, 0.5]; x in [−2, 2] (real) or [lo, 1 − lo] (binary).
 #[derive(Clone, Debug)]
 pub struct Case {
+    /// The model.
     pub model: TiedAutoencoder,
+    /// One input of length D.
     pub x: Vec<f32>,
 }
 
+/// Strategy of [`Case`]s over the given activations and output kinds.
 pub fn case(
     kinds: &'static [ActivationKind],
     outputs: &'static [Output],
@@ -52,8 +55,11 @@ pub fn case(
     })
 }
 
+/// Every activation.
 pub const ALL_KINDS: &[ActivationKind] = &ActivationKind::ALL;
+/// Both output kinds.
 pub const BOTH: &[Output] = &[Output::Real, Output::Binary];
+/// Real output only.
 pub const REAL: &[Output] = &[Output::Real];
 
 /// u = Wx + b_h in f64.
