@@ -52,8 +52,8 @@ mod dataset;
 mod embedded;
 mod error;
 mod features;
-// mod fetch;
-// mod http;
+mod fetch;
+mod http;
 mod idx;
 mod labels;
 mod locate;
@@ -68,7 +68,7 @@ pub use dataset::{Dataset, Splits};
 pub use embedded::{embedded_digits, DIGITS_SIDE, EMBEDDED_DIGITS_CSV_GZ};
 pub use error::{DataError, Result};
 pub use features::Features;
-// pub use fetch::{fetch_mnist, mnist_checksums, FetchEvent, FetchOptions, MnistFile, MNIST_FILES};
+pub use fetch::{fetch_mnist, mnist_checksums, FetchEvent, FetchOptions, MnistFile, MNIST_FILES};
 pub use idx::{
     parse_idx, parse_idx_header, read_idx, read_idx_images, read_idx_labels, IdxArray, IdxHeader, IdxType,
 };

@@ -66,6 +66,11 @@ pub fn sample_convex(rng: &mut SampleRng) -> Mask {
     sample_region(rng, CONVEX_HALF_PLANE_P, CONVEX_MIN_PIXELS)
 }
 
+/// Half-width of the pixel-count window of [`sample_non_convex_matched`]: max(5, 10 % of the target).
+pub fn count_tolerance(target: usize) -> usize {
+    (target / 10).max(5)
+}
+
 /// The non-convex class: m = 2 + `below(3)` parts (2 to 4), each a [`sample_region`] with p = 0.07 and
 /// at least 10 pixels, united; if the union passes [`is_digitally_convex`], m and the parts are drawn
 /// again.
@@ -80,6 +85,24 @@ pub fn sample_non_convex(rng: &mut SampleRng) -> Mask {
             }
         }
         if !is_digitally_convex(&mask) {
+            return mask;
+        }
+    }
+}
+
+/// The non-convex class with the pixel-count distribution of the convex class: first a convex
+/// "twin" is drawn ([`sample_convex`]) and its lit-pixel count t noted; then [`sample_non_convex`]
+/// candidates are drawn (same stream) until one has a count within t ± [`count_tolerance`]`(t)`.
+/// Returns that candidate.
+///
+/// Unmatched, the non-convex unions are much larger (mean ≈ 469 pixels against ≈ 276 for the
+/// convex class), so pixel count alone would separate the classes.
+pub fn sample_non_convex_matched(rng: &mut SampleRng) -> Mask {
+    let target = count(&sample_convex(rng));
+    let tol = count_tolerance(target);
+    loop {
+        let mask = sample_non_convex(rng);
+        if count(&mask).abs_diff(target) <= tol {
             return mask;
         }
     }
