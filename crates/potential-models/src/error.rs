@@ -74,6 +74,12 @@ pub enum Error {
         /// Why.
         reason: &'static str,
     },
+    /// A k-means filter of zero length (cannot be normalised).
+    #[error("filter {row} has zero length")]
+    ZeroFilter {
+        /// The filter's index.
+        row: usize,
+    },
     /// The eigendecomposition of a covariance matrix did not converge.
     #[error("eigendecomposition of the {dim}×{dim} covariance did not converge")]
     Eigen {

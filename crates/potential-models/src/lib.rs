@@ -12,8 +12,8 @@
 //!   `contraction` (Eq. 40), `is_absorbing` (Eq. 39), `reconstruction_error`, the reconstruction
 //!   [`dynamics`](TiedAutoencoder::dynamics), and parameter gradients of the energy.
 //! - [`Score`]: the per-sample scores of the command line by name.
-//! - `KMeansAutoencoder` (max activation, Sec. 2.3.8), `UntiedAutoencoder` (no energy: only an
-//!   integrability measure), and a PCA constructor (linear, ΔE = d − D).
+//! - [`KMeansAutoencoder`] (max activation, Sec. 2.3.8), [`UntiedAutoencoder`] (no energy: only an
+//!   integrability measure), and [`TiedAutoencoder::pca`] (linear, ΔE = d − D).
 //! - Model files: safetensors as DESIGN.md specifies ([`TiedAutoencoder::save`],
 //!   [`TiedAutoencoder::load`], and the byte forms), with typed [`FormatError`]s.
 //!
@@ -50,14 +50,19 @@ mod energy;
 mod error;
 mod file;
 mod gradient;
+mod kmeans;
 mod output;
+mod pca;
 mod score;
 mod tied;
+mod untied;
 
 pub use dynamics::{DynamicsOptions, Trajectory};
 pub use error::{Error, FormatError, Result};
 pub use file::TIED_FORMAT;
 pub use gradient::TiedGradient;
+pub use kmeans::KMeansAutoencoder;
 pub use output::Output;
 pub use score::{ParseScoreError, Score};
 pub use tied::{ParamsMut, TiedAutoencoder};
+pub use untied::UntiedAutoencoder;

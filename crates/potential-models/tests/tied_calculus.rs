@@ -1,4 +1,5 @@
 //! The energy calculus of tied autoencoders, checked numerically (Eq. 9, 11–21, 28, 30, 38–40).
+#![allow(clippy::needless_range_loop)] // index loops mirror the formulas
 
 mod common;
 
