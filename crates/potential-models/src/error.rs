@@ -182,7 +182,4 @@ pub enum FormatError {
         /// The value.
         value: f32,
     },
-    /// Writing the safetensors bytes failed.
-    #[error("cannot serialise: {0}")]
-    Serialize(#[source] safetensors::SafeTensorError),
 }

@@ -6,7 +6,7 @@
 
 use crate::{Error, FormatError, Output, Result, TiedAutoencoder};
 use potential_activations::ActivationKind;
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use safetensors::tensor::{Dtype, SafeTensors};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
@@ -14,10 +14,25 @@ use std::path::Path;
 /// The `format` metadata value of a tied autoencoder file.
 pub const TIED_FORMAT: &str = "potential.tied-autoencoder";
 
-const TENSORS: [&str; 3] = ["weight", "hidden_bias", "visible_bias"];
+const TENSORS: [&str; 3] = ["hidden_bias", "visible_bias", "weight"];
 
-fn to_le_bytes(v: &[f32]) -> Vec<u8> {
-    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+/// A JSON string literal (RFC 8259 escaping).
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn tensor_f32(
@@ -39,24 +54,58 @@ fn tensor_f32(
 impl TiedAutoencoder {
     /// The model as safetensors bytes (DESIGN.md format).
     ///
+    /// The bytes are deterministic: the header lists `__metadata__` and the tensors in sorted key
+    /// order (the `safetensors` crate's writer takes a `HashMap`, whose order varies from run to run,
+    /// so the header is written here; files are read back with the `safetensors` crate). Tensor data
+    /// follow in the order `hidden_bias`, `visible_bias`, `weight` (sorted by name, as safetensors
+    /// writers do), the header is padded with spaces to a multiple of 8 bytes.
+    ///
     /// # Errors
-    /// [`FormatError::Serialize`] (inside [`Error::Format`]) if safetensors refuses the data.
+    /// None at present; the `Result` leaves room for size limits.
     pub fn to_safetensors_bytes(&self) -> Result<Vec<u8>> {
         let (h, d) = (self.hidden, self.visible);
-        let bufs =
-            [to_le_bytes(&self.weight), to_le_bytes(&self.hidden_bias), to_le_bytes(&self.visible_bias)];
-        let shapes = [vec![h, d], vec![h], vec![d]];
-        let mut views = Vec::with_capacity(3);
-        for ((name, buf), shape) in TENSORS.iter().zip(&bufs).zip(shapes) {
-            let v = TensorView::new(Dtype::F32, shape, buf).map_err(FormatError::Serialize)?;
-            views.push((*name, v));
+        let provenance = self.provenance.clone().unwrap_or_else(|| "{}".to_owned());
+        let meta = [
+            ("activation", self.activation.name()),
+            ("format", TIED_FORMAT),
+            ("output", self.output.name()),
+            ("provenance", provenance.as_str()),
+        ];
+        let mut header = String::from("{\"__metadata__\":{");
+        for (i, (k, v)) in meta.iter().enumerate() {
+            if i > 0 {
+                header.push(',');
+            }
+            header.push_str(&format!("{}:{}", json_string(k), json_string(v)));
         }
-        let mut meta = HashMap::new();
-        meta.insert("format".to_owned(), TIED_FORMAT.to_owned());
-        meta.insert("activation".to_owned(), self.activation.name().to_owned());
-        meta.insert("output".to_owned(), self.output.name().to_owned());
-        meta.insert("provenance".to_owned(), self.provenance.clone().unwrap_or_else(|| "{}".to_owned()));
-        Ok(safetensors::serialize(views, Some(meta)).map_err(FormatError::Serialize)?)
+        header.push('}');
+        let tensors: [(&str, Vec<usize>, &[f32]); 3] = [
+            ("hidden_bias", vec![h], &self.hidden_bias),
+            ("visible_bias", vec![d], &self.visible_bias),
+            ("weight", vec![h, d], &self.weight),
+        ];
+        let mut offset = 0usize;
+        for (name, shape, data) in &tensors {
+            let end = offset + 4 * data.len();
+            let shape: Vec<String> = shape.iter().map(|s| s.to_string()).collect();
+            header.push_str(&format!(
+                ",{}:{{\"dtype\":\"F32\",\"shape\":[{}],\"data_offsets\":[{offset},{end}]}}",
+                json_string(name),
+                shape.join(",")
+            ));
+            offset = end;
+        }
+        header.push('}');
+        while header.len() % 8 != 0 {
+            header.push(' ');
+        }
+        let mut out = Vec::with_capacity(8 + header.len() + offset);
+        out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+        out.extend_from_slice(header.as_bytes());
+        for (_, _, data) in &tensors {
+            out.extend(data.iter().flat_map(|x| x.to_le_bytes()));
+        }
+        Ok(out)
     }
 
     /// A model from safetensors bytes (DESIGN.md format), validated.
