@@ -52,6 +52,7 @@ mod dataset;
 mod embedded;
 mod error;
 mod features;
+pub mod generate;
 mod fetch;
 mod http;
 mod idx;

@@ -71,38 +71,49 @@ pub fn count_tolerance(target: usize) -> usize {
     (target / 10).max(5)
 }
 
-/// The non-convex class: m = 2 + `below(3)` parts (2 to 4), each a [`sample_region`] with p = 0.07 and
-/// at least 10 pixels, united; if the union passes [`is_digitally_convex`], m and the parts are drawn
-/// again.
+/// The non-convex class, unmatched: m = 2 + `below(3)` parts (2 to 4), each a [`sample_region`] with
+/// p = 0.07 and at least 10 pixels, united; if the union passes [`is_digitally_convex`], m and the parts
+/// are drawn again.
 pub fn sample_non_convex(rng: &mut SampleRng) -> Mask {
     loop {
-        let parts = MIN_PARTS + below(rng, (MAX_PARTS - MIN_PARTS + 1) as u64) as usize;
-        let mut mask = [false; PIXELS];
-        for _ in 0..parts {
-            let part = sample_region(rng, PART_HALF_PLANE_P, PART_MIN_PIXELS);
-            for (m, p) in mask.iter_mut().zip(part) {
-                *m |= p;
-            }
-        }
-        if !is_digitally_convex(&mask) {
+        if let Some(mask) = non_convex_candidate(rng, 0..=PIXELS) {
             return mask;
         }
     }
 }
 
+/// One candidate of the non-convex class: m = 2 + `below(3)` parts, each a [`sample_region`] with
+/// p = 0.07 and at least 10 pixels, united. `None` (abandoned, no further draws) as soon as the union
+/// has more pixels than `window.end()` (it can only grow), or if after all parts its count is below
+/// `window.start()`, or if it passes [`is_digitally_convex`].
+pub fn non_convex_candidate(rng: &mut SampleRng, window: std::ops::RangeInclusive<usize>) -> Option<Mask> {
+    let parts = MIN_PARTS + below(rng, (MAX_PARTS - MIN_PARTS + 1) as u64) as usize;
+    let mut mask = [false; PIXELS];
+    for _ in 0..parts {
+        let part = sample_region(rng, PART_HALF_PLANE_P, PART_MIN_PIXELS);
+        for (m, p) in mask.iter_mut().zip(part) {
+            *m |= p;
+        }
+        if count(&mask) > *window.end() {
+            return None;
+        }
+    }
+    (count(&mask) >= *window.start() && !is_digitally_convex(&mask)).then_some(mask)
+}
+
 /// The non-convex class with the pixel-count distribution of the convex class: first a convex
-/// "twin" is drawn ([`sample_convex`]) and its lit-pixel count t noted; then [`sample_non_convex`]
-/// candidates are drawn (same stream) until one has a count within t ± [`count_tolerance`]`(t)`.
-/// Returns that candidate.
+/// "twin" is drawn ([`sample_convex`]) and its lit-pixel count t noted; then candidates
+/// ([`non_convex_candidate`] with window t ± [`count_tolerance`]`(t)`) are drawn from the same stream
+/// until one is kept.
 ///
-/// Unmatched, the non-convex unions are much larger (mean ≈ 469 pixels against ≈ 276 for the
-/// convex class), so pixel count alone would separate the classes.
+/// Unmatched ([`sample_non_convex`]), the non-convex unions are much larger (mean ≈ 469 pixels
+/// against ≈ 276 for the convex class), so pixel count alone would separate the classes.
 pub fn sample_non_convex_matched(rng: &mut SampleRng) -> Mask {
     let target = count(&sample_convex(rng));
     let tol = count_tolerance(target);
+    let window = target.saturating_sub(tol)..=target + tol;
     loop {
-        let mask = sample_non_convex(rng);
-        if count(&mask).abs_diff(target) <= tol {
+        if let Some(mask) = non_convex_candidate(rng, window.clone()) {
             return mask;
         }
     }
@@ -254,8 +265,13 @@ mod tests {
             assert!(count(&c) >= CONVEX_MIN_PIXELS);
             assert!(is_digitally_convex(&c));
             let n = sample_non_convex(&mut stream(12, 1, i, Stream::Shape));
-            assert!(count(&n) >= PART_MIN_PIXELS);
+            assert!(count(&n) >= 2 * PART_MIN_PIXELS);
             assert!(!is_digitally_convex(&n));
+            let mut rng = stream(12, 2, i, Stream::Shape);
+            let target = count(&sample_convex(&mut rng.clone()));
+            let m = sample_non_convex_matched(&mut rng);
+            assert!(count(&m).abs_diff(target) <= count_tolerance(target), "matched count");
+            assert!(!is_digitally_convex(&m));
         }
     }
 }

@@ -82,6 +82,9 @@ pub enum GenerateError {
         /// Why.
         reason: String,
     },
+    /// Reading MNIST or writing an output file failed.
+    #[error(transparent)]
+    Data(#[from] crate::DataError),
     /// An I/O failure on a named file or folder.
     #[error("{path}: {source}")]
     Io {

@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use super::background::{uniform_noise, BackgroundPool, Composite};
-use super::convex::{draw_mask, sample_convex, sample_non_convex};
+use super::convex::{draw_mask, sample_convex, sample_non_convex_matched};
 use super::error::GenerateError;
 use super::mnist::{DigitAssignment, MnistPool};
 use super::rectangles::Rectangle;
@@ -206,8 +206,11 @@ impl<'a> Generator<'a> {
             BenchmarkSet::Convex => {
                 let mut shape_rng = rng(Stream::Shape);
                 let label = below(&mut shape_rng, 2) as u8;
-                let mask =
-                    if label == 1 { sample_convex(&mut shape_rng) } else { sample_non_convex(&mut shape_rng) };
+                let mask = if label == 1 {
+                    sample_convex(&mut shape_rng)
+                } else {
+                    sample_non_convex_matched(&mut shape_rng)
+                };
                 draw_mask(&mask, out);
                 label
             }

@@ -42,6 +42,32 @@ impl MnistPool {
         Ok(Self { images, labels })
     }
 
+    /// The standard pool: the 60000 MNIST training digits (pool indices 0..60000) followed by the
+    /// 10000 test digits (60000..70000), read from the four standard IDX files (raw or `.gz`) in `dir`
+    /// with [`crate::load_mnist`].
+    ///
+    /// # Errors
+    /// The IDX readers' errors ([`GenerateError::Data`]); [`GenerateError::BadMnist`] if the images are
+    /// not 28×28.
+    pub fn load_dir(dir: impl AsRef<std::path::Path>) -> Result<Self, GenerateError> {
+        let (train, test) = crate::load_mnist(dir)?;
+        if train.d() != PIXELS || test.d() != PIXELS {
+            return Err(GenerateError::BadMnist {
+                reason: format!("images have {} and {} pixels, not 784", train.d(), test.d()),
+            });
+        }
+        let mut images = Vec::with_capacity((train.n() + test.n()) * PIXELS);
+        images.extend_from_slice(train.features().as_slice());
+        images.extend_from_slice(test.features().as_slice());
+        let labels = train
+            .labels()
+            .iter()
+            .chain(test.labels())
+            .map(|&l| u8::try_from(l).unwrap_or(u8::MAX))
+            .collect();
+        Self::new(images, labels)
+    }
+
     /// Number of digits.
     pub fn len(&self) -> usize {
         self.labels.len()

@@ -9,12 +9,14 @@ pub mod rectangles;
 pub mod rng;
 pub mod rotate;
 pub mod set;
+pub mod write;
 
 pub use background::{BackgroundPool, Composite, GreyImage, MIN_PATCH_VARIANCE};
 pub use error::GenerateError;
 pub use generator::{Generator, Samples, Sources};
 pub use mnist::{DigitAssignment, MnistPool};
 pub use set::{BenchmarkSet, Split, SplitSizes};
+pub use write::{write_amat, write_grid_png, write_npy_split, write_set, OutputFormat, WrittenSet};
 
 /// Side of every generated image.
 pub const SIDE: usize = 28;
