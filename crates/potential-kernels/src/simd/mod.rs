@@ -145,12 +145,33 @@ pub(crate) fn ln<V: Vf>(x: V) -> V {
     V::select(x.is_nan(), x, r)
 }
 
-/// ln(1 + y) for `y ≥ 0` (or NaN), accurate for tiny `y`: `ln(m) + (y − (m − 1))/m` with `m = fl(1 + y)`.
+/// ln(1 + y) for `y ∈ [0, 1]` (or NaN), accurate for tiny `y`: `ln(m) + (y − (m − 1))/m` with
+/// `m = fl(1 + y) ∈ [1, 2]`. Since m is known to be in [1, 2], the reduction is one compare (no
+/// exponent extraction, no special cases); NaN propagates through the arithmetic.
 #[inline(always)]
 pub(crate) fn ln1p_pos<V: Vf>(y: V) -> V {
-    let m = y.add(c(1.0));
-    let corr = y.sub(m.sub(c(1.0)));
-    ln(m).add(corr.div(m))
+    let one = c::<V>(1.0);
+    let m = y.add(one);
+    // The rounding error of 1 + y, divided by m (for y < 2⁻²⁴ this is the whole result, so it needs
+    // a correctly rounded division, not an approximate reciprocal).
+    let corr = y.sub(m.sub(one)).div(m);
+    let big = m.gt(c(std::f32::consts::SQRT_2));
+    let f = V::select(big, m.mul(c(0.5)), m).sub(one);
+    let e = V::select(big, one, c(0.0));
+    let z = f.mul(f);
+    let p = c::<V>(7.037_683_6e-2)
+        .fma(f, c(-1.151_461_1e-1))
+        .fma(f, c(1.167_699_9e-1))
+        .fma(f, c(-1.242_014_1e-1))
+        .fma(f, c(1.424_932_3e-1))
+        .fma(f, c(-1.666_805_8e-1))
+        .fma(f, c(2.000_071_5e-1))
+        .fma(f, c(-2.499_999_4e-1))
+        .fma(f, c(3.333_333_1e-1));
+    let r = p.mul(f).mul(z);
+    let r = e.fma(c(LN2_LO), r.add(corr));
+    let r = z.fnma(c(0.5), r);
+    e.fma(c(LN2_HI), f.add(r))
 }
 
 /// σ(u) and σ′(u) = e/(1+e)² with e = e^{−|u|}: both accurate to a few ulp relative everywhere,
@@ -302,37 +323,42 @@ fn antiderivative<V: Vf>(f: HiddenFn, u: V) -> V {
 // Slice loops
 // ---------------------------------------------------------------------------------------------
 
+// The loops below take the operation as a plain argument and are `#[inline(always)]`; every call
+// site passes a constant, so after inlining the `match` inside the loop folds away and each op gets
+// its own straight-line loop body. (Closures are avoided on purpose: they would not inherit the
+// target features of the AVX2 entry points and would be called out of line.)
+
 /// Apply `op` from `src` to `dst` (same length), eight lanes at a time; the tail goes through a
 /// zero-padded buffer so it is computed by the same vector code.
 #[inline(always)]
 pub(crate) fn map<V: Vf>(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
     debug_assert_eq!(src.len(), dst.len());
     #[inline(always)]
-    fn run<V: Vf>(src: &[f32], dst: &mut [f32], f: impl Fn(V) -> V) {
+    fn run<V: Vf>(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
         let mut s8 = src.chunks_exact(8);
         let mut d8 = dst.chunks_exact_mut(8);
         for (s, d) in (&mut s8).zip(&mut d8) {
-            f(V::load(s)).store(d);
+            unary(op, V::load(s)).store(d);
         }
         let (s, d) = (s8.remainder(), d8.into_remainder());
         if !s.is_empty() {
             let mut buf = [0.0f32; 8];
             buf[..s.len()].copy_from_slice(s);
-            f(V::load(&buf)).store(&mut buf);
+            unary(op, V::load(&buf)).store(&mut buf);
             d.copy_from_slice(&buf[..d.len()]);
         }
     }
     match op {
-        UnaryOp::Exp => run::<V>(src, dst, |u| unary(UnaryOp::Exp, u)),
-        UnaryOp::Sigmoid => run::<V>(src, dst, |u| unary(UnaryOp::Sigmoid, u)),
-        UnaryOp::Tanh => run::<V>(src, dst, |u| unary(UnaryOp::Tanh, u)),
-        UnaryOp::Softplus => run::<V>(src, dst, |u| unary(UnaryOp::Softplus, u)),
-        UnaryOp::LogCosh => run::<V>(src, dst, |u| unary(UnaryOp::LogCosh, u)),
-        UnaryOp::Logit => run::<V>(src, dst, |u| unary(UnaryOp::Logit, u)),
-        UnaryOp::Square => run::<V>(src, dst, |u| unary(UnaryOp::Square, u)),
-        UnaryOp::Cube => run::<V>(src, dst, |u| unary(UnaryOp::Cube, u)),
-        UnaryOp::Relu => run::<V>(src, dst, |u| unary(UnaryOp::Relu, u)),
-        UnaryOp::Abs => run::<V>(src, dst, |u| unary(UnaryOp::Abs, u)),
+        UnaryOp::Exp => run::<V>(UnaryOp::Exp, src, dst),
+        UnaryOp::Sigmoid => run::<V>(UnaryOp::Sigmoid, src, dst),
+        UnaryOp::Tanh => run::<V>(UnaryOp::Tanh, src, dst),
+        UnaryOp::Softplus => run::<V>(UnaryOp::Softplus, src, dst),
+        UnaryOp::LogCosh => run::<V>(UnaryOp::LogCosh, src, dst),
+        UnaryOp::Logit => run::<V>(UnaryOp::Logit, src, dst),
+        UnaryOp::Square => run::<V>(UnaryOp::Square, src, dst),
+        UnaryOp::Cube => run::<V>(UnaryOp::Cube, src, dst),
+        UnaryOp::Relu => run::<V>(UnaryOp::Relu, src, dst),
+        UnaryOp::Abs => run::<V>(UnaryOp::Abs, src, dst),
     }
 }
 
@@ -340,31 +366,31 @@ pub(crate) fn map<V: Vf>(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
 #[inline(always)]
 pub(crate) fn map_inplace<V: Vf>(op: UnaryOp, buf: &mut [f32]) {
     #[inline(always)]
-    fn run<V: Vf>(buf: &mut [f32], f: impl Fn(V) -> V) {
+    fn run<V: Vf>(op: UnaryOp, buf: &mut [f32]) {
         let mut d8 = buf.chunks_exact_mut(8);
         for d in &mut d8 {
-            f(V::load(d)).store(d);
+            unary(op, V::load(d)).store(d);
         }
         let d = d8.into_remainder();
         if !d.is_empty() {
             let mut tmp = [0.0f32; 8];
             tmp[..d.len()].copy_from_slice(d);
-            f(V::load(&tmp)).store(&mut tmp);
+            unary(op, V::load(&tmp)).store(&mut tmp);
             let n = d.len();
             d.copy_from_slice(&tmp[..n]);
         }
     }
     match op {
-        UnaryOp::Exp => run::<V>(buf, |u| unary(UnaryOp::Exp, u)),
-        UnaryOp::Sigmoid => run::<V>(buf, |u| unary(UnaryOp::Sigmoid, u)),
-        UnaryOp::Tanh => run::<V>(buf, |u| unary(UnaryOp::Tanh, u)),
-        UnaryOp::Softplus => run::<V>(buf, |u| unary(UnaryOp::Softplus, u)),
-        UnaryOp::LogCosh => run::<V>(buf, |u| unary(UnaryOp::LogCosh, u)),
-        UnaryOp::Logit => run::<V>(buf, |u| unary(UnaryOp::Logit, u)),
-        UnaryOp::Square => run::<V>(buf, |u| unary(UnaryOp::Square, u)),
-        UnaryOp::Cube => run::<V>(buf, |u| unary(UnaryOp::Cube, u)),
-        UnaryOp::Relu => run::<V>(buf, |u| unary(UnaryOp::Relu, u)),
-        UnaryOp::Abs => run::<V>(buf, |u| unary(UnaryOp::Abs, u)),
+        UnaryOp::Exp => run::<V>(UnaryOp::Exp, buf),
+        UnaryOp::Sigmoid => run::<V>(UnaryOp::Sigmoid, buf),
+        UnaryOp::Tanh => run::<V>(UnaryOp::Tanh, buf),
+        UnaryOp::Softplus => run::<V>(UnaryOp::Softplus, buf),
+        UnaryOp::LogCosh => run::<V>(UnaryOp::LogCosh, buf),
+        UnaryOp::Logit => run::<V>(UnaryOp::Logit, buf),
+        UnaryOp::Square => run::<V>(UnaryOp::Square, buf),
+        UnaryOp::Cube => run::<V>(UnaryOp::Cube, buf),
+        UnaryOp::Relu => run::<V>(UnaryOp::Relu, buf),
+        UnaryOp::Abs => run::<V>(UnaryOp::Abs, buf),
     }
 }
 
@@ -372,20 +398,14 @@ pub(crate) fn map_inplace<V: Vf>(op: UnaryOp, buf: &mut [f32]) {
 #[inline(always)]
 pub(crate) fn bias_act<V: Vf>(u: &mut [f32], bias: &[f32], f: HiddenFn, h: &mut [f32], dh: Option<&mut [f32]>) {
     #[inline(always)]
-    fn run<V: Vf, const D: bool>(
-        u: &mut [f32],
-        bias: &[f32],
-        h: &mut [f32],
-        dh: &mut [f32],
-        g: impl Fn(V) -> (V, V),
-    ) {
+    fn run<V: Vf, const D: bool>(f: HiddenFn, u: &mut [f32], bias: &[f32], h: &mut [f32], dh: &mut [f32]) {
         let n = u.len();
         let full = n - n % 8;
         let mut i = 0;
         while i < full {
             let x = V::load(&u[i..]).add(V::load(&bias[i..]));
             x.store(&mut u[i..]);
-            let (hv, dv) = g(x);
+            let (hv, dv) = hidden::<V, D>(f, x);
             hv.store(&mut h[i..]);
             if D {
                 dv.store(&mut dh[i..]);
@@ -400,7 +420,7 @@ pub(crate) fn bias_act<V: Vf>(u: &mut [f32], bias: &[f32], f: HiddenFn, h: &mut 
             let x = V::load(&ub).add(V::load(&bb));
             x.store(&mut ub);
             u[i..].copy_from_slice(&ub[..r]);
-            let (hv, dv) = g(x);
+            let (hv, dv) = hidden::<V, D>(f, x);
             hv.store(&mut ub);
             h[i..].copy_from_slice(&ub[..r]);
             if D {
@@ -412,8 +432,8 @@ pub(crate) fn bias_act<V: Vf>(u: &mut [f32], bias: &[f32], f: HiddenFn, h: &mut 
     macro_rules! go {
         ($f:expr) => {
             match dh {
-                Some(dh) => run::<V, true>(u, bias, h, dh, |x| hidden::<V, true>($f, x)),
-                None => run::<V, false>(u, bias, h, &mut [], |x| hidden::<V, false>($f, x)),
+                Some(dh) => run::<V, true>($f, u, bias, h, dh),
+                None => run::<V, false>($f, u, bias, h, &mut []),
             }
         };
     }
@@ -432,53 +452,66 @@ pub(crate) fn bias_act<V: Vf>(u: &mut [f32], bias: &[f32], f: HiddenFn, h: &mut 
 #[inline(always)]
 pub(crate) fn antiderivative_sum<V: Vf>(u: &[f32], f: HiddenFn) -> f64 {
     #[inline(always)]
-    fn run<V: Vf>(u: &[f32], g: impl Fn(V) -> V) -> f64 {
+    fn run<V: Vf>(f: HiddenFn, u: &[f32]) -> f64 {
         let mut acc = V::acc_zero();
         let mut c8 = u.chunks_exact(8);
         for s in &mut c8 {
-            acc = V::acc_add(acc, g(V::load(s)));
+            acc = V::acc_add(acc, antiderivative(f, V::load(s)));
         }
         let mut total = V::acc_total(acc);
         let rem = c8.remainder();
         if !rem.is_empty() {
             let mut buf = [0.0f32; 8];
             buf[..rem.len()].copy_from_slice(rem);
-            g(V::load(&buf)).store(&mut buf);
+            antiderivative(f, V::load(&buf)).store(&mut buf);
             total += buf[..rem.len()].iter().map(|&v| v as f64).sum::<f64>();
         }
         total
     }
     match f {
-        HiddenFn::Sigmoid => run::<V>(u, |x| antiderivative(HiddenFn::Sigmoid, x)),
-        HiddenFn::Tanh => run::<V>(u, |x| antiderivative(HiddenFn::Tanh, x)),
-        HiddenFn::Linear => run::<V>(u, |x| antiderivative(HiddenFn::Linear, x)),
-        HiddenFn::Square => run::<V>(u, |x| antiderivative(HiddenFn::Square, x)),
-        HiddenFn::Relu => run::<V>(u, |x| antiderivative(HiddenFn::Relu, x)),
-        HiddenFn::Modulus => run::<V>(u, |x| antiderivative(HiddenFn::Modulus, x)),
-        HiddenFn::Synchrony => run::<V>(u, |x| antiderivative(HiddenFn::Synchrony, x)),
+        HiddenFn::Sigmoid => run::<V>(HiddenFn::Sigmoid, u),
+        HiddenFn::Tanh => run::<V>(HiddenFn::Tanh, u),
+        HiddenFn::Linear => run::<V>(HiddenFn::Linear, u),
+        HiddenFn::Square => run::<V>(HiddenFn::Square, u),
+        HiddenFn::Relu => run::<V>(HiddenFn::Relu, u),
+        HiddenFn::Modulus => run::<V>(HiddenFn::Modulus, u),
+        HiddenFn::Synchrony => run::<V>(HiddenFn::Synchrony, u),
     }
 }
 
-/// Two-operand `f64` reduction over 16-element blocks with two accumulators; the tail is scalar.
+const DOT: u8 = 0;
+const SQDIFF: u8 = 1;
+const SUM: u8 = 2;
+
+/// Two-operand `f64` reduction (`KIND` = DOT, SQDIFF or SUM) over 16-element blocks with two
+/// accumulators; the tail is scalar.
 #[inline(always)]
-fn reduce2<V: Vf>(
-    a: &[f32],
-    b: &[f32],
-    step: impl Fn(V::Acc, V, V) -> V::Acc,
-    tail: impl Fn(f32, f32) -> f64,
-) -> f64 {
+fn reduce2<V: Vf, const KIND: u8>(a: &[f32], b: &[f32]) -> f64 {
+    #[inline(always)]
+    fn step<V: Vf, const KIND: u8>(acc: V::Acc, x: V, y: V) -> V::Acc {
+        match KIND {
+            DOT => V::acc_dot(acc, x, y),
+            SQDIFF => V::acc_sqdiff(acc, x, y),
+            _ => V::acc_add(acc, x),
+        }
+    }
     let n = a.len();
     let full = n - n % 16;
     let (mut acc0, mut acc1) = (V::acc_zero(), V::acc_zero());
     let mut i = 0;
     while i < full {
-        acc0 = step(acc0, V::load(&a[i..]), V::load(&b[i..]));
-        acc1 = step(acc1, V::load(&a[i + 8..]), V::load(&b[i + 8..]));
+        acc0 = step::<V, KIND>(acc0, V::load(&a[i..]), V::load(&b[i..]));
+        acc1 = step::<V, KIND>(acc1, V::load(&a[i + 8..]), V::load(&b[i + 8..]));
         i += 16;
     }
     let mut total = V::acc_total(V::acc_merge(acc0, acc1));
     for (&x, &y) in a[full..].iter().zip(&b[full..]) {
-        total += tail(x, y);
+        let (x, y) = (x as f64, y as f64);
+        total += match KIND {
+            DOT => x * y,
+            SQDIFF => (x - y) * (x - y),
+            _ => x,
+        };
     }
     total
 }
@@ -486,26 +519,23 @@ fn reduce2<V: Vf>(
 /// Σ aᵢbᵢ in `f64` (lengths checked by the caller).
 #[inline(always)]
 pub(crate) fn dot<V: Vf>(a: &[f32], b: &[f32]) -> f64 {
-    reduce2::<V>(a, b, V::acc_dot, |x, y| x as f64 * y as f64)
+    reduce2::<V, DOT>(a, b)
 }
 
 /// Σ aᵢ² in `f64`.
 #[inline(always)]
 pub(crate) fn sum_sq<V: Vf>(a: &[f32]) -> f64 {
-    reduce2::<V>(a, a, V::acc_dot, |x, _| x as f64 * x as f64)
+    reduce2::<V, DOT>(a, a)
 }
 
 /// Σ (aᵢ − bᵢ)² in `f64`.
 #[inline(always)]
 pub(crate) fn sq_dist<V: Vf>(a: &[f32], b: &[f32]) -> f64 {
-    reduce2::<V>(a, b, V::acc_sqdiff, |x, y| {
-        let d = x as f64 - y as f64;
-        d * d
-    })
+    reduce2::<V, SQDIFF>(a, b)
 }
 
 /// Σ aᵢ in `f64`.
 #[inline(always)]
 pub(crate) fn sum<V: Vf>(a: &[f32]) -> f64 {
-    reduce2::<V>(a, a, |acc, x, _| V::acc_add(acc, x), |x, _| x as f64)
+    reduce2::<V, SUM>(a, a)
 }
