@@ -34,8 +34,8 @@ pub fn label_histogram(labels: &[u32]) -> Vec<usize> {
 /// The labels file conventionally paired with a features file, if one exists on disk:
 ///
 /// - IDX: `…-images-idx3-ubyte[.gz]` ↦ `…-labels-idx1-ubyte[.gz]` (either compression);
-/// - `.npy`: `X.npy` ↦ `X-labels.npy` (the convention of `potential data convert` and the
-///   generators), else `X.labels.npy`;
+/// - `.npy`: `X_images.npy` ↦ `X_labels.npy` (the generators' convention); `X.npy` ↦
+///   `X-labels.npy` (the convention of `potential data convert`), else `X.labels.npy`;
 /// - `.amat`, `.csv`: none (the labels are the last column of the same file).
 pub fn companion_labels_path(features: &Path) -> Option<PathBuf> {
     let name = features.file_name()?.to_str()?;
@@ -48,6 +48,9 @@ pub fn companion_labels_path(features: &Path) -> Option<PathBuf> {
         candidates.push(stem.clone());
         candidates.push(format!("{stem}.gz"));
     } else if let Some(stem) = name.strip_suffix(".npy") {
+        if let Some(base) = stem.strip_suffix("_images") {
+            candidates.push(format!("{base}_labels.npy"));
+        }
         candidates.push(format!("{stem}-labels.npy"));
         candidates.push(format!("{stem}.labels.npy"));
     }
@@ -86,5 +89,11 @@ mod tests {
     #[test]
     fn labels_path_convention() {
         assert_eq!(labels_path_for(Path::new("a/train.npy")), PathBuf::from("a/train-labels.npy"));
+        let dir = tempfile::tempdir().unwrap();
+        for (x, l) in [("train_images.npy", "train_labels.npy"), ("x.npy", "x-labels.npy")] {
+            std::fs::write(dir.path().join(l), b"").unwrap();
+            assert_eq!(companion_labels_path(&dir.path().join(x)), Some(dir.path().join(l)));
+        }
+        assert_eq!(companion_labels_path(&dir.path().join("y.npy")), None);
     }
 }

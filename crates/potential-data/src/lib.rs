@@ -11,7 +11,7 @@
 //!   the file must not change underneath).
 //! - Readers per format: [`read_idx_images`], [`read_idx_labels`], [`read_npy_features`],
 //!   [`map_npy_features`], [`read_npy_labels`], [`read_amat`] / [`for_each_amat_row`] (streaming),
-//!   [`read_digits_csv`]. Writers: [`write_npy_f32`], [`write_npy_labels`], [`NpyRowWriter`]
+//!   [`read_digits_csv`]. Writers: [`write_npy_f32`], [`write_npy_f64`], [`write_npy_labels`], [`NpyRowWriter`]
 //!   (streaming, unknown row count), all atomic (temporary file, fsync, rename) with the payload
 //!   64-byte aligned.
 //! - [`Dataset::split_tail`] (the benchmark convention: validation = last rows of the training
@@ -52,8 +52,8 @@ mod dataset;
 mod embedded;
 mod error;
 mod features;
-pub mod generate;
 mod fetch;
+pub mod generate;
 mod http;
 mod idx;
 mod labels;
@@ -80,7 +80,7 @@ pub use npy::{
     map_npy_features, parse_npy_header, read_npy_features, read_npy_header, read_npy_labels, NpyDtype,
     NpyHeader, NpyKind, NPY_MAGIC,
 };
-pub use npy_write::{write_npy_f32, write_npy_labels, AtomicFile, NpyRowWriter};
+pub use npy_write::{write_npy_f32, write_npy_f64, write_npy_labels, AtomicFile, NpyRowWriter};
 pub use open::{
     detect_format, load_mnist, open_dataset, open_features, open_features_mapped, open_labels, Format,
 };

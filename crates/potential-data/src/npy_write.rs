@@ -98,7 +98,36 @@ impl Drop for AtomicFile {
 /// # Errors
 /// [`DataError::BadShape`] when `data.len()` is not the product of `shape`; [`DataError::Io`].
 pub fn write_npy_f32(path: impl AsRef<Path>, data: &[f32], shape: &[usize]) -> Result<()> {
-    let path = path.as_ref();
+    write_npy_le(path.as_ref(), "<f4", data, shape)
+}
+
+/// Write a row-major f64 array of `shape` as `<f8` `.npy`, atomically (scores and energies, which
+/// are accumulated in f64).
+///
+/// # Errors
+/// [`DataError::BadShape`] when `data.len()` is not the product of `shape`; [`DataError::Io`].
+pub fn write_npy_f64(path: impl AsRef<Path>, data: &[f64], shape: &[usize]) -> Result<()> {
+    write_npy_le(path.as_ref(), "<f8", data, shape)
+}
+
+/// Little-endian plain-old-data element types the writers accept.
+trait LeElement: bytemuck::Pod {
+    fn write_le(self, w: &mut impl Write) -> std::io::Result<()>;
+}
+
+impl LeElement for f32 {
+    fn write_le(self, w: &mut impl Write) -> std::io::Result<()> {
+        w.write_all(&self.to_le_bytes())
+    }
+}
+
+impl LeElement for f64 {
+    fn write_le(self, w: &mut impl Write) -> std::io::Result<()> {
+        w.write_all(&self.to_le_bytes())
+    }
+}
+
+fn write_npy_le<T: LeElement>(path: &Path, descr: &str, data: &[T], shape: &[usize]) -> Result<()> {
     if shape.iter().product::<usize>() != data.len() {
         return Err(DataError::BadShape {
             path: path.into(),
@@ -109,19 +138,16 @@ pub fn write_npy_f32(path: impl AsRef<Path>, data: &[f32], shape: &[usize]) -> R
     let mut f = AtomicFile::create(path)?;
     let tmp = f.tmp_path().to_path_buf();
     let w = f.writer();
-    w.write_all(&header_bytes("<f4", shape, 0)).map_err(io_err(&tmp))?;
-    write_f32_le(w, data).map_err(io_err(&tmp))?;
+    w.write_all(&header_bytes(descr, shape, 0)).map_err(io_err(&tmp))?;
+    write_le(w, data).map_err(io_err(&tmp))?;
     f.commit().map(|_| ())
 }
 
-fn write_f32_le(w: &mut impl Write, data: &[f32]) -> std::io::Result<()> {
+fn write_le<T: LeElement>(w: &mut impl Write, data: &[T]) -> std::io::Result<()> {
     if cfg!(target_endian = "little") {
         w.write_all(bytemuck::cast_slice(data))
     } else {
-        for v in data {
-            w.write_all(&v.to_le_bytes())?;
-        }
-        Ok(())
+        data.iter().try_for_each(|&v| v.write_le(w))
     }
 }
 
@@ -199,7 +225,7 @@ impl NpyRowWriter {
     pub fn push_row(&mut self, row: &[f32]) -> Result<()> {
         assert_eq!(row.len(), self.d, "row width");
         let tmp = self.file.tmp_path().to_path_buf();
-        write_f32_le(self.file.writer(), row).map_err(io_err(&tmp))?;
+        write_le(self.file.writer(), row).map_err(io_err(&tmp))?;
         self.n += 1;
         Ok(())
     }
