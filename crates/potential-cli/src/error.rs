@@ -14,6 +14,9 @@ pub enum CliError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A dataset that cannot be read, written or fetched (`potential data`, inputs of `score`).
+    #[error(transparent)]
+    Data(#[from] potential_data::DataError),
     /// Arguments that parse but do not make sense together.
     #[error("{0}")]
     Usage(String),

@@ -1,12 +1,314 @@
-//! `potential data`.
+//! `potential data`: `info`, `convert`, `fetch`, and `generate` (in `cmd/generate.rs`).
 
 use crate::error::{CliError, Result};
+use potential_data::{
+    companion_labels_path, detect_format, for_each_amat_row, label_histogram, labels_path_for, open_features,
+    open_labels, read_amat, read_digits_csv, write_npy_f32, write_npy_labels, DataError, Features,
+    FetchEvent, FetchOptions, Format, NpyRowWriter,
+};
+use std::path::{Path, PathBuf};
 
 /// Arguments of `potential data`.
 #[derive(clap::Args, Debug)]
-pub struct DataArgs {}
+pub struct DataArgs {
+    #[command(subcommand)]
+    command: DataCommand,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum DataCommand {
+    /// Describe a data file: format, rows n, dimensions d, value range, label histogram; optionally
+    /// draw sample images as a grid PNG.
+    ///
+    /// Formats (detected from the first bytes, then the extension): NumPy .npy, MNIST IDX (raw or
+    /// .gz), Larochelle .amat (raw, .gz or inside a .zip), UCI digits .csv (raw or .gz).
+    Info(InfoArgs),
+    /// Convert a data file to .npy (f32 [n, d], payload 64-byte aligned, written atomically); its
+    /// labels, if any, go to OUT-labels.npy. .amat input is streamed in constant memory.
+    Convert(ConvertArgs),
+    /// Download a dataset with checksum verification, resumably and atomically.
+    Fetch(FetchArgs),
+    /// Generate a set of the Larochelle et al. (2007) benchmark from MNIST and background images.
+    Generate(super::generate::GenerateArgs),
+}
+
+/// Arguments of `potential data info`.
+#[derive(clap::Args, Debug)]
+struct InfoArgs {
+    /// The data file.
+    path: PathBuf,
+    /// Labels file (.npy, IDX labels). Default: the labels inside .amat/.csv, or the companion file
+    /// (X-labels.npy for X.npy, *-labels-idx1-ubyte for *-images-idx3-ubyte).
+    #[arg(long)]
+    labels: Option<PathBuf>,
+    /// Write the first samples as a grid of grey images to this PNG.
+    #[arg(long, value_name = "OUT.png")]
+    grid: Option<PathBuf>,
+    /// Number of samples in the grid.
+    #[arg(long, default_value_t = 100)]
+    grid_count: usize,
+    /// Image shape HxW (default: square side √d, e.g. 8x8 digits, 28x28 MNIST).
+    #[arg(long, value_name = "HxW")]
+    shape: Option<String>,
+}
+
+/// Arguments of `potential data convert`.
+#[derive(clap::Args, Debug)]
+struct ConvertArgs {
+    /// Input data file (.npy, IDX, .amat, .csv).
+    input: PathBuf,
+    /// Output features .npy.
+    output: PathBuf,
+    /// Labels file for inputs without labels inside (IDX, .npy). Default: the companion file if any.
+    #[arg(long)]
+    labels: Option<PathBuf>,
+    /// Where to write the labels (default: OUT-labels.npy next to OUT.npy).
+    #[arg(long)]
+    labels_out: Option<PathBuf>,
+}
+
+/// Datasets `fetch` knows.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum FetchSet {
+    /// The four MNIST .gz files (train/t10k images and labels).
+    Mnist,
+}
+
+/// Arguments of `potential data fetch`.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Plain http:// only (no TLS). Each file is verified against the md5 and sha256 of its \
+decompressed payload committed in datasets/mnist/checksums.txt; an interrupted transfer is kept as \
+<file>.gz.part and resumed with an HTTP Range request on the next run."
+)]
+struct FetchArgs {
+    /// The dataset.
+    set: FetchSet,
+    /// Destination folder.
+    #[arg(long)]
+    dir: PathBuf,
+    /// Base URL of a mirror holding <file>.gz (plain http:// only).
+    #[arg(long, default_value = "http://yann.lecun.com/exdb/mnist/")]
+    base_url: String,
+    /// Connect/read timeout in seconds.
+    #[arg(long, default_value_t = 30)]
+    timeout: u64,
+}
 
 /// Run `potential data`.
-pub fn run(_args: DataArgs) -> Result<()> {
-    Err(CliError::Usage("`potential data` is not built yet".into()))
+pub fn run(args: DataArgs) -> Result<()> {
+    match args.command {
+        DataCommand::Info(a) => info(a),
+        DataCommand::Convert(a) => convert(a),
+        DataCommand::Fetch(a) => fetch(a),
+        DataCommand::Generate(a) => super::generate::run(a),
+    }
+}
+
+/// Labels for `path`: explicit, inside the file, or the companion file; `None` when there are none.
+fn find_labels(path: &Path, format: Format, explicit: Option<&Path>) -> Result<Option<(Vec<u32>, PathBuf)>> {
+    if let Some(l) = explicit {
+        return Ok(Some((open_labels(l)?, l.to_path_buf())));
+    }
+    if matches!(format, Format::Amat | Format::Csv) {
+        return Ok(Some((open_labels(path)?, path.to_path_buf())));
+    }
+    match companion_labels_path(path) {
+        Some(l) => Ok(Some((open_labels(&l)?, l))),
+        None => Ok(None),
+    }
+}
+
+fn check_lengths(path: &Path, f: &Features, labels: &[u32], lpath: &Path) -> Result<()> {
+    if f.n() != labels.len() {
+        return Err(DataError::LengthMismatch {
+            features_path: path.into(),
+            features: f.n(),
+            labels_path: lpath.into(),
+            labels: labels.len(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+fn info(a: InfoArgs) -> Result<()> {
+    let format = detect_format(&a.path)?;
+    let (f, labels) = match format {
+        Format::Amat if a.labels.is_none() => {
+            let (f, l) = read_amat(&a.path)?;
+            (f, Some((l, a.path.clone())))
+        }
+        Format::Csv if a.labels.is_none() => {
+            let (f, l) = read_digits_csv(&a.path)?;
+            (f, Some((l, a.path.clone())))
+        }
+        _ => (open_features(&a.path)?, find_labels(&a.path, format, a.labels.as_deref())?),
+    };
+    println!("file:    {}", a.path.display());
+    println!("format:  {format:?}");
+    println!("n:       {}", f.n());
+    println!("d:       {}", f.d());
+    if let Some((lo, hi)) = f.value_range() {
+        let mean = f.as_slice().iter().map(|&v| v as f64).sum::<f64>() / f.as_slice().len().max(1) as f64;
+        println!("values:  min {lo}, max {hi}, mean {mean:.6}");
+    }
+    match &labels {
+        Some((l, lpath)) => {
+            check_lengths(&a.path, &f, l, lpath)?;
+            let hist = label_histogram(l);
+            println!("labels:  {} ({} classes)", lpath.display(), hist.len());
+            for (c, k) in hist.iter().enumerate() {
+                println!("  {c:>4}: {k}");
+            }
+        }
+        None => println!("labels:  none found (give --labels)"),
+    }
+    if let Some(out) = &a.grid {
+        let (h, w) = image_shape(f.d(), a.shape.as_deref())?;
+        write_grid(&f, h, w, a.grid_count, out)?;
+        println!("grid:    {} ({} samples of {h}x{w})", out.display(), a.grid_count.min(f.n()));
+    }
+    Ok(())
+}
+
+/// The image shape: `HxW` if given, else the square side when `d` is a perfect square.
+fn image_shape(d: usize, shape: Option<&str>) -> Result<(usize, usize)> {
+    if let Some(s) = shape {
+        let parsed = s.split_once(['x', 'X']).and_then(|(h, w)| Some((h.parse().ok()?, w.parse().ok()?)));
+        return match parsed {
+            Some((h, w)) if h * w == d && h > 0 => Ok((h, w)),
+            _ => Err(CliError::Usage(format!("--shape {s}: expected HxW with H*W = d = {d}"))),
+        };
+    }
+    let side = (d as f64).sqrt().round() as usize;
+    if side * side == d {
+        Ok((side, side))
+    } else {
+        Err(CliError::Usage(format!("d = {d} is not a square: give the image shape with --shape HxW")))
+    }
+}
+
+/// Draw the first `count` rows as a near-square grid of h×w grey tiles, 1-pixel gaps, each tile
+/// upscaled so it is at least 28 pixels high. Values in [0, 1] map to 0..255 directly; data outside
+/// [0, 1] is min-max scaled over the samples drawn.
+fn write_grid(f: &Features, h: usize, w: usize, count: usize, out: &Path) -> Result<()> {
+    let count = count.min(f.n());
+    if count == 0 {
+        return Err(CliError::Usage("no rows to draw".into()));
+    }
+    let cols = (count as f64).sqrt().ceil() as usize;
+    let rows = count.div_ceil(cols);
+    let scale = 28usize.div_ceil(h).max(1);
+    let (th, tw) = (h * scale, w * scale);
+    let (img_h, img_w) = (rows * (th + 1) + 1, cols * (tw + 1) + 1);
+    let sample = &f.as_slice()[..count * f.d()];
+    let (lo, hi) = sample.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let (lo, hi) = if lo >= 0.0 && hi <= 1.0 { (0.0, 1.0) } else { (lo, hi.max(lo + f32::EPSILON)) };
+    let mut px = vec![64u8; img_h * img_w];
+    for i in 0..count {
+        let (r, c) = (i / cols, i % cols);
+        let row = f.row(i);
+        for y in 0..th {
+            for x in 0..tw {
+                let v = (row[(y / scale) * w + x / scale] - lo) / (hi - lo);
+                let (py, pxx) = (1 + r * (th + 1) + y, 1 + c * (tw + 1) + x);
+                px[py * img_w + pxx] = (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+            }
+        }
+    }
+    let io = |source: std::io::Error| CliError::Io { path: out.to_path_buf(), source };
+    let file = std::fs::File::create(out).map_err(io)?;
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), img_w as u32, img_h as u32);
+    enc.set_color(png::ColorType::Grayscale);
+    enc.set_depth(png::BitDepth::Eight);
+    let png_err = |e: png::EncodingError| io(std::io::Error::other(e));
+    let mut writer = enc.write_header().map_err(png_err)?;
+    writer.write_image_data(&px).map_err(png_err)?;
+    writer.finish().map_err(png_err)?;
+    Ok(())
+}
+
+fn convert(a: ConvertArgs) -> Result<()> {
+    let format = detect_format(&a.input)?;
+    let labels_out = a.labels_out.clone().unwrap_or_else(|| labels_path_for(&a.output));
+    if format == Format::Amat && a.labels.is_none() {
+        // Streamed: one row in memory at a time (plus 4 bytes per label).
+        let mut writer: Option<NpyRowWriter> = None;
+        let mut labels = Vec::new();
+        let summary = for_each_amat_row(&a.input, |row, l| {
+            let w = match &mut writer {
+                Some(w) => w,
+                None => writer.insert(NpyRowWriter::create(&a.output, row.len())?),
+            };
+            w.push_row(row)?;
+            labels.push(l);
+            Ok(())
+        })?;
+        let Some(w) = writer else {
+            return Err(CliError::Usage(format!("{}: no rows to convert", a.input.display())));
+        };
+        w.finish()?;
+        write_npy_labels(&labels_out, &labels)?;
+        println!("{}: {} x {} -> {}", a.input.display(), summary.n, summary.d, a.output.display());
+        println!("labels -> {}", labels_out.display());
+        return Ok(());
+    }
+    let f = open_features(&a.input)?;
+    let labels = find_labels(&a.input, format, a.labels.as_deref())?;
+    if let Some((l, lpath)) = &labels {
+        check_lengths(&a.input, &f, l, lpath)?;
+    }
+    write_npy_f32(&a.output, f.as_slice(), &[f.n(), f.d()])?;
+    println!("{}: {} x {} -> {}", a.input.display(), f.n(), f.d(), a.output.display());
+    if let Some((l, _)) = labels {
+        write_npy_labels(&labels_out, &l)?;
+        println!("labels -> {}", labels_out.display());
+    }
+    Ok(())
+}
+
+fn fetch(a: FetchArgs) -> Result<()> {
+    match a.set {
+        FetchSet::Mnist => {}
+    }
+    let mut opts = FetchOptions::new(a.base_url.clone(), a.dir.clone());
+    opts.timeout = std::time::Duration::from_secs(a.timeout.max(1));
+    let style =
+        indicatif::ProgressStyle::with_template("{msg:28} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}")
+            .expect("static template")
+            .progress_chars("=> ");
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let paths = potential_data::fetch_mnist(&opts, &mut |e| match e {
+        FetchEvent::AlreadyPresent { file } => eprintln!("{file}: present and verified"),
+        FetchEvent::Start { file, resumed_from, total } => {
+            let b = indicatif::ProgressBar::new(total.unwrap_or(0)).with_style(style.clone());
+            b.set_message(file.to_string());
+            b.set_position(resumed_from);
+            if resumed_from > 0 {
+                b.println(format!("{file}: resuming from byte {resumed_from}"));
+            }
+            bar = Some(b);
+        }
+        FetchEvent::Progress { done, .. } => {
+            if let Some(b) = &bar {
+                b.set_position(done);
+            }
+        }
+        FetchEvent::Done { file } => {
+            if let Some(b) = bar.take() {
+                b.finish_and_clear();
+            }
+            eprintln!("{file}: downloaded and verified");
+        }
+        _ => {}
+    });
+    if let Some(b) = bar.take() {
+        b.abandon();
+    }
+    let paths = paths?;
+    for p in paths {
+        println!("{}", p.display());
+    }
+    Ok(())
 }
