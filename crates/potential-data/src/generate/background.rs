@@ -133,7 +133,8 @@ impl BackgroundPool {
 }
 
 fn load_grey(path: &Path) -> Result<GreyImage, GenerateError> {
-    let img = image::open(path).map_err(|source| GenerateError::Image { path: path.to_path_buf(), source })?;
+    let img =
+        image::open(path).map_err(|source| GenerateError::Image { path: path.to_path_buf(), source })?;
     let rgb = img.to_rgb32f();
     let (width, height) = (rgb.width() as usize, rgb.height() as usize);
     let pixels = rgb.pixels().map(|p| luma_bt601(p.0[0], p.0[1], p.0[2])).collect();

@@ -59,12 +59,8 @@ impl MnistPool {
         let mut images = Vec::with_capacity((train.n() + test.n()) * PIXELS);
         images.extend_from_slice(train.features().as_slice());
         images.extend_from_slice(test.features().as_slice());
-        let labels = train
-            .labels()
-            .iter()
-            .chain(test.labels())
-            .map(|&l| u8::try_from(l).unwrap_or(u8::MAX))
-            .collect();
+        let labels =
+            train.labels().iter().chain(test.labels()).map(|&l| u8::try_from(l).unwrap_or(u8::MAX)).collect();
         Self::new(images, labels)
     }
 

@@ -108,11 +108,7 @@ mod tests {
         let mean = (0..n).map(|_| geometric_trials(&mut rng, 0.195) as f64).sum::<f64>() / n as f64;
         // mean 1/p = 5.128, sd sqrt(1-p)/p = 4.60, standard error 0.033.
         assert!((mean - 1.0 / 0.195).abs() < 0.15, "mean {mean}");
-        assert_eq!(
-            (0..1000).map(|_| geometric_trials(&mut rng, 0.5)).min(),
-            Some(1),
-            "support starts at 1"
-        );
+        assert_eq!((0..1000).map(|_| geometric_trials(&mut rng, 0.5)).min(), Some(1), "support starts at 1");
     }
 
     #[test]

@@ -106,7 +106,10 @@ pub fn write_npy_split(dir: &Path, split: Split, samples: &Samples) -> Result<[P
 ///
 /// # Errors
 /// [`GenerateError::Data`] ([`crate::DataError::Io`]) on a write failure.
-pub fn write_amat<'s>(path: &Path, parts: impl IntoIterator<Item = &'s Samples>) -> Result<(), GenerateError> {
+pub fn write_amat<'s>(
+    path: &Path,
+    parts: impl IntoIterator<Item = &'s Samples>,
+) -> Result<(), GenerateError> {
     let mut file = AtomicFile::create(path)?;
     let io = |source| GenerateError::Io { path: path.to_path_buf(), source };
     let mut line = String::with_capacity(PIXELS * 12);
