@@ -13,7 +13,8 @@ use rand::{rngs::StdRng, RngExt, SeedableRng};
 use std::hint::black_box;
 use std::time::Duration;
 
-const SHAPES: [(usize, usize, usize); 4] = [(100, 784, 500), (100, 500, 784), (500, 100, 784), (60000, 784, 500)];
+const SHAPES: [(usize, usize, usize); 4] =
+    [(100, 784, 500), (100, 500, 784), (500, 100, 784), (60000, 784, 500)];
 
 fn random(n: usize, lo: f32, hi: f32, seed: u64) -> Vec<f32> {
     let mut rng = StdRng::seed_from_u64(seed);
@@ -27,8 +28,14 @@ fn bench_gemm(c: &mut Criterion) {
         let b = random(k * n, -1.0, 1.0, 2);
         let mut out = vec![0.0f32; m * n];
         // Check once before timing: one row against a dot-product loop.
-        gemm(1.0, MatRef::from_row_major(&a, m, k), MatRef::from_row_major(&b, k, n), 0.0,
-             MatMut::from_row_major(&mut out, m, n), Parallelism::Rayon(2));
+        gemm(
+            1.0,
+            MatRef::from_row_major(&a, m, k),
+            MatRef::from_row_major(&b, k, n),
+            0.0,
+            MatMut::from_row_major(&mut out, m, n),
+            Parallelism::Rayon(2),
+        );
         for j in (0..n).step_by(97) {
             let want: f64 = (0..k).map(|p| a[(m / 2) * k + p] as f64 * b[p * n + j] as f64).sum();
             assert!((out[(m / 2) * n + j] as f64 - want).abs() < 1e-3 * (1.0 + want.abs()), "gemm check");
@@ -80,7 +87,12 @@ fn bench_act(c: &mut Criterion) {
         map(op, &src, &mut dst);
         for i in (0..N).step_by(9973) {
             let want = scalar(src[i]);
-            assert!((dst[i] - want).abs() <= 1e-6 * want.abs().max(1.0), "{name}({}) = {} vs {want}", src[i], dst[i]);
+            assert!(
+                (dst[i] - want).abs() <= 1e-6 * want.abs().max(1.0),
+                "{name}({}) = {} vs {want}",
+                src[i],
+                dst[i]
+            );
         }
         g.bench_function(BenchmarkId::new(name, "simd"), |bch| {
             bch.iter(|| map(op, black_box(&src), black_box(&mut dst)))

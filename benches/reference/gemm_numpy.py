@@ -44,7 +44,8 @@ def bench(m, k, n, threads, repeats):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
-    ap.add_argument("--shapes", default="all", help="'all' or 'small' (skip 60000x784x500)")
+    ap.add_argument("--shapes", default="all", help="'all', 'small' (skip 60000x784x500) or one 'MxKxN'")
+    ap.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     args = ap.parse_args()
     blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
     print(f"numpy {np.__version__}; BLAS: " + ", ".join(f"{i['internal_api']} {i.get('version')}" for i in blas))
@@ -52,7 +53,9 @@ def main():
     for m, k, n in SHAPES:
         if args.shapes == "small" and m == 60000:
             continue
-        for t in (1, 2):
+        if args.shapes not in ("all", "small") and args.shapes != f"{m}x{k}x{n}":
+            continue
+        for t in (int(x) for x in args.threads.split(",")):
             med, lo, hi = bench(m, k, n, t, args.repeats if m < 60000 else max(3, args.repeats // 2))
             print(f"gemm/{m}x{k}x{n}/t{t:<10} {med:>15.1f} {lo:>8.1f} {hi:>8.1f}", flush=True)
 

@@ -118,7 +118,8 @@ impl SimdPath {
 pub fn simd_path() -> SimdPath {
     static PATH: OnceLock<SimdPath> = OnceLock::new();
     *PATH.get_or_init(|| {
-        let forced = std::env::var("POTENTIAL_FORCE_PORTABLE").map(|v| !v.is_empty() && v != "0").unwrap_or(false);
+        let forced =
+            std::env::var("POTENTIAL_FORCE_PORTABLE").map(|v| !v.is_empty() && v != "0").unwrap_or(false);
         if !forced && SimdPath::Avx2Fma.is_supported() {
             SimdPath::Avx2Fma
         } else {

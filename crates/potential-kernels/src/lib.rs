@@ -1,20 +1,54 @@
 //! # potential-kernels
 //!
-//! Dense `f32` kernels that every other crate of `potential` stands on.
+//! Dense `f32` kernels that every other crate of `potential` stands on: the matrix products of the
+//! encoder/decoder (`u = W x + b`, `r = Wᵀ h + c`, NOTES.md eq. (1)–(2)), the hidden nonlinearities
+//! with their derivatives and antiderivatives (the potential energy, eq. (9)–(11), sums H(uₖ)), and
+//! the squared distances and reductions of the energy and the reconstruction error.
 //!
 //! ## Overview
-//! - [`MatRef`] / [`MatMut`]: safe, shape-checked strided matrix views.
-//! - [`gemm`]: `C ← α·op(A)·op(B) + β·C` over `matrixmultiply`, with a [`Parallelism`] knob.
+//! - [`MatRef`] / [`MatMut`]: safe, shape-checked strided matrix views; transposes are views
+//!   ([`MatRef::t`]).
+//! - [`gemm`]: `C ← α·op(A)·op(B) + β·C` over `matrixmultiply`, with a [`Parallelism`] knob that cuts
+//!   large products into row or column blocks run on rayon (`β = 0` never reads C).
 //! - [`map`] / [`map_inplace`] with [`UnaryOp`]: elementwise exp, sigmoid, tanh, softplus, log cosh,
-//!   logit, square, cube, relu and abs.
-//! - Fused row passes used in hot loops: [`bias_act`] (bias add + activation + derivative),
-//!   [`antiderivative_sum`] (Σₖ H(uₖ)), [`sq_dist`] (‖x − b‖²).
+//!   logit, square, cube, relu and abs, each with a documented and tested error bound.
+//! - Fused row passes used in hot loops: [`bias_act`] (bias add + activation + derivative, for each
+//!   [`HiddenFn`]), [`antiderivative_sum`] (Σₖ H(uₖ)), [`sq_dist`] (‖x − b‖²).
 //! - Reductions accumulated in `f64`: [`dot`], [`sum`], [`sum_sq`], [`row_norms_sq`].
+//! - [`reference`](mod@reference): the plain scalar formulas (the test oracle's `f64` forms and the benchmarks'
+//!   scalar baseline); [`paths`]: every SIMD kernel with the implementation chosen explicitly.
+//!
+//! ## Example
+//! ```
+//! use potential_kernels::{bias_act, gemm, HiddenFn, MatMut, MatRef, Parallelism};
+//!
+//! // Two inputs of dimension 3, a layer of 2 hidden units: U = X·Wᵀ, then h = σ(U + b), h′.
+//! let x = [1.0f32, 0.0, -1.0, 0.5, 0.5, 0.5];
+//! let w = [0.1f32, 0.2, 0.3, -0.3, 0.2, -0.1];
+//! let b = [0.0f32, 1.0];
+//! let mut u = [0.0f32; 4];
+//! let (xv, wv) = (MatRef::from_row_major(&x, 2, 3), MatRef::from_row_major(&w, 2, 3));
+//! gemm(1.0, xv, wv.t(), 0.0, MatMut::from_row_major(&mut u, 2, 2), Parallelism::Sequential);
+//! let (mut h, mut dh) = ([0.0f32; 2], [0.0f32; 2]);
+//! bias_act(&mut u[..2], &b, HiddenFn::Sigmoid, &mut h, Some(&mut dh));
+//! assert!((u[0] - (0.1 - 0.3)).abs() < 1e-6);
+//! assert!((h[1] - 1.0 / (1.0 + (-(1.0f32 - 0.3 + 0.1)).exp())).abs() < 1e-6);
+//! assert!((dh[0] - h[0] * (1.0 - h[0])).abs() < 1e-6);
+//! ```
 //!
 //! ## Portability
-//! Elementwise kernels dispatch at run time: hand-written AVX2+FMA kernels where the CPU has them,
-//! a portable path elsewhere. Set `POTENTIAL_FORCE_PORTABLE=1` to force the portable path
-//! (see [`simd_path`]).
+//! The elementwise kernels, fused passes and reductions dispatch at run time ([`simd_path`]):
+//! hand-written AVX2+FMA kernels (`std::arch`, `#[target_feature]`) when the CPU has both features,
+//! so a default `cargo build --release` uses them on such machines; otherwise a portable
+//! implementation of the same algorithms over `[f32; 8]` lanes (vectorised by the compiler for the
+//! build target, never faulting on older CPUs). Set `POTENTIAL_FORCE_PORTABLE=1` to force the
+//! portable path for the whole process (read once). Both paths meet the same error bounds and are
+//! tested in one process through [`paths`]. [`gemm`] relies on `matrixmultiply`, which does its own
+//! run-time detection (AVX2/FMA, AVX, SSE2).
+//!
+//! Threads: [`gemm`] with [`Parallelism::Rayon`] uses the current rayon pool (size it with
+//! `RAYON_NUM_THREADS` or `rayon::ThreadPoolBuilder::install`); results are bit-identical to the
+//! sequential product. Nothing else in this crate spawns threads.
 
 mod elementwise;
 mod fused;

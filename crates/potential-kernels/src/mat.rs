@@ -79,7 +79,12 @@ impl<'a> MatRef<'a> {
     /// # Panics
     /// If `i ≥ rows` or `j ≥ cols`.
     pub fn get(&self, i: usize, j: usize) -> f32 {
-        assert!(i < self.rows && j < self.cols, "MatRef::get: ({i}, {j}) outside {}×{}", self.rows, self.cols);
+        assert!(
+            i < self.rows && j < self.cols,
+            "MatRef::get: ({i}, {j}) outside {}×{}",
+            self.rows,
+            self.cols
+        );
         self.data[i * self.rs + j * self.cs]
     }
 
@@ -155,7 +160,10 @@ impl<'a> MatMut<'a> {
             || cols <= 1 && rs >= 1
             || (cs >= 1 && rs >= cols * cs)
             || (rs >= 1 && cs >= rows * rs);
-        assert!(no_alias, "MatMut::from_strided: strides ({rs}, {cs}) alias elements of a {rows}×{cols} view");
+        assert!(
+            no_alias,
+            "MatMut::from_strided: strides ({rs}, {cs}) alias elements of a {rows}×{cols} view"
+        );
         Self { data, rows, cols, rs, cs }
     }
 
@@ -204,7 +212,12 @@ impl<'a> MatMut<'a> {
     /// # Panics
     /// If `i ≥ rows` or `j ≥ cols`.
     pub fn set(&mut self, i: usize, j: usize, v: f32) {
-        assert!(i < self.rows && j < self.cols, "MatMut::set: ({i}, {j}) outside {}×{}", self.rows, self.cols);
+        assert!(
+            i < self.rows && j < self.cols,
+            "MatMut::set: ({i}, {j}) outside {}×{}",
+            self.rows,
+            self.cols
+        );
         self.data[i * self.rs + j * self.cs] = v;
     }
 
@@ -232,9 +245,6 @@ impl<'a> MatMut<'a> {
         let (rs, cs, cols, rows) = (self.rs, self.cs, self.cols, self.rows);
         let mid = (at * rs).min(self.data.len());
         let (a, b) = self.data.split_at_mut(mid);
-        (
-            MatMut { data: a, rows: at, cols, rs, cs },
-            MatMut { data: b, rows: rows - at, cols, rs, cs },
-        )
+        (MatMut { data: a, rows: at, cols, rs, cs }, MatMut { data: b, rows: rows - at, cols, rs, cs })
     }
 }

@@ -54,7 +54,14 @@ pub fn map_inplace(path: SimdPath, op: UnaryOp, buf: &mut [f32]) {
 }
 
 /// [`crate::bias_act`] on the given path.
-pub fn bias_act(path: SimdPath, u: &mut [f32], bias: &[f32], f: HiddenFn, h: &mut [f32], dh: Option<&mut [f32]>) {
+pub fn bias_act(
+    path: SimdPath,
+    u: &mut [f32],
+    bias: &[f32],
+    f: HiddenFn,
+    h: &mut [f32],
+    dh: Option<&mut [f32]>,
+) {
     let n = u.len();
     assert_eq!(bias.len(), n, "bias_act: u has {n} elements, bias {}", bias.len());
     assert_eq!(h.len(), n, "bias_act: u has {n} elements, h {}", h.len());

@@ -124,8 +124,10 @@ fn scalar_reference_is_close_to_the_exact_function() {
 
 #[test]
 fn dispatch_follows_the_environment() {
-    let forced = std::env::var("POTENTIAL_FORCE_PORTABLE").map(|v| !v.is_empty() && v != "0").unwrap_or(false);
-    let want = if !forced && SimdPath::Avx2Fma.is_supported() { SimdPath::Avx2Fma } else { SimdPath::Portable };
+    let forced =
+        std::env::var("POTENTIAL_FORCE_PORTABLE").map(|v| !v.is_empty() && v != "0").unwrap_or(false);
+    let want =
+        if !forced && SimdPath::Avx2Fma.is_supported() { SimdPath::Avx2Fma } else { SimdPath::Portable };
     assert_eq!(simd_path(), want);
     eprintln!("simd_path() = {:?}", simd_path());
     // The default entry points use that path: results are bit-identical to the explicit call.

@@ -1,4 +1,5 @@
 //! Fused row passes (bias_act, antiderivative_sum, sq_dist) against the `f64` reference, both paths.
+#![allow(clippy::needless_range_loop)]
 
 mod common;
 
@@ -22,7 +23,17 @@ fn exact(f: HiddenFn, u: f32) -> (f64, f64, f64) {
             let r = if x > 0.0 || x.is_nan() { x } else { 0.0 };
             (r, nan_or(if x > 0.0 { 1.0 } else { 0.0 }), 0.5 * r * r)
         }
-        HiddenFn::Modulus => (x.abs(), nan_or(if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { 0.0 }), 0.5 * x * x.abs()),
+        HiddenFn::Modulus => (
+            x.abs(),
+            nan_or(if x > 0.0 {
+                1.0
+            } else if x < 0.0 {
+                -1.0
+            } else {
+                0.0
+            }),
+            0.5 * x * x.abs(),
+        ),
         HiddenFn::Synchrony => {
             let w = x * x;
             let s = sigmoid64(w);
@@ -125,7 +136,8 @@ fn sum_reference(f: HiddenFn, u: &[f32]) -> (f64, f64) {
 fn antiderivative_sum_of_rows() {
     for path in paths() {
         for f in HiddenFn::ALL {
-            for (n, seed) in [(0usize, 1u64), (1, 2), (7, 3), (8, 4), (9, 5), (100, 6), (1000, 7), (4099, 8)] {
+            for (n, seed) in [(0usize, 1u64), (1, 2), (7, 3), (8, 4), (9, 5), (100, 6), (1000, 7), (4099, 8)]
+            {
                 let u = uniform(n, -8.0, 8.0, seed);
                 let got = kp::antiderivative_sum(path, &u, f);
                 let (want, t) = sum_reference(f, &u);
@@ -144,7 +156,10 @@ fn sq_dist_is_exact_to_f64_rounding() {
             let got = kp::sq_dist(path, &x, &b);
             let want: f64 = x.iter().zip(&b).map(|(&p, &q)| (p as f64 - q as f64).powi(2)).sum();
             assert!((got - want).abs() <= 1e-13 * want.max(1e-300), "{path:?} n={n}: {got} vs {want}");
-            assert_eq!(potential_kernels::sq_dist(&x, &b), kp::sq_dist(potential_kernels::simd_path(), &x, &b));
+            assert_eq!(
+                potential_kernels::sq_dist(&x, &b),
+                kp::sq_dist(potential_kernels::simd_path(), &x, &b)
+            );
         }
         assert_eq!(kp::sq_dist(path, &[f32::INFINITY], &[0.0]), f64::INFINITY);
         assert!(kp::sq_dist(path, &[f32::NAN, 1.0], &[0.0, 0.0]).is_nan());
@@ -180,7 +195,8 @@ fn scalar_hidden_fn_reference_is_close() {
             let (wh, wd, wa) = exact(f, u);
             check(f.h(u), wh, 4.0, 1e-7).unwrap_or_else(|e| panic!("{f:?}::h({u}): {e}"));
             check(f.h_prime(u), wd, 8.0, 2e-7).unwrap_or_else(|e| panic!("{f:?}::h_prime({u}): {e}"));
-            check(f.antiderivative(u), wa, 4.0, 1e-6).unwrap_or_else(|e| panic!("{f:?}::antiderivative({u}): {e}"));
+            check(f.antiderivative(u), wa, 4.0, 1e-6)
+                .unwrap_or_else(|e| panic!("{f:?}::antiderivative({u}): {e}"));
         }
     }
 }

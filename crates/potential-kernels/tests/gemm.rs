@@ -1,4 +1,5 @@
 //! gemm against a naive f64 triple loop: sizes around the micro-kernel, all transposes, α/β
+#![allow(clippy::needless_range_loop)]
 //! (β = 0 over NaN), strided views, and the parallel path.
 
 use potential_kernels::{gemm, MatMut, MatRef, Parallelism};
@@ -176,7 +177,9 @@ fn beta_zero_overwrites_nan() {
 #[test]
 fn parallel_equals_sequential() {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
-    for &(m, k, n) in &[(100, 78, 50), (7, 300, 130), (257, 33, 9), (1, 64, 1000), (640, 16, 640), (64, 500, 78)] {
+    for &(m, k, n) in
+        &[(100, 78, 50), (7, 300, 130), (257, 33, 9), (1, 64, 1000), (640, 16, 640), (64, 500, 78)]
+    {
         for t in 0..4 {
             let (ta, tb) = (t & 1 == 1, t & 2 == 2);
             let a = Stored::new(m, k, ta, 0, 7);
@@ -193,7 +196,9 @@ fn parallel_equals_sequential() {
             );
             for par in [Parallelism::Rayon(0), Parallelism::Rayon(2), Parallelism::Rayon(3)] {
                 let mut out = c0.clone();
-                pool.install(|| gemm(0.75, a.view(), b.view(), 0.5, MatMut::from_row_major(&mut out, m, n), par));
+                pool.install(|| {
+                    gemm(0.75, a.view(), b.view(), 0.5, MatMut::from_row_major(&mut out, m, n), par)
+                });
                 assert!(
                     out.iter().zip(&seq).all(|(x, y)| x.to_bits() == y.to_bits()),
                     "{m}x{k}x{n} t={t} {par:?}: parallel result differs from sequential"

@@ -1,4 +1,5 @@
 //! Reductions (dot, sum, sum_sq, row_norms_sq) on both paths against exactly-rounded-ish f64 sums.
+#![allow(clippy::needless_range_loop)]
 
 mod common;
 

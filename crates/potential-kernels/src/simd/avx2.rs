@@ -203,7 +203,13 @@ pub(crate) unsafe fn map_inplace(op: UnaryOp, buf: &mut [f32]) {
 /// # Safety
 /// The CPU must support AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
-pub(crate) unsafe fn bias_act(u: &mut [f32], bias: &[f32], f: HiddenFn, h: &mut [f32], dh: Option<&mut [f32]>) {
+pub(crate) unsafe fn bias_act(
+    u: &mut [f32],
+    bias: &[f32],
+    f: HiddenFn,
+    h: &mut [f32],
+    dh: Option<&mut [f32]>,
+) {
     super::bias_act::<A>(u, bias, f, h, dh)
 }
 /// # Safety

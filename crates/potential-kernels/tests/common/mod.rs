@@ -49,7 +49,13 @@ pub fn check(got: f32, want: f64, ulps: f64, abs: f64) -> Result<f64, String> {
     }
     let err = (got as f64 - want).abs();
     let tol = ulps * ulp_f32(want) + abs;
-    let r = if tol > 0.0 { err / tol } else if err == 0.0 { 0.0 } else { f64::INFINITY };
+    let r = if tol > 0.0 {
+        err / tol
+    } else if err == 0.0 {
+        0.0
+    } else {
+        f64::INFINITY
+    };
     if r <= 1.0 {
         Ok(r)
     } else {
