@@ -1,0 +1,225 @@
+//! Training checkpoints: one safetensors file holding everything needed to continue a run bit for
+//! bit.
+//!
+//! # Format
+//! A safetensors file with `__metadata__.format` = `potential.train-checkpoint` and
+//!
+//! | tensor | dtype | shape | content |
+//! |---|---|---|---|
+//! | `weight` | F32 | [H, D] | W (as in a model file, DESIGN.md) |
+//! | `hidden_bias` | F32 | [H] | b_h |
+//! | `visible_bias` | F32 | [D] | b_r |
+//! | `velocity.weight` | F32 | [H, D] | momentum velocity of W |
+//! | `velocity.hidden_bias` | F32 | [H] | velocity of b_h |
+//! | `velocity.visible_bias` | F32 | [D] | velocity of b_r |
+//! | `rng_state` | U8 | [32] | Xoshiro256++ state of the shuffling/corruption generator (4 little-endian u64) |
+//! | `best.weight`, `best.hidden_bias`, `best.visible_bias` | F32 | as above | the best model by validation loss (only with validation data) |
+//!
+//! Metadata keys: `activation`, `output` (as in model files), `provenance` (the model's), `epoch`
+//! (completed epochs, decimal), `bad_epochs` (epochs since the best validation loss), `config`
+//! (the [`TrainConfig`] as JSON), and with validation data `best_epoch` and `best_valid_loss`
+//! (the f64 bit pattern as 16 hex digits, so it round-trips exactly).
+
+use crate::step::Params;
+use crate::{Error, Result, TrainConfig};
+use potential_activations::ActivationKind;
+use potential_models::{Output, TiedAutoencoder};
+use safetensors::tensor::{Dtype, SafeTensors};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+/// `__metadata__.format` of a training checkpoint.
+pub const CHECKPOINT_FORMAT: &str = "potential.train-checkpoint";
+
+/// The best model seen so far by validation loss.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Best {
+    pub model: TiedAutoencoder,
+    pub valid_loss: f64,
+    pub epoch: usize,
+}
+
+/// Everything a checkpoint holds.
+#[derive(Clone, Debug)]
+pub(crate) struct State {
+    pub model: TiedAutoencoder,
+    pub velocity: Params,
+    pub rng_state: [u8; 32],
+    pub epoch: usize,
+    pub bad_epochs: usize,
+    pub config: TrainConfig,
+    pub best: Option<Best>,
+}
+
+fn le(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn corrupt(path: &Path, reason: impl Into<String>) -> Error {
+    Error::Checkpoint { path: path.to_owned(), reason: reason.into() }
+}
+
+/// Serialise `state` to bytes.
+pub(crate) fn encode(state: &State, path: &Path) -> Result<Vec<u8>> {
+    let m = &state.model;
+    let (h, d) = (m.hidden(), m.visible());
+    let mut bufs: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = vec![
+        ("weight".into(), Dtype::F32, vec![h, d], le(m.weight())),
+        ("hidden_bias".into(), Dtype::F32, vec![h], le(m.hidden_bias())),
+        ("visible_bias".into(), Dtype::F32, vec![d], le(m.visible_bias())),
+        ("velocity.weight".into(), Dtype::F32, vec![h, d], le(&state.velocity.weight)),
+        ("velocity.hidden_bias".into(), Dtype::F32, vec![h], le(&state.velocity.hidden_bias)),
+        ("velocity.visible_bias".into(), Dtype::F32, vec![d], le(&state.velocity.visible_bias)),
+        ("rng_state".into(), Dtype::U8, vec![32], state.rng_state.to_vec()),
+    ];
+    let mut meta = HashMap::new();
+    meta.insert("format".to_owned(), CHECKPOINT_FORMAT.to_owned());
+    meta.insert("activation".to_owned(), m.activation().name().to_owned());
+    meta.insert("output".to_owned(), m.output().name().to_owned());
+    meta.insert("provenance".to_owned(), m.provenance().unwrap_or("{}").to_owned());
+    meta.insert("epoch".to_owned(), state.epoch.to_string());
+    meta.insert("bad_epochs".to_owned(), state.bad_epochs.to_string());
+    let config = serde_json::to_string(&state.config).map_err(|e| corrupt(path, e.to_string()))?;
+    meta.insert("config".to_owned(), config);
+    if let Some(b) = &state.best {
+        bufs.push(("best.weight".into(), Dtype::F32, vec![h, d], le(b.model.weight())));
+        bufs.push(("best.hidden_bias".into(), Dtype::F32, vec![h], le(b.model.hidden_bias())));
+        bufs.push(("best.visible_bias".into(), Dtype::F32, vec![d], le(b.model.visible_bias())));
+        meta.insert("best_epoch".to_owned(), b.epoch.to_string());
+        meta.insert("best_valid_loss".to_owned(), format!("{:016x}", b.valid_loss.to_bits()));
+    }
+    Ok(serialize_sorted(&bufs, &meta))
+}
+
+/// The safetensors byte layout with the header keys in sorted order (metadata included), so equal
+/// states give equal bytes (`safetensors::serialize` takes a `HashMap`, whose order varies between
+/// processes): an 8-byte little-endian header length, the JSON header padded with spaces to a
+/// multiple of 8 bytes, then the tensor data in header order.
+fn serialize_sorted(
+    bufs: &[(String, Dtype, Vec<usize>, Vec<u8>)],
+    meta: &HashMap<String, String>,
+) -> Vec<u8> {
+    use serde_json::{json, Map, Value};
+    let mut header = Map::new();
+    let meta: std::collections::BTreeMap<_, _> = meta.iter().collect();
+    header.insert("__metadata__".to_owned(), json!(meta));
+    let mut sorted: Vec<_> = bufs.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut offset = 0usize;
+    for (name, dtype, shape, buf) in &sorted {
+        let dt = match dtype {
+            Dtype::U8 => "U8",
+            _ => "F32",
+        };
+        header.insert(
+            name.clone(),
+            json!({"dtype": dt, "shape": shape, "data_offsets": [offset, offset + buf.len()]}),
+        );
+        offset += buf.len();
+    }
+    // Deterministic either way: serde_json's Map is a BTreeMap (sorted keys), or with `preserve_order`
+    // keeps the insertion order above (metadata first, then sorted names).
+    let mut text = Value::Object(header).to_string().into_bytes();
+    while text.len() % 8 != 0 {
+        text.push(b' ');
+    }
+    let mut out = Vec::with_capacity(8 + text.len() + offset);
+    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    out.extend_from_slice(&text);
+    for (_, _, _, buf) in sorted {
+        out.extend_from_slice(buf);
+    }
+    out
+}
+
+/// Write `state` atomically (temporary file beside `path`, fsync, rename): a reader or a crash never
+/// sees a partial checkpoint, and the previous one stays intact until the rename.
+pub(crate) fn save(state: &State, path: &Path) -> Result<()> {
+    let bytes = encode(state, path)?;
+    let mut f = potential_data::AtomicFile::create(path)?;
+    let tmp = f.tmp_path().to_path_buf();
+    f.writer().write_all(&bytes).map_err(|source| Error::Io { path: tmp, source })?;
+    f.commit()?;
+    Ok(())
+}
+
+fn f32_tensor(st: &SafeTensors<'_>, name: &str, shape: &[usize], path: &Path) -> Result<Vec<f32>> {
+    let v = st.tensor(name).map_err(|_| corrupt(path, format!("tensor `{name}` is missing")))?;
+    if v.dtype() != Dtype::F32 || v.shape() != shape {
+        return Err(corrupt(
+            path,
+            format!("tensor `{name}` is {:?} {:?}, expected F32 {shape:?}", v.dtype(), v.shape()),
+        ));
+    }
+    let out: Vec<f32> =
+        v.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    if out.iter().any(|x| !x.is_finite()) {
+        return Err(corrupt(path, format!("tensor `{name}` holds non-finite values")));
+    }
+    Ok(out)
+}
+
+/// Read a checkpoint file.
+pub(crate) fn load(path: &Path) -> Result<State> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+    decode(&bytes, path)
+}
+
+/// Decode checkpoint bytes (`path` names them in errors).
+pub(crate) fn decode(bytes: &[u8], path: &Path) -> Result<State> {
+    let st = SafeTensors::deserialize(bytes).map_err(|e| corrupt(path, e.to_string()))?;
+    let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| corrupt(path, e.to_string()))?;
+    let empty = HashMap::new();
+    let meta = header.metadata().as_ref().unwrap_or(&empty);
+    let get = |key: &str| meta.get(key).ok_or_else(|| corrupt(path, format!("metadata `{key}` is missing")));
+    if get("format")? != CHECKPOINT_FORMAT {
+        return Err(corrupt(path, format!("format is `{}`, expected `{CHECKPOINT_FORMAT}`", get("format")?)));
+    }
+    let activation: ActivationKind =
+        get("activation")?.parse().map_err(|e| corrupt(path, format!("activation: {e}")))?;
+    let output: Output = get("output")?.parse().map_err(|e| corrupt(path, format!("output: {e}")))?;
+    let num = |key: &str| -> Result<usize> {
+        get(key)?.parse().map_err(|_| corrupt(path, format!("metadata `{key}` is not a number")))
+    };
+    let epoch = num("epoch")?;
+    let bad_epochs = num("bad_epochs")?;
+    let config: TrainConfig =
+        serde_json::from_str(get("config")?).map_err(|e| corrupt(path, format!("config: {e}")))?;
+    let w = st.tensor("weight").map_err(|_| corrupt(path, "tensor `weight` is missing"))?;
+    let &[h, d] = w.shape() else {
+        return Err(corrupt(path, format!("tensor `weight` has shape {:?}, expected 2-D", w.shape())));
+    };
+    let model_of = |prefix: &str| -> Result<TiedAutoencoder> {
+        let w = f32_tensor(&st, &format!("{prefix}weight"), &[h, d], path)?;
+        let bh = f32_tensor(&st, &format!("{prefix}hidden_bias"), &[h], path)?;
+        let br = f32_tensor(&st, &format!("{prefix}visible_bias"), &[d], path)?;
+        Ok(TiedAutoencoder::new(w, bh, br, activation, output)?)
+    };
+    let mut model = model_of("")?;
+    model.set_provenance(meta.get("provenance").cloned());
+    let velocity = Params {
+        weight: f32_tensor(&st, "velocity.weight", &[h, d], path)?,
+        hidden_bias: f32_tensor(&st, "velocity.hidden_bias", &[h], path)?,
+        visible_bias: f32_tensor(&st, "velocity.visible_bias", &[d], path)?,
+    };
+    let r = st.tensor("rng_state").map_err(|_| corrupt(path, "tensor `rng_state` is missing"))?;
+    if r.dtype() != Dtype::U8 || r.shape() != [32] {
+        return Err(corrupt(path, "tensor `rng_state` must be U8 [32]"));
+    }
+    let mut rng_state = [0u8; 32];
+    rng_state.copy_from_slice(r.data());
+    let best = match meta.get("best_epoch") {
+        None => None,
+        Some(_) => {
+            let bits = u64::from_str_radix(get("best_valid_loss")?, 16)
+                .map_err(|_| corrupt(path, "metadata `best_valid_loss` is not 16 hex digits"))?;
+            Some(Best {
+                model: model_of("best.")?,
+                valid_loss: f64::from_bits(bits),
+                epoch: num("best_epoch")?,
+            })
+        }
+    };
+    Ok(State { model, velocity, rng_state, epoch, bad_epochs, config, best })
+}

@@ -1,0 +1,447 @@
+//! One training step: the objective, its exact gradient and the momentum update, in a reusable
+//! [`Workspace`] (no allocation per step).
+//!
+//! # The gradient (tied weights)
+//! For a minibatch of `n` rows with encoder input X̃ (corrupted or clean) and target X:
+//!
+//! ```text
+//! U = X̃Wᵀ + b_h          (gemm 1)        H = h(U), G = h′(U)
+//! A = HW + b_r           (gemm 2)        R = A (real) or σ(A) (binary)
+//! δ = ∂ℓ/∂A = R − X      (both ½‖R − X‖² and the cross-entropy give this)
+//! Δ = (δWᵀ) ⊙ G + 2λ·G ⊙ h″(U) ⊙ n     (gemm 3; nₖ = ‖wₖ‖²)
+//! ∂/∂W = (1/n)·[H; Δ]ᵀ[δ; X̃]           (gemms 4 and 5 as one product with 2n inner rows)
+//!        + (2λ/n)·diag(Σᵢ Gᵢₖ²)·W + wd·W
+//! ∂/∂b_h = (1/n)·Σᵢ Δᵢ,   ∂/∂b_r = (1/n)·Σᵢ δᵢ
+//! ```
+//!
+//! The contractive penalty λ·Σₖ h′(uₖ)²‖wₖ‖² (Eq. 40) depends on W twice: through uₖ = wₖ·x̃ + b_hₖ
+//! (giving the 2λ G h″(U) n term of Δ, which flows into ∂/∂W through X̃ and into ∂/∂b_h) and through
+//! ‖wₖ‖² (giving 2λ (Σᵢ Gᵢₖ²) wₖ).
+//!
+//! # Determinism
+//! The gemms run with [`Parallelism::Rayon`]; `potential_kernels::gemm` splits on micro-kernel tile
+//! boundaries, so its result does not depend on the thread count. Elementwise passes are per row;
+//! column sums and loss sums run in a fixed order. A step therefore gives the same bits on any
+//! number of threads.
+
+use potential_activations::{Activation, ActivationKind};
+use potential_kernels::{gemm, map, map_inplace, MatMut, MatRef, Parallelism, UnaryOp};
+use potential_models::{Output, TiedAutoencoder};
+use rayon::prelude::*;
+
+/// Parameter-shaped buffers: a gradient or the optimiser's velocity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Params {
+    /// H×D row-major, like W.
+    pub weight: Vec<f32>,
+    /// Length H.
+    pub hidden_bias: Vec<f32>,
+    /// Length D.
+    pub visible_bias: Vec<f32>,
+}
+
+impl Params {
+    /// All zeros, shaped for `hidden` × `visible`.
+    pub fn zeros(hidden: usize, visible: usize) -> Self {
+        Self {
+            weight: vec![0.0; hidden * visible],
+            hidden_bias: vec![0.0; hidden],
+            visible_bias: vec![0.0; visible],
+        }
+    }
+
+    /// The first non-finite tensor, by name.
+    pub fn first_non_finite(&self) -> Option<&'static str> {
+        non_finite_param(&self.weight, &self.hidden_bias, &self.visible_bias)
+    }
+}
+
+/// Name of the first of the three tensors holding a NaN or ±∞.
+pub(crate) fn non_finite_param(w: &[f32], bh: &[f32], br: &[f32]) -> Option<&'static str> {
+    for (name, v) in [("weight", w), ("hidden_bias", bh), ("visible_bias", br)] {
+        if v.iter().any(|x| !x.is_finite()) {
+            return Some(name);
+        }
+    }
+    None
+}
+
+/// The objective of one minibatch, summed over its rows (divide by the row count for the mean).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct BatchLoss {
+    /// Σᵢ L(r(x̃ᵢ), xᵢ): ½‖r − x‖² (real) or the cross-entropy (binary).
+    pub reconstruction: f64,
+    /// Σᵢ Σₖ h′(uᵢₖ)²‖wₖ‖² (Eq. 40), not yet multiplied by λ.
+    pub contraction: f64,
+}
+
+impl BatchLoss {
+    /// reconstruction + λ·contraction.
+    pub fn total(&self, lambda: f32) -> f64 {
+        self.reconstruction + lambda as f64 * self.contraction
+    }
+}
+
+/// The buffers of a training step for minibatches of up to `batch` rows (allocated once).
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    batch: usize,
+    hidden: usize,
+    visible: usize,
+    /// Net input U (then u + b_h) [n, H].
+    u: Vec<f32>,
+    /// G = h′(U) [n, H].
+    g: Vec<f32>,
+    /// [2n, H]: rows 0..n hold h(U), rows n..2n hold Δ = ∂ℓ/∂U.
+    p: Vec<f32>,
+    /// [2n, D]: rows 0..n hold A, then δ = ∂ℓ/∂A; rows n..2n hold the encoder input X̃.
+    q: Vec<f32>,
+    /// σ(A) for binary output [n, D].
+    tmp: Vec<f32>,
+    /// ‖wₖ‖² [H].
+    norms: Vec<f32>,
+    /// Σᵢ Gᵢₖ² [H].
+    g2: Vec<f32>,
+    /// Per-row losses [n].
+    row_loss: Vec<f64>,
+    /// Per-row contractions [n].
+    row_contr: Vec<f64>,
+    /// The gradient of the last [`Workspace::gradient`] call (of the mean objective).
+    grad: Params,
+}
+
+impl Workspace {
+    /// Buffers for minibatches of up to `batch` rows of a `hidden`×`visible` model.
+    pub fn new(batch: usize, hidden: usize, visible: usize) -> Self {
+        let b = batch.max(1);
+        Self {
+            batch: b,
+            hidden,
+            visible,
+            u: vec![0.0; b * hidden],
+            g: vec![0.0; b * hidden],
+            p: vec![0.0; 2 * b * hidden],
+            q: vec![0.0; 2 * b * visible],
+            tmp: vec![0.0; b * visible],
+            norms: vec![0.0; hidden],
+            g2: vec![0.0; hidden],
+            row_loss: vec![0.0; b],
+            row_contr: vec![0.0; b],
+            grad: Params::zeros(hidden, visible),
+        }
+    }
+
+    /// The largest minibatch these buffers hold.
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+
+    /// The encoder-input slot X̃ for a minibatch of `n` rows (`n·D` values, row-major): write the
+    /// (corrupted) input here before [`Workspace::forward`] / [`Workspace::gradient`].
+    ///
+    /// # Panics
+    /// If `n` exceeds [`Workspace::batch`].
+    pub fn input_mut(&mut self, n: usize) -> &mut [f32] {
+        assert!(n <= self.batch, "input_mut: {n} rows but the workspace holds {}", self.batch);
+        let d = self.visible;
+        &mut self.q[n * d..2 * n * d]
+    }
+
+    /// The gradient computed by the last [`Workspace::gradient`] call.
+    pub fn grad(&self) -> &Params {
+        &self.grad
+    }
+
+    fn check(&self, model: &TiedAutoencoder, target: &[f32], n: usize) {
+        assert_eq!(
+            (model.hidden(), model.visible()),
+            (self.hidden, self.visible),
+            "workspace is for {}×{}, model is {}×{}",
+            self.hidden,
+            self.visible,
+            model.hidden(),
+            model.visible()
+        );
+        assert!(n >= 1 && n <= self.batch, "minibatch of {n} rows, workspace holds 1..={}", self.batch);
+        assert_eq!(target.len(), n * self.visible, "target has {} values for {n} rows", target.len());
+    }
+
+    /// Forward pass of `n` rows: encoder input from [`Workspace::input_mut`], `target` the clean rows.
+    /// Leaves U, G, H, δ in the buffers and returns the summed objective terms.
+    ///
+    /// # Panics
+    /// If the shapes disagree with the model or `n` is 0 or above [`Workspace::batch`].
+    pub fn forward(
+        &mut self,
+        model: &TiedAutoencoder,
+        target: &[f32],
+        n: usize,
+        par: Parallelism,
+    ) -> BatchLoss {
+        self.check(model, target, n);
+        let (h, d) = (self.hidden, self.visible);
+        let w = MatRef::from_row_major(model.weight(), h, d);
+        let act = model.activation();
+        let f = act.hidden_fn();
+        let (q_a, q_x) = self.q[..2 * n * d].split_at_mut(n * d);
+        // Gemm 1: U = X̃ Wᵀ.
+        if h > 0 {
+            gemm(
+                1.0,
+                MatRef::from_row_major(q_x, n, d),
+                w.t(),
+                0.0,
+                MatMut::from_row_major(&mut self.u[..n * h], n, h),
+                par,
+            );
+        }
+        // ‖wₖ‖², in f64 then stored as f32.
+        for (k, nk) in self.norms.iter_mut().enumerate() {
+            *nk = potential_kernels::sum_sq(&model.weight()[k * d..(k + 1) * d]) as f32;
+        }
+        let norms = &self.norms;
+        let bh = model.hidden_bias();
+        let (p_h, _) = self.p[..2 * n * h].split_at_mut(n * h);
+        // Pass A: u ← u + b_h, H = h(u), G = h′(u); per-row contraction Σₖ G²‖wₖ‖².
+        if h > 0 {
+            self.u[..n * h]
+                .par_chunks_mut(h)
+                .zip(p_h.par_chunks_mut(h))
+                .zip(self.g[..n * h].par_chunks_mut(h))
+                .zip(self.row_contr[..n].par_iter_mut())
+                .for_each(|(((u, hr), g), c)| {
+                    potential_kernels::bias_act(u, bh, f, hr, Some(&mut *g));
+                    let mut acc = 0.0f64;
+                    for (&gk, &nk) in g.iter().zip(norms) {
+                        acc += (gk * gk * nk) as f64;
+                    }
+                    *c = acc;
+                });
+        } else {
+            self.row_contr[..n].iter_mut().for_each(|c| *c = 0.0);
+        }
+        // Gemm 2: A = H W.
+        gemm(1.0, MatRef::from_row_major(p_h, n, h), w, 0.0, MatMut::from_row_major(q_a, n, d), par);
+        // Pass B: a ← a + b_r; δ = r − x; per-row loss.
+        let br = model.visible_bias();
+        let out = model.output();
+        q_a.par_chunks_mut(d)
+            .zip(target.par_chunks(d))
+            .zip(self.tmp[..n * d].par_chunks_mut(d))
+            .zip(self.row_loss[..n].par_iter_mut())
+            .for_each(|(((a, x), t), l)| {
+                for (av, &b) in a.iter_mut().zip(br) {
+                    *av += b;
+                }
+                match out {
+                    Output::Real => {
+                        for (av, &xv) in a.iter_mut().zip(x) {
+                            *av -= xv;
+                        }
+                        *l = 0.5 * potential_kernels::sum_sq(a);
+                    }
+                    Output::Binary => {
+                        // CE = Σ softplus(a) − x·a; δ = σ(a) − x.
+                        map(UnaryOp::Sigmoid, a, t);
+                        let xa = potential_kernels::dot(x, a);
+                        map_inplace(UnaryOp::Softplus, a);
+                        let sp = potential_kernels::sum(a);
+                        for ((av, &tv), &xv) in a.iter_mut().zip(t.iter()).zip(x) {
+                            *av = tv - xv;
+                        }
+                        *l = sp - xa;
+                    }
+                }
+            });
+        let mut loss = BatchLoss::default();
+        for i in 0..n {
+            loss.reconstruction += self.row_loss[i];
+            loss.contraction += self.row_contr[i];
+        }
+        loss
+    }
+
+    /// Forward and backward pass of `n` rows (see [`Workspace::forward`]); the gradient of the
+    /// *mean* objective (plus ½·`weight_decay`·‖W‖²) is left in [`Workspace::grad`].
+    ///
+    /// # Panics
+    /// As [`Workspace::forward`].
+    pub fn gradient(
+        &mut self,
+        model: &TiedAutoencoder,
+        target: &[f32],
+        n: usize,
+        lambda: f32,
+        weight_decay: f32,
+        par: Parallelism,
+    ) -> BatchLoss {
+        let loss = self.forward(model, target, n, par);
+        let (h, d) = (self.hidden, self.visible);
+        let w = MatRef::from_row_major(model.weight(), h, d);
+        let act = model.activation();
+        let inv_n = 1.0 / n as f32;
+        let (p_h, p_d) = self.p[..2 * n * h].split_at_mut(n * h);
+        let (q_delta, _) = self.q[..2 * n * d].split_at_mut(n * d);
+        if h > 0 {
+            // Gemm 3: Δ ← δ Wᵀ.
+            gemm(
+                1.0,
+                MatRef::from_row_major(q_delta, n, d),
+                w.t(),
+                0.0,
+                MatMut::from_row_major(p_d, n, h),
+                par,
+            );
+            // Pass C: Δ = (δWᵀ)⊙G + 2λ G h″(u) n.
+            let norms = &self.norms;
+            p_d.par_chunks_mut(h)
+                .zip(self.g[..n * h].par_chunks(h))
+                .zip(p_h.par_chunks(h))
+                .zip(self.u[..n * h].par_chunks(h))
+                .for_each(|(((dl, g), hv), u)| {
+                    for (dv, &gv) in dl.iter_mut().zip(g) {
+                        *dv *= gv;
+                    }
+                    if lambda > 0.0 {
+                        contractive_term(act, lambda, dl, g, hv, u, norms);
+                    }
+                });
+        }
+        // Column sums in a fixed order: ∂/∂b_r = mean δ, ∂/∂b_h = mean Δ, Σᵢ Gᵢₖ².
+        let grad = &mut self.grad;
+        grad.visible_bias.iter_mut().for_each(|v| *v = 0.0);
+        grad.hidden_bias.iter_mut().for_each(|v| *v = 0.0);
+        self.g2.iter_mut().for_each(|v| *v = 0.0);
+        for i in 0..n {
+            for (s, &v) in grad.visible_bias.iter_mut().zip(&q_delta[i * d..(i + 1) * d]) {
+                *s += v;
+            }
+            for (s, &v) in grad.hidden_bias.iter_mut().zip(&p_d[i * h..(i + 1) * h]) {
+                *s += v;
+            }
+            if lambda > 0.0 {
+                for (s, &v) in self.g2.iter_mut().zip(&self.g[i * h..(i + 1) * h]) {
+                    *s += v * v;
+                }
+            }
+        }
+        grad.visible_bias.iter_mut().for_each(|v| *v *= inv_n);
+        grad.hidden_bias.iter_mut().for_each(|v| *v *= inv_n);
+        if h > 0 {
+            // Gemms 4 + 5: ∂/∂W = (1/n)·[H; Δ]ᵀ [δ; X̃].
+            gemm(
+                inv_n,
+                MatRef::from_row_major(&self.p[..2 * n * h], 2 * n, h).t(),
+                MatRef::from_row_major(&self.q[..2 * n * d], 2 * n, d),
+                0.0,
+                MatMut::from_row_major(&mut grad.weight, h, d),
+                par,
+            );
+            // The penalty through ‖wₖ‖² and the weight decay: + (2λ/n Σᵢ Gᵢₖ² + wd)·wₖ.
+            if lambda > 0.0 || weight_decay > 0.0 {
+                let g2 = &self.g2;
+                grad.weight.par_chunks_mut(d).zip(model.weight().par_chunks(d)).enumerate().for_each(
+                    |(k, (gw, wk))| {
+                        let c = 2.0 * lambda * g2[k] * inv_n + weight_decay;
+                        for (gv, &wv) in gw.iter_mut().zip(wk) {
+                            *gv += c * wv;
+                        }
+                    },
+                );
+            }
+        }
+        loss
+    }
+}
+
+/// Δ += 2λ·G ⊙ h″(u) ⊙ n for one row, with h″ from (u, h, h′) where it is cheaper.
+fn contractive_term(
+    act: ActivationKind,
+    lambda: f32,
+    dl: &mut [f32],
+    g: &[f32],
+    hv: &[f32],
+    u: &[f32],
+    n: &[f32],
+) {
+    let two_l = 2.0 * lambda;
+    match act {
+        // σ″ = σ′(1 − 2σ)
+        ActivationKind::Sigmoid => {
+            for (((dv, &gv), &s), &nk) in dl.iter_mut().zip(g).zip(hv).zip(n) {
+                *dv += two_l * gv * gv * (1.0 - 2.0 * s) * nk;
+            }
+        }
+        // tanh″ = −2 tanh · tanh′
+        ActivationKind::Tanh => {
+            for (((dv, &gv), &t), &nk) in dl.iter_mut().zip(g).zip(hv).zip(n) {
+                *dv += two_l * gv * (-2.0 * t * gv) * nk;
+            }
+        }
+        // h″ = 0 (almost everywhere for relu and modulus).
+        ActivationKind::Linear | ActivationKind::Relu | ActivationKind::Modulus => {}
+        // (u²)″ = 2
+        ActivationKind::Square => {
+            for ((dv, &gv), &nk) in dl.iter_mut().zip(g).zip(n) {
+                *dv += two_l * gv * 2.0 * nk;
+            }
+        }
+        _ => {
+            for (((dv, &gv), &uv), &nk) in dl.iter_mut().zip(g).zip(u).zip(n) {
+                *dv += two_l * gv * act.h_second(uv) * nk;
+            }
+        }
+    }
+}
+
+/// Momentum SGD on all parameters: `v ← μv − η·∇`, `θ ← θ + v`.
+///
+/// # Panics
+/// If the shapes differ.
+pub fn momentum_update(
+    model: &mut TiedAutoencoder,
+    velocity: &mut Params,
+    grad: &Params,
+    lr: f32,
+    momentum: f32,
+) {
+    let d = model.visible();
+    let p = model.params_mut();
+    let upd = |theta: &mut [f32], v: &mut [f32], g: &[f32]| {
+        assert_eq!((theta.len(), v.len()), (g.len(), g.len()), "momentum_update: shape mismatch");
+        for ((t, vv), &gv) in theta.iter_mut().zip(v.iter_mut()).zip(g) {
+            *vv = momentum * *vv - lr * gv;
+            *t += *vv;
+        }
+    };
+    let chunk = d.max(1) * 16;
+    p.weight
+        .par_chunks_mut(chunk)
+        .zip(velocity.weight.par_chunks_mut(chunk))
+        .zip(grad.weight.par_chunks(chunk))
+        .for_each(|((t, v), g)| upd(t, v, g));
+    upd(p.hidden_bias, &mut velocity.hidden_bias, &grad.hidden_bias);
+    upd(p.visible_bias, &mut velocity.visible_bias, &grad.visible_bias);
+}
+
+/// Rescale every filter wₖ to the mean filter norm (the optional renormalisation of Sec. 4.2).
+/// Filters of norm 0 are left alone.
+pub fn renormalize_filters(model: &mut TiedAutoencoder) {
+    let (h, d) = (model.hidden(), model.visible());
+    if h == 0 {
+        return;
+    }
+    let w = model.params_mut().weight;
+    let mut mean = 0.0f64;
+    for k in 0..h {
+        mean += potential_kernels::sum_sq(&w[k * d..(k + 1) * d]).sqrt();
+    }
+    let mean = mean / h as f64;
+    w.par_chunks_mut(d).for_each(|wk| {
+        let nk = potential_kernels::sum_sq(wk).sqrt();
+        if nk > 0.0 {
+            let s = (mean / nk) as f32;
+            wk.iter_mut().for_each(|v| *v *= s);
+        }
+    });
+}

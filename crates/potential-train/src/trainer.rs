@@ -1,0 +1,456 @@
+//! [`Trainer`]: the epoch loop with metrics, early stopping, checkpoints and resume.
+
+use crate::checkpoint::{self, Best, State};
+use crate::noise::{corrupt, run_rng, shuffled_identity};
+use crate::step::{momentum_update, non_finite_param, renormalize_filters, Params, Workspace};
+use crate::{EpochMetrics, Error, Result, TrainConfig};
+use potential_data::Features;
+use potential_kernels::{MatRef, Parallelism};
+use potential_models::{Output, TiedAutoencoder};
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Progress of one step, for progress bars.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepInfo {
+    /// Epoch (0-based) the step belongs to.
+    pub epoch: usize,
+    /// Step within the epoch (0-based).
+    pub step: usize,
+    /// Steps per epoch.
+    pub steps_per_epoch: usize,
+    /// Mean objective of this minibatch.
+    pub loss: f64,
+    /// Rows in this minibatch.
+    pub rows: usize,
+}
+
+/// What [`Trainer::fit`] reports to its observer.
+#[derive(Clone, Copy, Debug)]
+pub enum Event<'a> {
+    /// A step finished.
+    Step(&'a StepInfo),
+    /// An epoch finished and (if configured) its checkpoint is on disk.
+    Epoch(&'a EpochMetrics),
+}
+
+/// How [`Trainer::fit`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// All configured epochs ran.
+    Completed,
+    /// Validation loss did not improve for `patience` epochs.
+    EarlyStopped,
+    /// The observer returned [`ControlFlow::Break`] (e.g. Ctrl-C); resume from the checkpoint.
+    Interrupted,
+}
+
+/// The result of [`Trainer::fit`].
+#[derive(Clone, Debug)]
+pub struct FitReport {
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Metrics of the epochs run by this call.
+    pub history: Vec<EpochMetrics>,
+    /// Epoch (1-based count) of the best validation loss, whose model was restored.
+    pub best_epoch: Option<usize>,
+    /// The best validation loss.
+    pub best_valid_loss: Option<f64>,
+}
+
+/// Trains a [`TiedAutoencoder`] with the objective and optimiser of [`TrainConfig`].
+///
+/// Each epoch shuffles the training rows with the run's Xoshiro256++ generator, runs
+/// ⌈n / batch⌉ momentum-SGD steps (the last minibatch may be short) through one reused
+/// [`Workspace`], measures [`EpochMetrics`], updates the early-stopping state and writes the
+/// checkpoint (if set). The gemms use all threads of the current rayon pool; results do not depend
+/// on the pool size.
+#[derive(Debug)]
+pub struct Trainer {
+    config: TrainConfig,
+    model: TiedAutoencoder,
+    velocity: Params,
+    rng: Xoshiro256PlusPlus,
+    epoch: usize,
+    bad_epochs: usize,
+    best: Option<Best>,
+    checkpoint: Option<PathBuf>,
+    par: Parallelism,
+}
+
+impl Trainer {
+    /// A trainer for `model` (e.g. from [`init_model`](crate::init_model)) with `config`, validated.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`]; [`Error::Model`] if the model has non-finite parameters.
+    pub fn new(model: TiedAutoencoder, config: TrainConfig) -> Result<Self> {
+        config.validate()?;
+        model.validate()?;
+        let velocity = Params::zeros(model.hidden(), model.visible());
+        Ok(Self {
+            rng: run_rng(config.seed),
+            config,
+            model,
+            velocity,
+            epoch: 0,
+            bad_epochs: 0,
+            best: None,
+            checkpoint: None,
+            par: Parallelism::Rayon(0),
+        })
+    }
+
+    /// Continue the run saved in the checkpoint at `path` with `config`, which must equal the
+    /// checkpoint's configuration except for `epochs`, `patience` and `metric_rows` (so the
+    /// continued run is the uninterrupted one, bit for bit, at the same thread count). The trainer
+    /// keeps writing its checkpoint to `path`.
+    ///
+    /// # Errors
+    /// [`Error::Io`], [`Error::Checkpoint`] (unreadable, or a configuration that differs),
+    /// [`Error::InvalidConfig`].
+    pub fn resume(path: impl AsRef<Path>, config: TrainConfig) -> Result<Self> {
+        let path = path.as_ref();
+        config.validate()?;
+        let s = checkpoint::load(path)?;
+        let mut theirs = s.config.clone();
+        theirs.epochs = config.epochs;
+        theirs.patience = config.patience;
+        theirs.metric_rows = config.metric_rows;
+        if theirs != config {
+            return Err(Error::Checkpoint {
+                path: path.to_owned(),
+                reason: format!(
+                    "was written with a different configuration: {} (now {})",
+                    serde_json::to_string(&s.config).unwrap_or_default(),
+                    serde_json::to_string(&config).unwrap_or_default()
+                ),
+            });
+        }
+        Ok(Self {
+            rng: Xoshiro256PlusPlus::from_seed(s.rng_state),
+            config,
+            model: s.model,
+            velocity: s.velocity,
+            epoch: s.epoch,
+            bad_epochs: s.bad_epochs,
+            best: s.best,
+            checkpoint: Some(path.to_owned()),
+            par: Parallelism::Rayon(0),
+        })
+    }
+
+    /// Write a checkpoint to `path` after every epoch (atomically; see the [`checkpoint`](crate)
+    /// format in the crate docs).
+    pub fn set_checkpoint(&mut self, path: Option<PathBuf>) {
+        self.checkpoint = path;
+    }
+
+    /// Limit the threads of the gemms ([`Parallelism::Sequential`] or `Rayon(n)`; default: the whole
+    /// current pool).
+    pub fn set_parallelism(&mut self, par: Parallelism) {
+        self.par = par;
+    }
+
+    /// The model being trained.
+    pub fn model(&self) -> &TiedAutoencoder {
+        &self.model
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// Completed epochs.
+    pub fn epoch(&self) -> usize {
+        self.epoch
+    }
+
+    /// The momentum velocity.
+    pub fn velocity(&self) -> &Params {
+        &self.velocity
+    }
+
+    /// The trained model, with its provenance (configuration and epochs) set.
+    pub fn into_model(self) -> TiedAutoencoder {
+        let mut m = self.model;
+        let prov = serde_json::json!({
+            "trainer": "potential-train",
+            "version": env!("CARGO_PKG_VERSION"),
+            "config": self.config,
+            "epochs_completed": self.epoch,
+            "best_epoch": self.best.as_ref().map(|b| b.epoch),
+        });
+        m.set_provenance(Some(prov.to_string()));
+        m
+    }
+
+    fn check_data(&self, what: &'static str, x: &Features) -> Result<()> {
+        if x.d() != self.model.visible() {
+            return Err(Error::Data {
+                what,
+                reason: format!("{} columns, the model has {} visible units", x.d(), self.model.visible()),
+            });
+        }
+        if x.n() == 0 {
+            return Err(Error::Data { what, reason: "no rows".into() });
+        }
+        if let Some(i) = x.as_slice().iter().position(|v| !v.is_finite()) {
+            return Err(Error::Data { what, reason: format!("non-finite value at row {}", i / x.d()) });
+        }
+        if self.model.output() == Output::Binary {
+            if let Some((lo, hi)) = x.value_range() {
+                if lo < 0.0 || hi > 1.0 {
+                    return Err(Error::Data {
+                        what,
+                        reason: format!(
+                            "values span [{lo}, {hi}]; a binary-output model (cross-entropy) needs [0, 1]"
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Train until `config.epochs` epochs are complete (counting epochs of a resumed run), early
+    /// stopping says stop, or `observer` breaks. With validation data the best model is restored at
+    /// the end (unless interrupted).
+    ///
+    /// # Errors
+    /// [`Error::Data`] for data that does not fit; [`Error::Diverged`] when the loss or a parameter
+    /// turns non-finite (the checkpoint of the last finished epoch stays as it was);
+    /// [`Error::Io`]/[`Error::Checkpoint`] when a checkpoint cannot be written.
+    pub fn fit(
+        &mut self,
+        train: &Features,
+        valid: Option<&Features>,
+        observer: &mut dyn FnMut(Event<'_>) -> ControlFlow<()>,
+    ) -> Result<FitReport> {
+        self.check_data("training data", train)?;
+        if let Some(v) = valid {
+            self.check_data("validation data", v)?;
+        }
+        let (h, d) = (self.model.hidden(), self.model.visible());
+        let batch = self.config.batch_size.min(train.n());
+        let mut ws = Workspace::new(batch, h, d);
+        let mut order = vec![0usize; train.n()];
+        let mut xbuf = vec![0.0f32; batch * d];
+        let mut history = Vec::new();
+        let mut outcome = Outcome::Completed;
+        while self.epoch < self.config.epochs {
+            let t0 = Instant::now();
+            let (loss_sum, stop) = self.run_epoch(train, &mut ws, &mut order, &mut xbuf, None, observer)?;
+            let seconds = t0.elapsed().as_secs_f64();
+            if stop {
+                // An epoch cut short is not checkpointed: a resumed run repeats it from the start.
+                outcome = Outcome::Interrupted;
+                break;
+            }
+            self.epoch += 1;
+            if let Some(p) =
+                non_finite_param(self.model.weight(), self.model.hidden_bias(), self.model.visible_bias())
+            {
+                return Err(Error::Diverged {
+                    epoch: self.epoch - 1,
+                    step: order.len().div_ceil(batch) - 1,
+                    parameter: p,
+                });
+            }
+            let mut m = self.measure(train, valid, &mut ws)?;
+            m.loss = loss_sum / train.n() as f64;
+            m.seconds = seconds;
+            m.samples_per_second = train.n() as f64 / seconds.max(1e-12);
+            m.learning_rate = self.config.schedule.rate(self.config.learning_rate, self.epoch - 1);
+            if let Some(vl) = m.valid_loss {
+                if self.best.as_ref().is_none_or(|b| vl < b.valid_loss) {
+                    self.best = Some(Best { model: self.model.clone(), valid_loss: vl, epoch: self.epoch });
+                    self.bad_epochs = 0;
+                } else {
+                    self.bad_epochs += 1;
+                }
+            }
+            if let Some(path) = self.checkpoint.clone() {
+                self.save_checkpoint(&path)?;
+            }
+            history.push(m.clone());
+            if observer(Event::Epoch(&m)).is_break() {
+                outcome = Outcome::Interrupted;
+                break;
+            }
+            if self.config.patience.is_some_and(|p| self.bad_epochs >= p) {
+                outcome = Outcome::EarlyStopped;
+                break;
+            }
+        }
+        if outcome != Outcome::Interrupted {
+            if let Some(b) = &self.best {
+                let prov = self.model.provenance().map(str::to_owned);
+                self.model = b.model.clone();
+                self.model.set_provenance(prov);
+            }
+        }
+        Ok(FitReport {
+            outcome,
+            history,
+            best_epoch: self.best.as_ref().map(|b| b.epoch),
+            best_valid_loss: self.best.as_ref().map(|b| b.valid_loss),
+        })
+    }
+
+    /// Run `steps` momentum-SGD steps on minibatches of a fresh shuffle of `train`, without
+    /// finishing an epoch (no metrics, no checkpoint, the epoch counter unchanged): the hot loop
+    /// alone, for benchmarks. Returns the mean objective of the steps.
+    ///
+    /// # Errors
+    /// [`Error::Data`], [`Error::Diverged`].
+    pub fn run_steps(&mut self, train: &Features, steps: usize) -> Result<f64> {
+        self.check_data("training data", train)?;
+        let (h, d) = (self.model.hidden(), self.model.visible());
+        let batch = self.config.batch_size.min(train.n());
+        let mut ws = Workspace::new(batch, h, d);
+        let mut order = vec![0usize; train.n()];
+        let mut xbuf = vec![0.0f32; batch * d];
+        let mut done = 0;
+        let mut sum = 0.0;
+        let mut rows = 0usize;
+        while done < steps {
+            let per_epoch = train.n().div_ceil(batch);
+            let take = (steps - done).min(per_epoch);
+            let (s, _) = self.run_epoch(train, &mut ws, &mut order, &mut xbuf, Some(take), &mut |_| {
+                ControlFlow::Continue(())
+            })?;
+            sum += s;
+            rows += (take * batch).min(train.n());
+            done += take;
+        }
+        Ok(sum / rows.max(1) as f64)
+    }
+
+    /// The steps of one epoch (or its first `max_steps`); returns (Σ objective over rows, stop?).
+    fn run_epoch(
+        &mut self,
+        train: &Features,
+        ws: &mut Workspace,
+        order: &mut [usize],
+        xbuf: &mut [f32],
+        max_steps: Option<usize>,
+        observer: &mut dyn FnMut(Event<'_>) -> ControlFlow<()>,
+    ) -> Result<(f64, bool)> {
+        let d = self.model.visible();
+        let batch = ws.batch();
+        let cfg = &self.config;
+        let lr = cfg.schedule.rate(cfg.learning_rate, self.epoch);
+        shuffled_identity(order, &mut self.rng);
+        let steps_per_epoch = order.len().div_ceil(batch);
+        let steps = max_steps.map_or(steps_per_epoch, |m| m.min(steps_per_epoch));
+        let data = train.as_slice();
+        let mut loss_sum = 0.0f64;
+        let mut stop = false;
+        for step in 0..steps {
+            let idx = &order[step * batch..((step + 1) * batch).min(order.len())];
+            let n = idx.len();
+            for (dst, &i) in xbuf.chunks_exact_mut(d).zip(idx) {
+                dst.copy_from_slice(&data[i * d..(i + 1) * d]);
+            }
+            let x = &xbuf[..n * d];
+            corrupt(cfg.noise, x, ws.input_mut(n), &mut self.rng);
+            let loss = ws.gradient(&self.model, x, n, cfg.contractive, cfg.weight_decay, self.par);
+            let total = loss.total(cfg.contractive);
+            if !total.is_finite() {
+                let parameter = non_finite_param(
+                    self.model.weight(),
+                    self.model.hidden_bias(),
+                    self.model.visible_bias(),
+                )
+                .unwrap_or("loss");
+                return Err(Error::Diverged { epoch: self.epoch, step, parameter });
+            }
+            momentum_update(&mut self.model, &mut self.velocity, ws.grad(), lr, cfg.momentum);
+            if cfg.renormalize {
+                renormalize_filters(&mut self.model);
+            }
+            loss_sum += total;
+            let info = StepInfo { epoch: self.epoch, step, steps_per_epoch, loss: total / n as f64, rows: n };
+            if observer(Event::Step(&info)).is_break() {
+                stop = true;
+                break;
+            }
+        }
+        Ok((loss_sum, stop))
+    }
+
+    /// Metrics of the current model: on the first `metric_rows` training rows and the validation set.
+    fn measure(
+        &self,
+        train: &Features,
+        valid: Option<&Features>,
+        ws: &mut Workspace,
+    ) -> Result<EpochMetrics> {
+        let d = self.model.visible();
+        let rows = match self.config.metric_rows {
+            0 => train.n(),
+            m => m.min(train.n()),
+        };
+        let x = MatRef::from_row_major(&train.as_slice()[..rows * d], rows, d);
+        let mean = |v: Vec<f64>| v.iter().sum::<f64>() / rows as f64;
+        let reconstruction_error = mean(self.model.reconstruction_error_batch(x)?);
+        let contraction = mean(self.model.contraction_batch(x)?);
+        let energy = mean(self.model.energy_batch(x)?);
+        let absorbing_fraction = match self.model.absorbing_batch(x) {
+            Ok(a) => Some(a.iter().filter(|&&b| b).count() as f64 / rows as f64),
+            Err(potential_models::Error::OnBoundary { .. }) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let valid_loss = valid.map(|v| self.mean_loss(v, ws));
+        Ok(EpochMetrics {
+            epoch: self.epoch,
+            learning_rate: 0.0,
+            loss: 0.0,
+            reconstruction_error,
+            contraction,
+            energy,
+            absorbing_fraction,
+            valid_loss,
+            metric_rows: rows,
+            seconds: 0.0,
+            samples_per_second: 0.0,
+        })
+    }
+
+    /// Mean reconstruction loss (no penalty, clean inputs) over the rows of `x`.
+    pub(crate) fn mean_loss(&self, x: &Features, ws: &mut Workspace) -> f64 {
+        let d = self.model.visible();
+        let data = x.as_slice();
+        let mut sum = 0.0;
+        let mut r0 = 0;
+        while r0 < x.n() {
+            let n = ws.batch().min(x.n() - r0);
+            let rows = &data[r0 * d..(r0 + n) * d];
+            ws.input_mut(n).copy_from_slice(rows);
+            sum += ws.forward(&self.model, rows, n, self.par).reconstruction;
+            r0 += n;
+        }
+        sum / x.n() as f64
+    }
+
+    /// Write the current state to `path` atomically.
+    ///
+    /// # Errors
+    /// [`Error::Io`], [`Error::Dataset`] (the atomic write), [`Error::Checkpoint`].
+    pub fn save_checkpoint(&self, path: &Path) -> Result<()> {
+        let state = State {
+            model: self.model.clone(),
+            velocity: self.velocity.clone(),
+            rng_state: self.rng.state(),
+            epoch: self.epoch,
+            bad_epochs: self.bad_epochs,
+            config: self.config.clone(),
+            best: self.best.clone(),
+        };
+        checkpoint::save(&state, path)
+    }
+}
