@@ -17,6 +17,18 @@ pub enum CliError {
     /// A dataset that cannot be read, written or fetched (`potential data`, inputs of `score`).
     #[error(transparent)]
     Data(#[from] potential_data::DataError),
+    /// A model file that cannot be read or written, or a model that cannot be built.
+    #[error(transparent)]
+    Model(#[from] potential_models::Error),
+    /// A model operation that failed on a row of a data file (row numbers count from 0 in the file).
+    #[error("{path}: {source}")]
+    Scoring {
+        /// The data file.
+        path: PathBuf,
+        /// What went wrong, with the row counted from the start of the file.
+        #[source]
+        source: potential_models::Error,
+    },
     /// Arguments that parse but do not make sense together.
     #[error("{0}")]
     Usage(String),
@@ -24,3 +36,21 @@ pub enum CliError {
 
 /// Result alias for the CLI.
 pub type Result<T> = std::result::Result<T, CliError>;
+
+impl CliError {
+    /// A scoring error on the block of `path` that starts at row `offset`, with its row number made
+    /// absolute.
+    pub fn scoring(path: &std::path::Path, offset: usize, source: potential_models::Error) -> Self {
+        use potential_models::Error as E;
+        let source = match source {
+            E::NonFinite { what: "input", row, col, value } => {
+                E::NonFinite { what: "input", row: row + offset, col, value }
+            }
+            E::OutOfRange { row, col, value } => E::OutOfRange { row: row + offset, col, value },
+            E::OnBoundary { what, row, col, value } => E::OnBoundary { what, row: row + offset, col, value },
+            E::NonFiniteResult { what, row } => E::NonFiniteResult { what, row: row + offset },
+            other => other,
+        };
+        CliError::Scoring { path: path.to_path_buf(), source }
+    }
+}

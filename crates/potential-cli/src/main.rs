@@ -6,7 +6,10 @@
 #![forbid(unsafe_code)]
 
 mod cmd;
+mod csv_out;
 mod error;
+mod progress;
+mod threads;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
