@@ -10,27 +10,32 @@ use potential_data::generate::{
 
 use crate::error::{CliError, Result};
 
-/// Arguments of `potential data generate`.
-///
-/// Writes OUT/SET/{train,valid,test}_images.npy (f32 little-endian, C order, shape [n, 784]: 28×28
-/// images row by row, values in [0, 1]) and OUT/SET/{train,valid,test}_labels.npy (u8 [n]); with
-/// `--format amat`, OUT/SET/train.amat (training rows then the validation rows, as in the original
-/// files) and OUT/SET/test.amat, one sample per line: 784 values, then the label.
-///
-/// Sets (train/valid/test sizes): mnist-basic, mnist-rot, mnist-back-rand, mnist-back-image,
-/// mnist-rot-back-image (10000/2000/50000, labels 0–9), rectangles (1000/200/50000, label 1 = taller than
-/// wide), rectangles-image (10000/2000/50000, same label), convex (6000/2000/50000, label 1 = convex).
-/// The digits are 62000 distinct MNIST images (training and test files pooled, seeded permutation);
-/// rotations are uniform in [0, 2π) with bilinear interpolation; backgrounds are uniform noise or grey
-/// 28×28 patches of the background images (BT.601 luma, patches with pixel variance < 0.002
-/// rejected); the digit is laid over the background by max(digit, background) unless
-/// `--composite replace`. The full recipes, and what had to be guessed, are in the rustdoc of
-/// `potential_data::generate`.
-///
-/// Output depends only on the set, the seed, the sources and `--composite`: not on the number of
-/// threads (RAYON_NUM_THREADS), and `--limit N` gives exactly the first N samples of each split.
+/// The long help of `potential data generate`, after the options.
+const LONG_HELP: &str = "\
+Files: writes OUT/SET/{train,valid,test}_images.npy (f32 little-endian, C order, shape [n, 784]: 28x28 images \
+row by row, values in [0, 1]) and OUT/SET/{train,valid,test}_labels.npy (u8 [n]). With --format amat: \
+OUT/SET/train.amat (the training rows, then the validation rows, as in the original files) and \
+OUT/SET/test.amat, one sample per line: 784 values, then the label.
+
+Sets (train/valid/test): mnist-basic, mnist-rot, mnist-back-rand, mnist-back-image, \
+mnist-rot-back-image (10000/2000/50000, labels 0-9); rectangles (1000/200/50000, label 1 = taller than \
+wide); rectangles-image (10000/2000/50000, same labels); convex (6000/2000/50000, label 1 = convex).
+
+Recipes: 62000 distinct MNIST digits (the training and test files pooled, seeded permutation); \
+rotation uniform in [0, 2pi), bilinear; backgrounds are uniform noise or grey 28x28 patches of the \
+background images (BT.601 luma, patches with pixel variance below 0.002 rejected); a digit is laid over \
+its background by max(digit, background) unless --composite replace; rectangles have sides uniform \
+on 1..=28 with |h - w| >= 3; convex regions are intersections of geometric(0.195) random half-planes \
+(>= 19 pixels), non-convex ones unions of 2-4 regions of geometric(0.07) half-planes that fail the \
+digital convexity test, matched to the convex class's pixel counts. The full recipes, and what had to \
+be guessed, are in the documentation of potential_data::generate.
+
+The output depends only on SET, --seed, the source images and --composite: not on the number of \
+threads (RAYON_NUM_THREADS); --limit N writes exactly the first N samples of each split of a full run.";
+
+/// Arguments of `potential data generate` (the layout and recipes are in [`LONG_HELP`]).
 #[derive(clap::Args, Debug)]
-#[command(verbatim_doc_comment)]
+#[command(after_long_help = LONG_HELP)]
 pub struct GenerateArgs {
     /// The set: mnist-basic, mnist-rot, mnist-back-rand, mnist-back-image, mnist-rot-back-image,
     /// rectangles, rectangles-image, convex, or `all`.
