@@ -347,3 +347,115 @@ fn digit_sets_are_deterministic_across_thread_counts() {
     let g = Generator::new(BenchmarkSet::RectanglesImage, 11, sources).unwrap();
     assert_eq!(in_pool(1, || gen(&g, Split::Test, 300)), in_pool(4, || gen(&g, Split::Test, 300)));
 }
+
+// ----- the convexity test against a brute-force reference -----
+
+type P = (i64, i64);
+
+fn cross3(o: P, a: P, b: P) -> i64 {
+    (a.0 - o.0) * (b.1 - o.1) - (a.1 - o.1) * (b.0 - o.0)
+}
+
+fn on_segment(a: P, b: P, p: P) -> bool {
+    cross3(a, b, p) == 0
+        && (a.0.min(b.0)..=a.0.max(b.0)).contains(&p.0)
+        && (a.1.min(b.1)..=a.1.max(b.1)).contains(&p.1)
+}
+
+fn in_triangle(a: P, b: P, c: P, p: P) -> bool {
+    if cross3(a, b, c) == 0 {
+        return false; // degenerate: covered by the segments
+    }
+    let (d1, d2, d3) = (cross3(a, b, p), cross3(b, c, p), cross3(c, a, p));
+    (d1 >= 0 && d2 >= 0 && d3 >= 0) || (d1 <= 0 && d2 <= 0 && d3 <= 0)
+}
+
+/// conv(S) is the union of the segments and triangles of points of S (Carathéodory, plane), so S is
+/// digitally convex iff no unlit lattice point lies on a segment or in a triangle of lit points.
+fn brute_force_convex(mask: &Mask) -> bool {
+    let pt = |i: usize| ((i % SIDE) as i64, (i / SIDE) as i64);
+    let lit: Vec<P> = (0..PIXELS).filter(|&i| mask[i]).map(pt).collect();
+    let unlit: Vec<P> = (0..PIXELS).filter(|&i| !mask[i]).map(pt).collect();
+    for (x, &a) in lit.iter().enumerate() {
+        for (y, &b) in lit.iter().enumerate().skip(x + 1) {
+            if unlit.iter().any(|&p| on_segment(a, b, p)) {
+                return false;
+            }
+            for &c in &lit[y + 1..] {
+                if unlit.iter().any(|&p| in_triangle(a, b, c, p)) {
+                    return false;
+                }
+            }
+        }
+    }
+    true
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 200, ..Default::default() })]
+
+    /// Random masks inside a 6×6 window (placed anywhere in the image), dense or sparse.
+    #[test]
+    fn convexity_test_matches_brute_force(
+        bits in proptest::collection::vec(proptest::bool::weighted(0.85), 36),
+        top in 0usize..=22,
+        left in 0usize..=22,
+    ) {
+        let mut mask = [false; PIXELS];
+        for (k, &b) in bits.iter().enumerate() {
+            mask[(top + k / 6) * SIDE + left + k % 6] = b;
+        }
+        proptest::prop_assert_eq!(is_digitally_convex(&mask), brute_force_convex(&mask));
+    }
+}
+
+#[test]
+fn convexity_test_matches_brute_force_near_convex_shapes() {
+    // Convex shapes (half-planes ∩ a 7×7 window) with one pixel toggled: the hard cases, half of them
+    // still convex (a boundary pixel added or removed), half not (a dent or a detached pixel).
+    let (mut convex, mut not) = (0, 0);
+    for i in 0..400u64 {
+        let mut rng = stream(99, 0, i, Stream::Shape);
+        let (top, left) = (rand_below(&mut rng, 22), rand_below(&mut rng, 22));
+        let mut mask = [false; PIXELS];
+        for r in top..top + 7 {
+            for c in left..left + 7 {
+                mask[r * SIDE + c] = true;
+            }
+        }
+        for _ in 0..1 + i % 3 {
+            potential_data::generate::convex::intersect_half_plane(&mut rng, &mut mask);
+        }
+        let r = top + rand_below(&mut rng, 7);
+        let c = left + rand_below(&mut rng, 7);
+        mask[r * SIDE + c] = !mask[r * SIDE + c];
+        let want = brute_force_convex(&mask);
+        assert_eq!(is_digitally_convex(&mask), want, "shape {i}");
+        if want {
+            convex += 1;
+        } else {
+            not += 1;
+        }
+    }
+    assert!(convex > 50 && not > 50, "both outcomes exercised: {convex} convex, {not} not");
+}
+
+fn rand_below(rng: &mut potential_data::generate::rng::SampleRng, n: usize) -> usize {
+    potential_data::generate::rng::below(rng, n as u64) as usize
+}
+
+#[test]
+fn brute_force_reference_is_not_trivial() {
+    let mut l = [false; PIXELS];
+    for &(r, c) in &[(0, 0), (1, 0), (2, 0), (2, 1), (2, 2)] {
+        l[r * SIDE + c] = true;
+    }
+    assert!(!brute_force_convex(&l) && !is_digitally_convex(&l), "an L");
+    let mut sq = [false; PIXELS];
+    for r in 3..7 {
+        for c in 3..7 {
+            sq[r * SIDE + c] = true;
+        }
+    }
+    assert!(brute_force_convex(&sq) && is_digitally_convex(&sq), "a filled square");
+}
