@@ -7,6 +7,11 @@
 //! `Parallelism::Sequential` (t1) or `Rayon(2)` (t2). Throughput is in samples, so the ratio of the
 //! samples/s of `energy/*` to `energy/gemm-only` at the same thread count is the fraction of bare gemm
 //! speed reached (target ≥ 85%). Threads: each bench runs inside a rayon pool of t threads.
+//!
+//! `energy/gemm-only-blocked/784x500/n10000/t{1,2}` is the same product computed the way the energy
+//! computes it — 256-row blocks (the block size of `potential-models`), each a sequential gemm, blocks
+//! in parallel on the pool — so `energy/*` against it isolates the cost of the elementwise pass
+//! (the blocked product is faster than one big gemm here: its output block stays in cache).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use potential_activations::ActivationKind;
@@ -34,8 +39,10 @@ fn bench_energy(c: &mut Criterion) {
     let mut g = c.benchmark_group("energy");
     g.throughput(Throughput::Elements(N as u64));
     g.sample_size(10).measurement_time(Duration::from_secs(6)).warm_up_time(Duration::from_secs(1));
-    let pools: Vec<_> =
-        [1usize, 2].iter().map(|&t| (t, rayon::ThreadPoolBuilder::new().num_threads(t).build().unwrap())).collect();
+    let pools: Vec<_> = [1usize, 2]
+        .iter()
+        .map(|&t| (t, rayon::ThreadPoolBuilder::new().num_threads(t).build().unwrap()))
+        .collect();
 
     let mut u = vec![0.0f32; N * H];
     for (t, pool) in &pools {
@@ -51,6 +58,30 @@ fn bench_energy(c: &mut Criterion) {
                         MatMut::from_row_major(&mut u, N, H),
                         par,
                     );
+                    black_box(&mut u);
+                })
+            })
+        });
+    }
+
+    const BLOCK: usize = 256;
+    for (t, pool) in &pools {
+        g.bench_function(format!("gemm-only-blocked/{D}x{H}/n{N}/t{t}"), |b| {
+            pool.install(|| {
+                b.iter(|| {
+                    use rayon::prelude::*;
+                    let wt = MatRef::from_row_major(black_box(&w), H, D).t();
+                    u.par_chunks_mut(BLOCK * H).enumerate().for_each(|(i, ub)| {
+                        let nb = ub.len() / H;
+                        gemm(
+                            1.0,
+                            xv.submatrix(i * BLOCK, 0, nb, D),
+                            wt,
+                            0.0,
+                            MatMut::from_row_major(ub, nb, H),
+                            Parallelism::Sequential,
+                        );
+                    });
                     black_box(&mut u);
                 })
             })

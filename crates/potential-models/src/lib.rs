@@ -21,6 +21,21 @@
 //! E is defined by ∇ₓE = r(x) − x (Eq. 9). It is a confidence score: higher means the autoencoder
 //! represents x better. The dynamics x ← x + ε(r(x) − x) are gradient **ascent** on E.
 //!
+//! ## Binary output
+//! For a binary-output model (sigmoid decoder, data in [0, 1]) the field is B(x) = ξ(r(x)) − ξ(x)
+//! = ∇ₓE with ξ the log-odds (Eq. 27–28), so the Jacobian = Hessian is
+//! `Wᵀ diag(h′(u)) W − diag(1/(xⱼ(1−xⱼ)))` and `laplacian` is its trace,
+//! `Σₖ h′(uₖ)‖wₖ‖² − Σⱼ 1/(xⱼ(1−xⱼ))` (the −D of the real case becomes the entropy's curvature);
+//! `absorbing` tests that trace. These are infinite where some xⱼ ∈ {0, 1} and are then reported as
+//! [`Error::OnBoundary`]; the energy itself is finite on the closed cube (0·log 0 = 0). `contraction`
+//! (Σₖ h′(uₖ)²‖wₖ‖²) involves only the encoder and is the same for both output kinds.
+//!
+//! ## Parallelism and numbers
+//! Batched methods split the rows into fixed blocks of 256 (one sequential gemm each) and run the
+//! blocks on the current rayon pool, so results are bit-identical for any thread count. Storage and
+//! gemm are f32; energies, norms and scores are accumulated and returned in f64. Non-finite inputs
+//! are errors naming the row and column; a non-finite result is an error naming the row.
+//!
 //! ## Example
 //! ```
 //! use potential_activations::ActivationKind;
