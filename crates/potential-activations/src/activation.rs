@@ -93,7 +93,7 @@ pub trait Activation: Copy + Send + Sync + core::fmt::Debug {
         potential_kernels::bias_act(u, bias, self.hidden_fn(), h, dh);
     }
 
-    /// Σᵢ H(u[i]), accumulated in `f64`.
+    /// `Σᵢ H(u[i])`, accumulated in `f64`.
     fn antiderivative_sum(&self, u: &[f32]) -> f64 {
         potential_kernels::antiderivative_sum(u, self.hidden_fn())
     }
