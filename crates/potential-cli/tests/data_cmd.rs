@@ -1,0 +1,106 @@
+//! `potential data info | convert | fetch`, run as a process.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn potential(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_potential")).args(args).output().expect("run potential")
+}
+
+fn ok(args: &[&str]) -> String {
+    let o = potential(args);
+    assert!(o.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+fn fails(args: &[&str]) -> String {
+    let o = potential(args);
+    assert!(!o.status.success(), "{args:?} should fail");
+    String::from_utf8(o.stderr).unwrap()
+}
+
+/// The committed digits copy (the embedded default's source).
+fn digits() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/digits/digits.csv.gz")
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn info_reports_shape_range_histogram_and_draws_a_grid() {
+    let dir = tempfile::tempdir().unwrap();
+    let png_path = dir.path().join("grid.png");
+    let out = ok(&["data", "info", p(&digits()), "--grid", p(&png_path), "--grid-count", "30"]);
+    assert!(out.contains("n:       1797"), "{out}");
+    assert!(out.contains("d:       64"), "{out}");
+    assert!(out.contains("min 0, max 1"), "{out}");
+    assert!(out.contains("(10 classes)"), "{out}");
+    assert!(out.contains("     8: 174"), "{out}");
+    // 30 samples → 6 columns × 5 rows of 8×8 tiles upscaled ×4, 1-pixel gaps.
+    let dec = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png_path).unwrap()));
+    let reader = dec.read_info().unwrap();
+    let info = reader.info();
+    assert_eq!((info.width, info.height), (6 * 33 + 1, 5 * 33 + 1));
+    assert_eq!(info.color_type, png::ColorType::Grayscale);
+    // A non-square d needs --shape.
+    let err = fails(&["data", "info", p(&digits()), "--grid", p(&png_path), "--shape", "5x5"]);
+    assert!(err.contains("H*W = d = 64"), "{err}");
+}
+
+#[test]
+fn convert_amat_streams_to_npy_with_labels_and_info_reads_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let amat = dir.path().join("x.amat");
+    let mut f = std::fs::File::create(&amat).unwrap();
+    for i in 0..20 {
+        writeln!(f, "{} {} {} {}", i as f32 / 20.0, 0.5, 1.0, i % 4).unwrap();
+    }
+    drop(f);
+    let npy = dir.path().join("x.npy");
+    let out = ok(&["data", "convert", p(&amat), p(&npy)]);
+    assert!(out.contains("20 x 3"), "{out}");
+    let feats = potential_data::open_features(&npy).unwrap();
+    assert_eq!(feats.row(2), &[0.1, 0.5, 1.0]);
+    let labels = potential_data::open_labels(dir.path().join("x-labels.npy")).unwrap();
+    assert_eq!(&labels[..5], &[0, 1, 2, 3, 0]);
+    let info = ok(&["data", "info", p(&npy)]);
+    assert!(info.contains("n:       20") && info.contains("x-labels.npy (4 classes)"), "{info}");
+}
+
+#[test]
+fn convert_errors_name_file_and_line_and_leave_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let amat = dir.path().join("bad.amat");
+    std::fs::write(&amat, "0 1 2\n0 1 2\n0 1\n").unwrap();
+    let npy = dir.path().join("bad.npy");
+    let err = fails(&["data", "convert", p(&amat), p(&npy)]);
+    assert!(err.contains("bad.amat:3: 2 columns, but the first row has 3"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left.len(), 1, "no output or temporary file left: {left:?}");
+    // Labels of a different length.
+    let csv = dir.path().join("d.csv");
+    std::fs::write(&csv, "1,2,3\n4,5,6\n").unwrap();
+    let x = dir.path().join("d.npy");
+    ok(&["data", "convert", p(&csv), p(&x)]);
+    let wrong = dir.path().join("wrong.npy");
+    potential_data::write_npy_labels(&wrong, &[1, 2, 3]).unwrap();
+    let err = fails(&["data", "info", p(&x), "--labels", p(&wrong)]);
+    assert!(err.contains("has 2 rows but") && err.contains("has 3 labels"), "{err}");
+}
+
+#[test]
+fn fetch_reports_unreachable_and_https_mirrors() {
+    let dir = tempfile::tempdir().unwrap();
+    // A port nobody listens on (bound, then closed).
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}/");
+    let err =
+        fails(&["data", "fetch", "mnist", "--dir", p(dir.path()), "--base-url", &url, "--timeout", "2"]);
+    assert!(err.contains("cannot connect"), "{err}");
+    let err =
+        fails(&["data", "fetch", "mnist", "--dir", p(dir.path()), "--base-url", "https://example.org/"]);
+    assert!(err.contains("https is not supported"), "{err}");
+}
