@@ -12,6 +12,12 @@ pub(crate) fn sigmoid(u: f32) -> f32 {
     }
 }
 
+/// sech²(u) = 1 − tanh²(u) = 4e/(1 + e)² with e = e^{−2|u|} (no cancellation for large |u|).
+pub(crate) fn sech2(u: f32) -> f32 {
+    let e = (-2.0 * u.abs()).exp();
+    4.0 * e / ((1.0 + e) * (1.0 + e))
+}
+
 /// softplus(u) = log(1 + eᵘ) = max(u, 0) + log1p(e^{−|u|}).
 pub(crate) fn softplus(u: f32) -> f32 {
     u.max(0.0) + (-u.abs()).exp().ln_1p()
@@ -29,13 +35,13 @@ impl Activation for Sigmoid {
         sigmoid(u)
     }
     fn h_prime(&self, u: f32) -> f32 {
-        let s = sigmoid(u);
-        s * (1.0 - s)
+        // σ(1 − σ) = σ(u)σ(−u): no cancellation in the tails
+        sigmoid(u) * sigmoid(-u)
     }
     fn h_second(&self, u: f32) -> f32 {
-        // σ″ = σ(1 − σ)(1 − 2σ)
-        let s = sigmoid(u);
-        s * (1.0 - s) * (1.0 - 2.0 * s)
+        // σ″ = σ(1 − σ)(1 − 2σ) = σ(u)σ(−u)(σ(−u) − σ(u))
+        let (s, t) = (sigmoid(u), sigmoid(-u));
+        s * t * (t - s)
     }
     fn antiderivative(&self, u: f32) -> f32 {
         softplus(u)
@@ -55,13 +61,11 @@ impl Activation for Tanh {
         u.tanh()
     }
     fn h_prime(&self, u: f32) -> f32 {
-        let t = u.tanh();
-        1.0 - t * t
+        sech2(u)
     }
     fn h_second(&self, u: f32) -> f32 {
-        // tanh″ = −2 tanh (1 − tanh²)
-        let t = u.tanh();
-        -2.0 * t * (1.0 - t * t)
+        // tanh″ = −2 tanh · sech²
+        -2.0 * u.tanh() * sech2(u)
     }
     fn antiderivative(&self, u: f32) -> f32 {
         let a = u.abs();
@@ -181,16 +185,18 @@ impl Activation for Synchrony {
         u * sigmoid(u * u)
     }
     fn h_prime(&self, u: f32) -> f32 {
-        // d/du [u σ(u²)] = σ(u²) + 2u² σ(u²)(1 − σ(u²))
-        let s = sigmoid(u * u);
-        s + 2.0 * u * u * s * (1.0 - s)
+        // d/du [u σ(u²)] = σ(u²) + 2u² σ(u²)(1 − σ(u²)), with 1 − σ(v) = σ(−v)
+        let v = u * u;
+        let (s, t) = (sigmoid(v), sigmoid(-v));
+        s + 2.0 * v * s * t
     }
     fn h_second(&self, u: f32) -> f32 {
         // With s = σ(u²), q = s(1 − s): s′ = 2u q and q′ = 2u q (1 − 2s), so
         // h″ = d/du [s + 2u² q] = 2u q + 4u q + 2u²·2u q (1 − 2s) = 6u q + 4u³ q (1 − 2s).
-        let s = sigmoid(u * u);
-        let q = s * (1.0 - s);
-        6.0 * u * q + 4.0 * u * u * u * q * (1.0 - 2.0 * s)
+        let v = u * u;
+        let (s, t) = (sigmoid(v), sigmoid(-v));
+        let q = s * t;
+        6.0 * u * q + 4.0 * u * v * q * (t - s)
     }
     fn antiderivative(&self, u: f32) -> f32 {
         0.5 * softplus(u * u)
