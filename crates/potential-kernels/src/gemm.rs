@@ -1,5 +1,6 @@
-//! `C ← α·op(A)·op(B) + β·C` over `matrixmultiply::sgemm`.
+//! `C ← α·op(A)·op(B) + β·C`: a packed AVX2+FMA kernel ([`crate::sgemm`]) or `matrixmultiply::sgemm`.
 
+use crate::elementwise::{simd_path, SimdPath};
 use crate::mat::{MatMut, MatRef};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -46,17 +47,32 @@ impl Parallelism {
 /// # Panics
 /// If the shapes do not agree.
 pub fn gemm(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: MatMut<'_>, par: Parallelism) {
+    gemm_on(simd_path(), alpha, a, b, beta, c, par)
+}
+
+/// [`gemm`] on an explicit implementation: [`SimdPath::Avx2Fma`] is this crate's packed 6×16
+/// AVX2+FMA kernel, [`SimdPath::Portable`] is `matrixmultiply` (which picks its own kernel at run
+/// time). See [`crate::paths::gemm`].
+pub(crate) fn gemm_on(
+    path: SimdPath,
+    alpha: f32,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    beta: f32,
+    c: MatMut<'_>,
+    par: Parallelism,
+) {
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
     assert_eq!(b.rows(), k, "gemm: A is {m}×{k} but B is {}×{n}", b.rows());
     assert_eq!((c.rows(), c.cols()), (m, n), "gemm: A·B is {m}×{n} but C is {}×{}", c.rows(), c.cols());
     let threads = par.threads();
     if threads <= 1 || m == 0 || n == 0 {
-        gemm_seq(alpha, a, b, beta, c);
+        gemm_seq(path, alpha, a, b, beta, c);
         return;
     }
     let plan = plan(m, k, n, threads);
     if plan.parts <= 1 {
-        gemm_seq(alpha, a, b, beta, c);
+        gemm_seq(path, alpha, a, b, beta, c);
         return;
     }
     // Part boundaries are multiples of TILE, so every element of C falls in the same kind of
@@ -78,12 +94,34 @@ pub fn gemm(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: MatMut<'_>, 
             // are disjoint row ranges, and a MatMut's strides never alias distinct elements, so no
             // element is written by two pieces. The offset stays inside C's slice.
             unsafe {
-                sgemm_raw(alpha, a.submatrix(s0, 0, sl, k), b, beta, c_ptr.0.add(s0 * csr), sl, n, csr, csc)
+                sgemm_raw(
+                    path,
+                    alpha,
+                    a.submatrix(s0, 0, sl, k),
+                    b,
+                    beta,
+                    c_ptr.0.add(s0 * csr),
+                    sl,
+                    n,
+                    csr,
+                    csc,
+                )
             }
         } else {
             // SAFETY: as above with the disjoint column ranges s0..s0+sl.
             unsafe {
-                sgemm_raw(alpha, a, b.submatrix(0, s0, k, sl), beta, c_ptr.0.add(s0 * csc), m, sl, csr, csc)
+                sgemm_raw(
+                    path,
+                    alpha,
+                    a,
+                    b.submatrix(0, s0, k, sl),
+                    beta,
+                    c_ptr.0.add(s0 * csc),
+                    m,
+                    sl,
+                    csr,
+                    csc,
+                )
             }
         }
     };
@@ -154,12 +192,12 @@ fn split_bounds(len: usize, parts: usize) -> Vec<(usize, usize)> {
     out
 }
 
-fn gemm_seq(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, mut c: MatMut<'_>) {
+fn gemm_seq(path: SimdPath, alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, mut c: MatMut<'_>) {
     let (m, n) = (c.rows(), c.cols());
     let (csr, csc) = (c.row_stride(), c.col_stride());
     let c_ptr = c.as_mut_slice().as_mut_ptr();
     // SAFETY: `c` is a bounds-checked, uniquely borrowed m×n view starting at `c_ptr`.
-    unsafe { sgemm_raw(alpha, a, b, beta, c_ptr, m, n, csr, csc) }
+    unsafe { sgemm_raw(path, alpha, a, b, beta, c_ptr, m, n, csr, csc) }
 }
 
 /// `C ← α·A·B + β·C` through `matrixmultiply::sgemm`, C given as a raw m×n block.
@@ -170,6 +208,7 @@ fn gemm_seq(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, mut c: MatMut<'
 /// for the duration of the call. `a` is m×k and `b` k×n (checked by the caller).
 #[allow(clippy::too_many_arguments)]
 unsafe fn sgemm_raw(
+    path: SimdPath,
     alpha: f32,
     a: MatRef<'_>,
     b: MatRef<'_>,
@@ -185,6 +224,15 @@ unsafe fn sgemm_raw(
     if m == 0 || n == 0 {
         return;
     }
+    #[cfg(target_arch = "x86_64")]
+    if path == SimdPath::Avx2Fma {
+        assert!(path.is_supported(), "SimdPath::Avx2Fma requested but this CPU lacks AVX2/FMA");
+        // SAFETY: AVX2+FMA detected (assert above); the C block contract is ours (see above).
+        unsafe { crate::sgemm::sgemm(alpha, a, b, beta, c, m, n, csr, csc) };
+        return;
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = path;
     // SAFETY: the views were bounds-checked on construction, so every (i, j) with i < m, j < k
     // (resp. k×n) addressed through the strides lies inside the borrowed slices; C's block is valid
     // and exclusively ours (caller contract), so writes cannot alias `a` or `b`, which are shared

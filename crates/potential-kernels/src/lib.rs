@@ -57,6 +57,8 @@ mod mat;
 pub mod paths;
 mod reduce;
 pub mod reference;
+#[cfg(target_arch = "x86_64")]
+mod sgemm;
 mod simd;
 
 pub use elementwise::{map, map_inplace, simd_path, SimdPath, UnaryOp};

@@ -11,6 +11,8 @@
 
 use crate::elementwise::{SimdPath, UnaryOp};
 use crate::fused::HiddenFn;
+use crate::gemm::Parallelism;
+use crate::mat::{MatMut, MatRef};
 #[cfg(target_arch = "x86_64")]
 use crate::simd::avx2;
 use crate::simd::portable;
@@ -96,4 +98,18 @@ pub fn sum(path: SimdPath, a: &[f32]) -> f64 {
 /// [`crate::sum_sq`] on the given path.
 pub fn sum_sq(path: SimdPath, a: &[f32]) -> f64 {
     dispatch!(path, avx2::sum_sq(a), portable::sum_sq(a))
+}
+
+/// [`crate::gemm`] on the given path: [`SimdPath::Avx2Fma`] runs this crate's packed 6×16 AVX2+FMA
+/// sgemm, [`SimdPath::Portable`] runs `matrixmultiply` (with its own run-time kernel choice).
+pub fn gemm(
+    path: SimdPath,
+    alpha: f32,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    beta: f32,
+    c: MatMut<'_>,
+    par: Parallelism,
+) {
+    crate::gemm::gemm_on(path, alpha, a, b, beta, c, par)
 }

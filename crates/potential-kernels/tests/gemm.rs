@@ -2,7 +2,17 @@
 #![allow(clippy::needless_range_loop)]
 //! (β = 0 over NaN), strided views, and the parallel path.
 
-use potential_kernels::{gemm, MatMut, MatRef, Parallelism};
+use potential_kernels::{gemm, paths, MatMut, MatRef, Parallelism, SimdPath};
+
+/// Both gemm implementations (own AVX2+FMA kernel, matrixmultiply) where the CPU can run them.
+fn impls() -> Vec<SimdPath> {
+    if SimdPath::Avx2Fma.is_supported() {
+        vec![SimdPath::Avx2Fma, SimdPath::Portable]
+    } else {
+        eprintln!("skipped: AVX2+FMA gemm (this CPU lacks AVX2 or FMA); testing matrixmultiply only");
+        vec![SimdPath::Portable]
+    }
+}
 
 const SIZES: [usize; 11] = [1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 67];
 
@@ -82,6 +92,24 @@ fn naive(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c0: &Stored) -> (V
 }
 
 fn run_case(m: usize, k: usize, n: usize, ta: bool, tb: bool, tc: bool, alpha: f32, beta: f32, seed: u64) {
+    for path in impls() {
+        run_case_on(path, m, k, n, ta, tb, tc, alpha, beta, seed);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_case_on(
+    path: SimdPath,
+    m: usize,
+    k: usize,
+    n: usize,
+    ta: bool,
+    tb: bool,
+    tc: bool,
+    alpha: f32,
+    beta: f32,
+    seed: u64,
+) {
     let pad = (seed % 3) as usize * 2;
     let a = Stored::new(m, k, ta, pad, seed);
     let b = Stored::new(k, n, tb, pad + 1, seed + 1);
@@ -97,14 +125,14 @@ fn run_case(m: usize, k: usize, n: usize, ta: bool, tb: bool, tc: bool, alpha: f
     }
     let (want, tol) = naive(alpha, a.view(), b.view(), beta, &c);
     let padding_before: Vec<u32> = c.buf.iter().map(|v| v.to_bits()).collect();
-    gemm(alpha, a.view(), b.view(), beta, c.view_mut(), Parallelism::Sequential);
+    paths::gemm(path, alpha, a.view(), b.view(), beta, c.view_mut(), Parallelism::Sequential);
     for i in 0..m {
         for j in 0..n {
             let got = c.get(i, j) as f64;
             let (w, t) = (want[i * n + j], tol[i * n + j]);
             assert!(
                 (got - w).abs() <= t,
-                "{m}x{k}x{n} ta={ta} tb={tb} tc={tc} α={alpha} β={beta}: C[{i},{j}] = {got}, want {w} ± {t:e}"
+                "{path:?} {m}x{k}x{n} ta={ta} tb={tb} tc={tc} α={alpha} β={beta}: C[{i},{j}] = {got}, want {w} ± {t:e}"
             );
         }
     }
@@ -117,7 +145,7 @@ fn run_case(m: usize, k: usize, n: usize, ta: bool, tb: bool, tc: bool, alpha: f
             i < m && j < n
         };
         if !inside {
-            assert_eq!(now.to_bits(), before, "{m}x{k}x{n}: element {idx} outside C was written");
+            assert_eq!(now.to_bits(), before, "{path:?} {m}x{k}x{n}: element {idx} outside C was written");
         }
     }
 }
@@ -177,16 +205,24 @@ fn beta_zero_overwrites_nan() {
 #[test]
 fn parallel_equals_sequential() {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
-    for &(m, k, n) in
-        &[(100, 78, 50), (7, 300, 130), (257, 33, 9), (1, 64, 1000), (640, 16, 640), (64, 500, 78)]
-    {
+    let shapes = [
+        (100, 78, 50),
+        (7, 300, 130),
+        (257, 33, 9),
+        (1, 64, 1000),
+        (640, 16, 640),
+        (64, 500, 78),
+        (130, 300, 1100),
+    ];
+    for (path, &(m, k, n)) in impls().into_iter().flat_map(|p| shapes.iter().map(move |s| (p, s))) {
         for t in 0..4 {
             let (ta, tb) = (t & 1 == 1, t & 2 == 2);
             let a = Stored::new(m, k, ta, 0, 7);
             let b = Stored::new(k, n, tb, 0, 8);
             let c0 = fill(m * n, 9);
             let mut seq = c0.clone();
-            gemm(
+            paths::gemm(
+                path,
                 0.75,
                 a.view(),
                 b.view(),
@@ -197,11 +233,19 @@ fn parallel_equals_sequential() {
             for par in [Parallelism::Rayon(0), Parallelism::Rayon(2), Parallelism::Rayon(3)] {
                 let mut out = c0.clone();
                 pool.install(|| {
-                    gemm(0.75, a.view(), b.view(), 0.5, MatMut::from_row_major(&mut out, m, n), par)
+                    paths::gemm(
+                        path,
+                        0.75,
+                        a.view(),
+                        b.view(),
+                        0.5,
+                        MatMut::from_row_major(&mut out, m, n),
+                        par,
+                    )
                 });
                 assert!(
                     out.iter().zip(&seq).all(|(x, y)| x.to_bits() == y.to_bits()),
-                    "{m}x{k}x{n} t={t} {par:?}: parallel result differs from sequential"
+                    "{path:?} {m}x{k}x{n} t={t} {par:?}: parallel result differs from sequential"
                 );
             }
         }
@@ -216,11 +260,21 @@ fn column_major_output_in_parallel() {
     let mut c_cm = vec![0.0f32; m * n];
     let mut c_rm = vec![0.0f32; m * n];
     let (av, bv) = (MatRef::from_row_major(&a, m, k), MatRef::from_row_major(&b, k, n));
-    gemm(1.0, av, bv, 0.0, MatMut::from_strided(&mut c_cm, m, n, 1, m), Parallelism::Rayon(0));
-    gemm(1.0, av, bv, 0.0, MatMut::from_row_major(&mut c_rm, m, n), Parallelism::Sequential);
-    for i in 0..m {
-        for j in 0..n {
-            assert_eq!(c_cm[i + j * m].to_bits(), c_rm[i * n + j].to_bits());
+    for path in impls() {
+        paths::gemm(
+            path,
+            1.0,
+            av,
+            bv,
+            0.0,
+            MatMut::from_strided(&mut c_cm, m, n, 1, m),
+            Parallelism::Rayon(0),
+        );
+        paths::gemm(path, 1.0, av, bv, 0.0, MatMut::from_row_major(&mut c_rm, m, n), Parallelism::Sequential);
+        for i in 0..m {
+            for j in 0..n {
+                assert_eq!(c_cm[i + j * m].to_bits(), c_rm[i * n + j].to_bits(), "{path:?}");
+            }
         }
     }
 }
