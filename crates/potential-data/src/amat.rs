@@ -155,8 +155,8 @@ pub fn for_each_amat_row(
             });
         };
         let entry = archive.by_name(&name).map_err(zerr)?;
-        let summary = run(&mut BufReader::with_capacity(1 << 16, entry), path.join(&name));
-        summary
+        let mut reader = BufReader::with_capacity(1 << 16, entry);
+        run(&mut reader, path.join(&name))
     } else if got >= 2 && magic[..2] == [0x1f, 0x8b] {
         run(&mut BufReader::with_capacity(1 << 16, flate2::read::MultiGzDecoder::new(file)), path.into())
     } else {

@@ -146,7 +146,7 @@ mod tests {
         let mut mb = Minibatches::new(&f, Some(&labels), 5, 1).unwrap();
         assert_eq!(mb.batches_per_epoch(), 5);
         for _ in 0..3 {
-            let mut seen = vec![0; 23];
+            let mut seen = [0; 23];
             let x_ptr = mb.x.as_ptr();
             while let Some(b) = mb.next_batch() {
                 assert_eq!(b.x.len(), b.rows * 3);

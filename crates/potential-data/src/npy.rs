@@ -460,7 +460,7 @@ pub fn read_npy_features(path: impl AsRef<Path>) -> Result<Features> {
 }
 
 /// Memory-map a features array. A `<f4` C-order payload at a 4-byte-aligned offset (every file
-/// NumPy ≥ 1.9 or [`write_npy_f32`] writes) is used in place with no copy: the resident memory
+/// NumPy ≥ 1.9 or [`write_npy_f32`](crate::write_npy_f32) writes) is used in place with no copy: the resident memory
 /// grows only with the pages touched. Other dtypes or alignments fall back to
 /// [`read_npy_features`]. Values are **not** checked for NaN (that would touch every page); call
 /// [`Features::check_finite`] if needed.
@@ -490,8 +490,8 @@ pub unsafe fn map_npy_features(path: impl AsRef<Path>) -> Result<Features> {
     }
 }
 
-/// Read a label array: any integer (or bool) dtype, or floats holding integers; shape [n] or
-/// [n, 1]. Values must be in `0..=MAX_LABEL`.
+/// Read a label array: any integer (or bool) dtype, or floats holding integers; shape `[n]` or
+/// `[n, 1]`. Values must be in `0..=MAX_LABEL`.
 ///
 /// # Errors
 /// As [`read_npy_header`]; [`DataError::BadShape`] for other shapes; [`DataError::BadLabel`].

@@ -102,7 +102,7 @@ pub unsafe fn open_features_mapped(path: impl AsRef<Path>) -> Result<Features> {
     }
 }
 
-/// Open the labels of a file: a label `.npy` (integer [n] or [n, 1]), an IDX label file
+/// Open the labels of a file: a label `.npy` (integer `[n]` or `[n, 1]`), an IDX label file
 /// (`*-labels-idx1-ubyte[.gz]`), or the last column of an `.amat` / `.csv`.
 ///
 /// # Errors
