@@ -20,21 +20,25 @@ use std::path::{Path, PathBuf};
 pub fn parse_amat_line(line: &str, line_no: u64, path: &Path, out: &mut Vec<f32>) -> Result<Option<u32>> {
     out.clear();
     let err = |reason: String| DataError::Parse { path: path.to_path_buf(), line: line_no, reason };
-    let mut last: Option<f64> = None;
+    // Features parse straight to f32 (correctly rounded; going through f64 would round twice).
+    // The last token is the label, so each token is converted once the next one is seen.
+    let mut last: Option<(usize, &str)> = None;
     for (col, tok) in line.split_ascii_whitespace().enumerate() {
-        let v: f64 = tok.parse().map_err(|_| err(format!("column {}: bad number {tok:?}", col + 1)))?;
-        if !v.is_finite() {
-            return Err(err(format!("column {}: non-finite value {tok:?}", col + 1)));
-        }
-        if let Some(prev) = last.replace(v) {
-            let f = prev as f32;
-            if !f.is_finite() {
-                return Err(err(format!("column {}: value {prev} overflows f32", col)));
+        if let Some((c, prev)) = last.replace((col, tok)) {
+            let v: f32 = prev.parse().map_err(|_| err(format!("column {}: bad number {prev:?}", c + 1)))?;
+            if !v.is_finite() {
+                let what = if prev.parse::<f64>().is_ok_and(f64::is_finite) {
+                    "overflows f32"
+                } else {
+                    "non-finite"
+                };
+                return Err(err(format!("column {}: {what} value {prev:?}", c + 1)));
             }
-            out.push(f);
+            out.push(v);
         }
     }
-    let Some(label) = last else { return Ok(None) };
+    let Some((c, tok)) = last else { return Ok(None) };
+    let label: f64 = tok.parse().map_err(|_| err(format!("column {}: bad number {tok:?}", c + 1)))?;
     if out.is_empty() {
         return Err(err("a single column: expected features followed by a label".into()));
     }
@@ -224,6 +228,8 @@ mod tests {
         let cases = [
             ("1 2\n1 x 3\n", 2, "bad number"),
             ("1 2\n1 nan 3\n", 2, "non-finite"),
+            ("1 2\n1 inf 3\n", 2, "non-finite"),
+            ("1 2\n1 3 x\n", 2, "column 3: bad number"),
             ("1 2\n1 2 3\n", 2, "columns"),
             ("1 2.5\n", 1, "label"),
             ("1 -1\n", 1, "label"),
