@@ -9,7 +9,7 @@
 //! speed reached (target ≥ 85%). Threads: each bench runs inside a rayon pool of t threads.
 //!
 //! `energy/gemm-only-blocked/784x500/n10000/t{1,2}` is the same product computed the way the energy
-//! computes it — 256-row blocks (the block size of `potential-models`), each a sequential gemm, blocks
+//! computes it — 1024-row blocks (the block size of `potential-models`), each a sequential gemm, blocks
 //! in parallel on the pool — so `energy/*` against it isolates the cost of the elementwise pass
 //! (the blocked product is faster than one big gemm here: its output block stays in cache).
 
@@ -64,7 +64,7 @@ fn bench_energy(c: &mut Criterion) {
         });
     }
 
-    const BLOCK: usize = 256;
+    const BLOCK: usize = 1024;
     for (t, pool) in &pools {
         g.bench_function(format!("gemm-only-blocked/{D}x{H}/n{N}/t{t}"), |b| {
             pool.install(|| {

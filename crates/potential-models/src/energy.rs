@@ -58,14 +58,11 @@ impl TiedAutoencoder {
         self.check_out(OP, out, xs.n, 1)?;
         let h = self.hidden;
         let f = self.activation.hidden_fn();
-        self.blocks(&xs, out, 1, |r0, _nb, s: &mut Scratch, ob| {
+        self.blocks(&xs, out, 1, true, |r0, _nb, s: &mut Scratch, ob| {
             for (i, o) in ob.iter_mut().enumerate() {
                 let row = r0 + i;
                 let xr = xs.row(row);
-                let u = &mut s.u[i * h..(i + 1) * h];
-                for (a, &b) in u.iter_mut().zip(&self.hidden_bias) {
-                    *a += b;
-                }
+                let u = &s.u[i * h..(i + 1) * h]; // u = Wx + b_h (bias pre-filled)
                 let hidden = potential_kernels::antiderivative_sum(u, f);
                 let visible = match self.output {
                     Output::Real => {
@@ -124,7 +121,7 @@ impl TiedAutoencoder {
             }
             return Ok(out);
         }
-        self.blocks(&xs, &mut out, h, |r0, nb, s, ob| {
+        self.blocks(&xs, &mut out, h, false, |r0, nb, s, ob| {
             for i in 0..nb {
                 check_row(r0 + i, xs.row(r0 + i), self.output, None)?;
             }
@@ -159,7 +156,7 @@ impl TiedAutoencoder {
         let xs = self.rows(x, op)?;
         self.check_out(op, out, xs.n, per_row)?;
         let d = self.visible;
-        self.blocks(&xs, out, per_row, |r0, nb, s, ob| {
+        self.blocks(&xs, out, per_row, false, |r0, nb, s, ob| {
             self.hidden_pass(s, nb, false);
             self.decode_pass(s, nb);
             for i in 0..nb {
@@ -252,7 +249,7 @@ impl TiedAutoencoder {
         let d = self.visible;
         let mut out = vec![0.0f64; xs.n];
         let output = self.output;
-        self.blocks(&xs, &mut out, 1, |r0, nb, s, ob| {
+        self.blocks(&xs, &mut out, 1, false, |r0, nb, s, ob| {
             self.hidden_pass(s, nb, false);
             self.decode_pass(s, nb);
             for (i, o) in ob.iter_mut().enumerate() {

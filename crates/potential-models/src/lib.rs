@@ -31,7 +31,7 @@
 //! (Σₖ h′(uₖ)²‖wₖ‖²) involves only the encoder and is the same for both output kinds.
 //!
 //! ## Parallelism and numbers
-//! Batched methods split the rows into fixed blocks of 256 (one sequential gemm each) and run the
+//! Batched methods split the rows into fixed blocks of 1024 (one sequential gemm each) and run the
 //! blocks on the current rayon pool, so results are bit-identical for any thread count. Storage and
 //! gemm are f32; energies, norms and scores are accumulated and returned in f64. Non-finite inputs
 //! are errors naming the row and column; a non-finite result is an error naming the row.

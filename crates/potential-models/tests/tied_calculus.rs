@@ -227,9 +227,9 @@ fn linear_orthonormal_energy_is_minus_half_reconstruction_error() {
 
 #[test]
 fn batch_equals_per_sample_and_is_thread_count_independent() {
-    // Batches straddle the 256-row block; every batched method must equal its single-sample form,
+    // Batches straddle the 1024-row block; every batched method must equal its single-sample form,
     // and the batched results must be bit-identical in 1- and 2-thread pools.
-    let strat = (case(ALL_KINDS, BOTH, 0.1), 1usize..600, any::<u64>());
+    let strat = (case(ALL_KINDS, BOTH, 0.1), 1usize..1500, any::<u64>());
     runner("batch", 24)
         .run(&strat, |(c, n, seed)| {
             let m = &c.model;
