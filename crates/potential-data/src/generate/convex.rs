@@ -24,19 +24,25 @@ pub fn count(mask: &Mask) -> usize {
     mask.iter().filter(|&&b| b).count()
 }
 
-/// Intersects `mask` with one random half-plane: anchor (x, y) with x = −0.5 + 28·unit(),
-/// y = −0.5 + 28·unit() (uniform over the image's area; pixel (r, c) has centre x = c, y = r),
-/// orientation φ = 2π·unit(); pixel (r, c) stays lit iff (c − x) cos φ + (r − y) sin φ ≥ 0.
-pub fn intersect_half_plane(rng: &mut SampleRng, mask: &mut Mask) {
+/// Intersects `mask` with one random half-plane and returns the number of pixels left: anchor (x, y)
+/// with x = −0.5 + 28·unit(), y = −0.5 + 28·unit() (uniform over the image's area; pixel (r, c) has
+/// centre x = c, y = r), orientation φ = 2π·unit(); pixel (r, c) stays lit iff
+/// (c − x) cos φ + (r − y) sin φ ≥ 0 (evaluated in f64 exactly in this form).
+pub fn intersect_half_plane(rng: &mut SampleRng, mask: &mut Mask) -> usize {
     let x = -0.5 + SIDE as f64 * unit(rng);
     let y = -0.5 + SIDE as f64 * unit(rng);
     let (sin, cos) = (std::f64::consts::TAU * unit(rng)).sin_cos();
-    for r in 0..SIDE {
-        for c in 0..SIDE {
-            let keep = (c as f64 - x) * cos + (r as f64 - y) * sin >= 0.0;
-            mask[r * SIDE + c] &= keep;
+    let mut along = [0.0f64; SIDE];
+    for (c, a) in along.iter_mut().enumerate() {
+        *a = (c as f64 - x) * cos;
+    }
+    for (r, row) in mask.chunks_exact_mut(SIDE).enumerate() {
+        let across = (r as f64 - y) * sin;
+        for (m, &a) in row.iter_mut().zip(&along) {
+            *m &= a + across >= 0.0;
         }
     }
+    count(mask)
 }
 
 /// A convex region with at least `min_pixels` pixels: k = `geometric_trials(p)` half-planes
@@ -49,8 +55,7 @@ pub fn sample_region(rng: &mut SampleRng, p: f64, min_pixels: usize) -> Mask {
         let mut mask = [true; PIXELS];
         let mut big_enough = true;
         for _ in 0..k {
-            intersect_half_plane(rng, &mut mask);
-            if count(&mask) < min_pixels {
+            if intersect_half_plane(rng, &mut mask) < min_pixels {
                 big_enough = false;
                 break;
             }
