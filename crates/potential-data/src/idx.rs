@@ -102,11 +102,11 @@ pub fn parse_idx_header(bytes: &[u8]) -> Result<IdxHeader> {
         .chunks_exact(4)
         .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
         .collect();
-    let payload_len = dims
-        .iter()
-        .try_fold(dtype.size(), |acc, &v| acc.checked_mul(v))
-        .filter(|&v| v <= isize::MAX as usize)
-        .ok_or_else(|| DataError::BadShape { path, shape: dims.clone(), reason: "payload size overflows" })?;
+    // Every sub-product (row width, element count) must fit too, even when some dimension is 0.
+    if crate::labels::nonzero_product(&dims, dtype.size()).is_none() {
+        return Err(DataError::BadShape { path, shape: dims, reason: "payload size overflows" });
+    }
+    let payload_len = dims.iter().product::<usize>() * dtype.size();
     Ok(IdxHeader { dtype, dims, header_len, payload_len })
 }
 
@@ -289,6 +289,9 @@ mod tests {
         assert!(matches!(parse_idx(&idx(0x08, &[1], &[1, 2]), p), Err(DataError::TrailingBytes { .. })));
         let huge = idx(0x0E, &[u32::MAX, u32::MAX, u32::MAX], &[]);
         assert!(matches!(parse_idx(&huge, p), Err(DataError::BadShape { .. })));
+        // Found by the idx_header fuzz target: a zero first dimension hid an overflowing row width.
+        let zero_n = idx(0x0D, &[0, 0x2108_0100, 0x0000_0D00, 0x8103_0209], &[]);
+        assert!(matches!(parse_idx(&zero_n, p), Err(DataError::BadShape { .. })));
         let nan = idx(0x0D, &[1, 1], &f32::NAN.to_be_bytes());
         assert!(matches!(parse_idx(&nan, p), Err(DataError::NonFinite { .. })));
     }

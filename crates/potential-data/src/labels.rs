@@ -20,6 +20,15 @@ pub(crate) fn labels_from_f64(values: impl Iterator<Item = f64>, path: &Path) ->
         .collect()
 }
 
+/// `size × ∏ dims` over the non-zero dims, if it fits in `isize` (so every sub-product of a shape
+/// fits as well, even when a zero dimension makes the total 0).
+pub(crate) fn nonzero_product(dims: &[usize], size: usize) -> Option<usize> {
+    dims.iter()
+        .filter(|&&v| v > 0)
+        .try_fold(size, |acc, &v| acc.checked_mul(v))
+        .filter(|&v| v <= isize::MAX as usize)
+}
+
 /// Count how often each class occurs: `hist[c]` = number of labels equal to `c`
 /// (length = largest label + 1; empty for no labels).
 pub fn label_histogram(labels: &[u32]) -> Vec<usize> {

@@ -215,15 +215,11 @@ pub fn parse_npy_header(bytes: &[u8]) -> Result<NpyHeader> {
         format: ".npy",
         dtype: descr.clone(),
     })?;
-    let payload_len = shape
-        .iter()
-        .try_fold(dtype.size, |acc, &v| acc.checked_mul(v))
-        .filter(|&v| v <= isize::MAX as usize)
-        .ok_or_else(|| DataError::BadShape {
-            path,
-            shape: shape.clone(),
-            reason: "payload size overflows",
-        })?;
+    // Every sub-product (row width, element count) must fit too, even when some dimension is 0.
+    if crate::labels::nonzero_product(&shape, dtype.size).is_none() {
+        return Err(DataError::BadShape { path, shape, reason: "payload size overflows" });
+    }
+    let payload_len = shape.iter().product::<usize>() * dtype.size;
     Ok(NpyHeader { dtype, fortran_order, shape, data_offset, payload_len })
 }
 
@@ -573,5 +569,8 @@ mod tests {
         assert!(matches!(parse_npy_header(&v), Err(DataError::BadShape { .. })));
         let v = npy("<f4", false, "(1,)", &[]);
         assert!(matches!(parse_npy_header(&v[..20]), Err(DataError::Truncated { .. })));
+        // A zero dimension must not hide an overflowing row width.
+        let v = npy("<f4", false, "(0, 99999999999, 99999999999)", &[]);
+        assert!(matches!(parse_npy_header(&v), Err(DataError::BadShape { .. })));
     }
 }
