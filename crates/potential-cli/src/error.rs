@@ -29,6 +29,9 @@ pub enum CliError {
         #[source]
         source: potential_models::Error,
     },
+    /// Training failed (configuration, divergence, checkpoints), or a model operation of a demo.
+    #[error(transparent)]
+    Train(#[from] potential_train::Error),
     /// Arguments that parse but do not make sense together.
     #[error("{0}")]
     Usage(String),

@@ -32,6 +32,10 @@ enum Command {
     Inspect(cmd::inspect::InspectArgs),
     /// Datasets: info, convert, generate the Larochelle benchmark, fetch MNIST.
     Data(cmd::data::DataArgs),
+    /// Train a contractive or denoising tied autoencoder (checkpoints, --resume, metrics log).
+    Train(Box<cmd::train::TrainArgs>),
+    /// Demonstrations: `circle` renders the paper's Figure 2 (energy vs reconstruction error).
+    Demo(cmd::demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +44,8 @@ fn main() -> ExitCode {
         Command::Score(a) => cmd::score::run(a),
         Command::Inspect(a) => cmd::inspect::run(a),
         Command::Data(a) => cmd::data::run(a),
+        Command::Train(a) => cmd::train::run(*a),
+        Command::Demo(a) => cmd::demo::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
