@@ -29,7 +29,7 @@ fn mnist() -> Option<MnistPool> {
 
 fn backgrounds() -> Option<BackgroundPool> {
     let dir = shared_data("backgrounds")?;
-    Some(BackgroundPool::load_dir(&dir).expect("shared backgrounds load"))
+    Some(BackgroundPool::load_dir(dir).expect("shared backgrounds load"))
 }
 
 fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {

@@ -77,7 +77,8 @@ impl BackgroundPool {
     /// # Errors
     /// [`GenerateError::Io`] if the folder cannot be listed, [`GenerateError::Image`] if a file does not
     /// decode, [`GenerateError::NoBackgrounds`] if there is no image, [`GenerateError::BackgroundTooSmall`].
-    pub fn load_dir(dir: &Path) -> Result<Self, GenerateError> {
+    pub fn load_dir(dir: impl AsRef<Path>) -> Result<Self, GenerateError> {
+        let dir = dir.as_ref();
         let io = |source| GenerateError::Io { path: dir.to_path_buf(), source };
         let mut paths = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(io)? {
