@@ -17,6 +17,9 @@ pub enum CliError {
     /// A dataset that cannot be read, written or fetched (`potential data`, inputs of `score`).
     #[error(transparent)]
     Data(#[from] potential_data::DataError),
+    /// A benchmark set that cannot be generated (`potential data generate`).
+    #[error(transparent)]
+    Generate(#[from] potential_data::generate::GenerateError),
     /// A model file that cannot be read or written, or a model that cannot be built.
     #[error(transparent)]
     Model(#[from] potential_models::Error),

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use potential_data::generate::{
-    write_grid_png, write_set, BackgroundPool, BenchmarkSet, Composite, GenerateError, Generator, MnistPool,
-    OutputFormat, Sources, Split,
+    write_grid_png, write_set, BackgroundPool, BenchmarkSet, Composite, Generator, MnistPool, OutputFormat,
+    Sources, Split,
 };
 
 use crate::error::{CliError, Result};
@@ -86,13 +86,6 @@ enum CompositeArg {
     Replace,
 }
 
-fn gen_err(e: GenerateError) -> CliError {
-    match e {
-        GenerateError::Data(d) => CliError::Data(d),
-        other => CliError::Usage(other.to_string()),
-    }
-}
-
 fn default_source(given: Option<PathBuf>, name: &str) -> Result<PathBuf> {
     match given {
         Some(p) => Ok(p),
@@ -109,7 +102,7 @@ pub fn run(args: GenerateArgs) -> Result<()> {
     let sets: Vec<BenchmarkSet> = if args.set.trim().eq_ignore_ascii_case("all") {
         BenchmarkSet::ALL.to_vec()
     } else {
-        vec![args.set.parse().map_err(gen_err)?]
+        vec![args.set.parse()?]
     };
     let format = match args.format {
         FormatArg::Npy => OutputFormat::Npy,
@@ -122,7 +115,7 @@ pub fn run(args: GenerateArgs) -> Result<()> {
     let mnist = if sets.iter().any(|s| s.needs_mnist()) {
         let dir = default_source(args.mnist.clone(), "mnist")?;
         let t = Instant::now();
-        let pool = MnistPool::load_dir(&dir).map_err(gen_err)?;
+        let pool = MnistPool::load_dir(&dir)?;
         eprintln!(
             "MNIST: {} digits from {} in {:.1} s",
             pool.len(),
@@ -135,7 +128,7 @@ pub fn run(args: GenerateArgs) -> Result<()> {
     };
     let backgrounds = if sets.iter().any(|s| s.needs_backgrounds()) {
         let dir = default_source(args.backgrounds.clone(), "backgrounds")?;
-        let pool = BackgroundPool::load_dir(&dir).map_err(gen_err)?;
+        let pool = BackgroundPool::load_dir(&dir)?;
         eprintln!("backgrounds: {} images from {}", pool.images().len(), dir.display());
         Some(pool)
     } else {
@@ -148,18 +141,17 @@ pub fn run(args: GenerateArgs) -> Result<()> {
     .expect("static template")
     .progress_chars("=> ");
     for set in sets {
-        let generator = Generator::new(set, args.seed, sources).map_err(gen_err)?.composite(composite);
+        let generator = Generator::new(set, args.seed, sources)?.composite(composite);
         let sizes = generator.sizes().limited(args.limit.unwrap_or(usize::MAX));
         let bar = indicatif::ProgressBar::new(sizes.total() as u64).with_style(style.clone());
         bar.set_message(set.name());
         let t = Instant::now();
-        let written =
-            write_set(&generator, &args.out, format, args.limit, &|k| bar.inc(k)).map_err(gen_err)?;
+        let written = write_set(&generator, &args.out, format, args.limit, &|k| bar.inc(k))?;
         bar.finish_and_clear();
         if args.grid {
             let n = sizes.train.min(100);
-            let samples = generator.generate(Split::Train, n, &|_| {}).map_err(gen_err)?;
-            write_grid_png(&written.dir.join("grid.png"), &samples, 10, 10, 2).map_err(gen_err)?;
+            let samples = generator.generate(Split::Train, n, &|_| {})?;
+            write_grid_png(&written.dir.join("grid.png"), &samples, 10, 10, 2)?;
         }
         println!(
             "{}: {}/{}/{} train/valid/test samples, seed {}, {} → {} in {:.1} s",
