@@ -13,6 +13,9 @@ use rand::{rngs::StdRng, RngExt, SeedableRng};
 use std::hint::black_box;
 use std::time::Duration;
 
+/// A benchmarked activation: id, SIMD op, scalar `std` baseline.
+type ActCase = (&'static str, UnaryOp, fn(f32) -> f32);
+
 const SHAPES: [(usize, usize, usize); 4] =
     [(100, 784, 500), (100, 500, 784), (500, 100, 784), (60000, 784, 500)];
 
@@ -76,7 +79,7 @@ fn bench_act(c: &mut Criterion) {
     let mut g = c.benchmark_group("act");
     g.throughput(Throughput::Elements(N as u64));
     g.sample_size(20).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
-    let ops: [(&str, UnaryOp, fn(f32) -> f32); 4] = [
+    let ops: [ActCase; 4] = [
         ("sigmoid", UnaryOp::Sigmoid, reference::sigmoid),
         ("softplus", UnaryOp::Softplus, reference::softplus),
         ("tanh", UnaryOp::Tanh, f32::tanh),

@@ -1,4 +1,4 @@
-//! `C ← α·op(A)·op(B) + β·C`: a packed AVX2+FMA kernel ([`crate::sgemm`]) or `matrixmultiply::sgemm`.
+//! `C ← α·op(A)·op(B) + β·C`: this crate's packed AVX2+FMA sgemm (`sgemm.rs`) or `matrixmultiply::sgemm`.
 
 use crate::elementwise::{simd_path, SimdPath};
 use crate::mat::{MatMut, MatRef};
@@ -30,19 +30,28 @@ impl Parallelism {
 ///
 /// Transposes are expressed as views ([`MatRef::t`]); any strides are accepted (row-major,
 /// column-major, submatrix views). When `β = 0`, `C` is not read, so it may hold NaN or garbage.
-/// Each element is a `f32` sum of k products (matrixmultiply's FMA micro-kernel), so its error is
-/// about k·2⁻²⁴·Σ|aᵢₚ bₚⱼ| at worst (tested against an `f64` triple loop).
+/// Each element is a `f32` sum of k products accumulated with FMA, so its error is about
+/// k·2⁻²⁴·Σ|aᵢₚ bₚⱼ| at worst (tested against an `f64` triple loop).
+///
+/// # Implementation
+/// On the AVX2+FMA [`simd_path`] (default on x86-64 CPUs with both features) the product runs on
+/// this crate's packed sgemm: a 6×16 register-blocked FMA micro-kernel with Goto/BLIS blocking
+/// (k split into equal blocks of ≤ 320, 120-row blocks of A, 2048-column blocks of B, C prefetched
+/// ahead of each tile). On the portable path (`POTENTIAL_FORCE_PORTABLE=1` or no AVX2/FMA) it runs
+/// on `matrixmultiply::sgemm`, which picks its own kernel at run time. Both are tested against the
+/// same `f64` reference; they may differ from each other in the last bits.
 ///
 /// # Threads
 /// [`Parallelism::Sequential`] runs on the caller's thread. [`Parallelism::Rayon(n)`](Parallelism::Rayon)
 /// runs on at most `n` threads of the *current* rayon pool (`0` = the whole pool). Set the count
 /// with `RAYON_NUM_THREADS=2` for the global pool, or build a pool and call `gemm` inside
-/// `pool.install(|| …)`. The product is cut outside matrixmultiply into row blocks (when `m ≥ n`;
+/// `pool.install(|| …)`. The product is cut outside the sequential kernel into row blocks (when `m ≥ n`;
 /// each block repacks B) or column blocks (when `m < n`; each block repacks A), with block edges on
 /// the micro-kernel's 8-element tiles so the result is bit-identical to the sequential one. Products
 /// under ≈ 2 MFLOP per thread run sequentially; products over 1 GFLOP are cut into about four
 /// blocks per thread, pulled by the workers from a shared counter, so a core busy with other work
-/// does not hold up the product. matrixmultiply's own `threading` feature is not used.
+/// does not hold up the product. matrixmultiply's own `threading` feature is not used (one scheme,
+/// one knob: the rayon pool).
 ///
 /// # Panics
 /// If the shapes do not agree.
@@ -141,7 +150,9 @@ struct SharedMut(*mut f32);
 // from different threads; the borrow outlives the parallel loop.
 unsafe impl Sync for SharedMut {}
 
-/// Rows/columns of the sgemm micro-kernel (matrixmultiply's AVX2/FMA kernel is 8×8; its SSE2 one 8×4).
+/// Split granularity: a multiple of matrixmultiply's micro-tile (8×8 AVX2/FMA, 8×4 SSE2), so its
+/// full/edge tiles — and hence its rounding — are the same in every piece. (The own AVX2 sgemm
+/// rounds every element the same way wherever it sits, so any split is bit-identical for it.)
 const TILE: usize = 8;
 
 /// How a parallel product is cut.
@@ -155,7 +166,7 @@ struct Plan {
 
 /// Choose the split for `threads` threads.
 ///
-/// Each piece is an independent `matrixmultiply::sgemm` that packs its share of one operand and
+/// Each piece is an independent sequential product that packs its share of one operand and
 /// all of the other: splitting rows repacks B (k·n) per piece, splitting columns repacks A (m·k).
 /// So split the dimension whose *other* operand is smaller, i.e. rows when `m ≥ n`. Small products
 /// (< 2 MFLOP per thread) are not worth a fork. Large products are cut into about four pieces per
@@ -200,7 +211,7 @@ fn gemm_seq(path: SimdPath, alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32,
     unsafe { sgemm_raw(path, alpha, a, b, beta, c_ptr, m, n, csr, csc) }
 }
 
-/// `C ← α·A·B + β·C` through `matrixmultiply::sgemm`, C given as a raw m×n block.
+/// `C ← α·A·B + β·C` through the path's sequential kernel, C given as a raw m×n block.
 ///
 /// # Safety
 /// `c` must point to an m×n block with strides `(csr, csc)` (in elements) inside one allocation,

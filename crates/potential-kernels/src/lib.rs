@@ -8,7 +8,8 @@
 //! ## Overview
 //! - [`MatRef`] / [`MatMut`]: safe, shape-checked strided matrix views; transposes are views
 //!   ([`MatRef::t`]).
-//! - [`gemm`]: `C ← α·op(A)·op(B) + β·C` over `matrixmultiply`, with a [`Parallelism`] knob that cuts
+//! - [`gemm`]: `C ← α·op(A)·op(B) + β·C` on a packed AVX2+FMA sgemm (or `matrixmultiply` on the
+//!   portable path), with a [`Parallelism`] knob that cuts
 //!   large products into row or column blocks run on rayon (`β = 0` never reads C).
 //! - [`map`] / [`map_inplace`] with [`UnaryOp`]: elementwise exp, sigmoid, tanh, softplus, log cosh,
 //!   logit, square, cube, relu and abs, each with a documented and tested error bound.
@@ -43,8 +44,8 @@
 //! implementation of the same algorithms over `[f32; 8]` lanes (vectorised by the compiler for the
 //! build target, never faulting on older CPUs). Set `POTENTIAL_FORCE_PORTABLE=1` to force the
 //! portable path for the whole process (read once). Both paths meet the same error bounds and are
-//! tested in one process through [`paths`]. [`gemm`] relies on `matrixmultiply`, which does its own
-//! run-time detection (AVX2/FMA, AVX, SSE2).
+//! tested in one process through [`paths`]. [`gemm`] follows the same switch: its own AVX2+FMA
+//! kernel, or `matrixmultiply` (which does its own run-time detection: AVX2/FMA, AVX, SSE2).
 //!
 //! Threads: [`gemm`] with [`Parallelism::Rayon`] uses the current rayon pool (size it with
 //! `RAYON_NUM_THREADS` or `rayon::ThreadPoolBuilder::install`); results are bit-identical to the
