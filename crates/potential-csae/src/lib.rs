@@ -1,6 +1,82 @@
 //! # potential-csae
 //!
-//! The class-specific autoencoder classifier (CSAE, Eq. 45 of Kamyshanska & Memisevic, TPAMI 2015):
-//! one autoencoder per class, P(y = i | x) ∝ exp(Eᵢ(x) + Cᵢ), and its variants (Sec. 4, Table 4).
-//! Filled by the CSAE issue; this crate currently only reserves its place in the workspace.
+//! The class-specific autoencoder classifier (CSAE) of Kamyshanska & Memisevic, "The Potential
+//! Energy of an Autoencoder" (TPAMI 2015, Sec. 4): one tied autoencoder per class, whose energy
+//! Eᵢ(x) (Eq. 11–21) scores how well class i's model represents x, turned into a classifier by
+//!
+//! `P(y = i | x) = exp(Eᵢ(x) + Cᵢ) / Σⱼ exp(Eⱼ(x) + Cⱼ)`   (Eq. 45)
+//!
+//! with learned class biases Cᵢ (the unknown log normalising constants).
+//!
+//! ## Overview
+//! - [`Csae`]: the classifier — [`Csae::energies`], [`Csae::logits`], [`Csae::predict_proba`],
+//!   [`Csae::predict`], [`Csae::ood_score`] (log Σᵢ exp(Eᵢ + Cᵢ)), [`Csae::evaluate`] (error rate,
+//!   confusion matrix, per-class error), [`Csae::add_class`] (a new class without retraining the
+//!   others; then [`fit_class_biases`]).
+//! - Training ([`train`]): [`pretrain_classes`] trains each class model on its own class with
+//!   `potential-train` (classes in parallel on rayon), then [`finetune`] minimises the negative log
+//!   of Eq. 45 plus L2 weight decay over every parameter with exact gradients from ∂E/∂θ
+//!   ([`Finetuner`]: two gemms per class per minibatch), keeping the best validation epoch.
+//! - [`Variant`]s of Table 4: `log` (the CSAE), `hinge`, `normalize-only` (learn C alone),
+//!   `energies` (multinomial logistic regression on the energy vector); no pretraining is
+//!   `CsaeConfig::pretrain = None`.
+//! - [`select_and_fit`]: the protocol of Sec. 4.4 — pretraining on train + validation, a grid over
+//!   hidden units, learning rate and weight decay scored on the validation split, a final fit on
+//!   train + validation.
+//! - Files: one safetensors file per classifier ([`Csae::save`], [`Csae::load`]), format
+//!   [`CSAE_FORMAT`]: tensors `class.{i}.weight` \[Hᵢ, D\], `class.{i}.hidden_bias` \[Hᵢ\],
+//!   `class.{i}.visible_bias` \[D\], `class_bias` \[K\] (and `readout` \[K, K\] for the energies
+//!   variant), all F32; metadata `format` = `potential.csae`, `classes` (JSON array of label
+//!   names), `activation`, `output`, `provenance` (JSON). Written atomically; load errors are typed
+//!   ([`FormatError`]).
+//!
+//! ## Numbers and threads
+//! Energies, logits, losses and probabilities are `f64` (stable log-sum-exp); parameters and gemms
+//! are `f32`. Classes run in parallel on the current rayon pool; results do not depend on its size.
+//!
+//! ## Example
+//! ```
+//! use potential_csae::{train, CsaeConfig, FinetuneConfig, silent};
+//! use potential_data::embedded_digits;
+//! use potential_kernels::MatRef;
+//! use potential_train::TrainConfig;
+//!
+//! // Two digit classes (0 and 1) of the embedded UCI digits, small models, a few epochs.
+//! let digits = embedded_digits().subset_classes(&[0, 1]);
+//! let data = potential_data::Dataset::new(digits.features().clone(), digits.labels().to_vec(), None)?;
+//! let (tr, te) = data.split_tail(60)?;
+//! let cfg = CsaeConfig {
+//!     hidden: 16,
+//!     pretrain: Some(TrainConfig { epochs: 5, batch_size: 20, learning_rate: 0.05, ..TrainConfig::default() }),
+//!     finetune: FinetuneConfig { epochs: 5, batch_size: 20, learning_rate: 0.01, ..FinetuneConfig::default() },
+//!     ..CsaeConfig::default()
+//! };
+//! let (model, _report) = train(&cfg, &tr, None, &silent)?;
+//! let x = MatRef::from_row_major(te.features().as_slice(), te.n(), te.d());
+//! let eval = model.evaluate(x, te.labels())?;
+//! assert!(eval.error_rate < 0.1, "{eval:?}");
+//! let p = model.predict_proba(x)?;
+//! assert!((p[0] + p[1] - 1.0).abs() < 1e-12);
+//! # Ok::<(), potential_csae::Error>(())
+//! ```
 #![forbid(unsafe_code)]
+#![doc(test(attr(deny(warnings))))]
+
+mod config;
+mod error;
+mod file;
+mod finetune;
+mod fit;
+mod model;
+mod select;
+
+pub use config::{CsaeConfig, FinetuneConfig, Variant};
+pub use error::{Error, FormatError, Result};
+pub use file::CSAE_FORMAT;
+pub use finetune::{ClassGrad, CsaeGradient, Finetuner};
+pub use fit::{
+    class_features, features_view, finetune, fit_class_biases, init_classes, pretrain_classes, silent, train,
+    Event, FinetuneEpoch, FinetuneReport, Observer,
+};
+pub use model::{log_sum_exp, Csae, Evaluation};
+pub use select::{concat, select_and_fit, Grid, Selection, Trial};

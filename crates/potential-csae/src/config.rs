@@ -1,0 +1,208 @@
+//! Configurations of pretraining and discriminative finetuning, validated before anything runs.
+
+use crate::{Error, Result};
+use potential_activations::ActivationKind;
+use potential_models::Output;
+use potential_train::TrainConfig;
+use serde::{Deserialize, Serialize};
+
+/// What finetuning optimises (the variants of Table 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Variant {
+    /// The paper's CSAE: every parameter (class autoencoders and C) by the negative log of Eq. 45.
+    #[default]
+    Log,
+    /// Every parameter by the multiclass hinge loss max(0, 1 + maxⱼ≠y sⱼ − s_y) (Crammer–Singer).
+    Hinge,
+    /// "Normalize only": the class models stay as pretrained; only C is learned (log-loss).
+    NormalizeOnly,
+    /// "Energies": the class models stay as pretrained; a multinomial logistic regression on the
+    /// energy vector, sᵢ = Σⱼ Aᵢⱼ Eⱼ + Cᵢ, learns A and C (log-loss).
+    Energies,
+}
+
+impl Variant {
+    /// Every variant.
+    pub const ALL: [Variant; 4] = [Variant::Log, Variant::Hinge, Variant::NormalizeOnly, Variant::Energies];
+
+    /// The command-line name: `log`, `hinge`, `normalize-only`, `energies`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Variant::Log => "log",
+            Variant::Hinge => "hinge",
+            Variant::NormalizeOnly => "normalize-only",
+            Variant::Energies => "energies",
+        }
+    }
+
+    /// Whether the class autoencoders are trained (false: only C, and A for `Energies`).
+    pub const fn trains_class_models(self) -> bool {
+        matches!(self, Variant::Log | Variant::Hinge)
+    }
+}
+
+impl std::str::FromStr for Variant {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Variant::ALL.into_iter().find(|v| v.name() == s).ok_or_else(|| Error::InvalidConfig {
+            field: "variant",
+            value: s.to_owned(),
+            reason: "must be one of log, hinge, normalize-only, energies",
+        })
+    }
+}
+
+impl std::fmt::Display for Variant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Discriminative finetuning (Sec. 4.2): minibatch momentum SGD on the mean loss over the batch
+/// plus ½·`weight_decay`·Σᵢ‖Wᵢ‖²_F (class weight matrices only; biases and C are not decayed).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FinetuneConfig {
+    /// Epochs (≥ 1; 0 is allowed only to skip finetuning).
+    pub epochs: usize,
+    /// Rows per minibatch (default 100).
+    pub batch_size: usize,
+    /// Learning rate η (> 0).
+    pub learning_rate: f32,
+    /// Momentum μ ∈ [0, 1) (default 0.9).
+    pub momentum: f32,
+    /// L2 weight decay λ ≥ 0 on every class's W.
+    pub weight_decay: f32,
+    /// What is optimised.
+    pub variant: Variant,
+    /// Seed of the shuffling.
+    pub seed: u64,
+    /// With validation data: stop after this many epochs without a lower validation error and keep
+    /// the best model (`None`: run every epoch, still keeping the best).
+    pub patience: Option<usize>,
+}
+
+impl Default for FinetuneConfig {
+    fn default() -> Self {
+        Self {
+            epochs: 20,
+            batch_size: 100,
+            learning_rate: 0.01,
+            momentum: 0.9,
+            weight_decay: 0.0,
+            variant: Variant::Log,
+            seed: 0,
+            patience: None,
+        }
+    }
+}
+
+pub(crate) fn bad(field: &'static str, value: impl ToString, reason: &'static str) -> Error {
+    Error::InvalidConfig { field, value: value.to_string(), reason }
+}
+
+impl FinetuneConfig {
+    /// Check every field.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] naming the first bad field.
+    pub fn validate(&self) -> Result<()> {
+        if self.batch_size == 0 {
+            return Err(bad("finetune.batch_size", 0, "must be at least 1"));
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(bad("finetune.learning_rate", self.learning_rate, "must be finite and > 0"));
+        }
+        if !(0.0..1.0).contains(&self.momentum) {
+            return Err(bad("finetune.momentum", self.momentum, "must be in [0, 1)"));
+        }
+        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
+            return Err(bad("finetune.weight_decay", self.weight_decay, "must be finite and ≥ 0"));
+        }
+        if self.patience == Some(0) {
+            return Err(bad("finetune.patience", 0, "must be at least 1 epoch"));
+        }
+        Ok(())
+    }
+}
+
+/// A whole CSAE run: class models of `hidden` units with `activation`, pretrained each on its own
+/// class with `pretrain` (`None`: no pretraining, the "no pretraining" row of Table 4 — models start
+/// from [`potential_train::init_model`]), then finetuned with `finetune`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CsaeConfig {
+    /// Hidden units per class model.
+    pub hidden: usize,
+    /// The hidden activation.
+    #[serde(with = "activation_name")]
+    pub activation: ActivationKind,
+    /// Output kind of the class models (real: squared error and Eq. 11–21; binary: Eq. 28).
+    #[serde(with = "output_name")]
+    pub output: Output,
+    /// Pretraining of each class model on its own class (classes in parallel).
+    pub pretrain: Option<TrainConfig>,
+    /// Discriminative finetuning.
+    pub finetune: FinetuneConfig,
+    /// Seed of the initialisation (class i uses `seed + i`).
+    pub seed: u64,
+}
+
+impl Default for CsaeConfig {
+    fn default() -> Self {
+        Self {
+            hidden: 100,
+            activation: ActivationKind::Sigmoid,
+            output: Output::Real,
+            pretrain: Some(TrainConfig { epochs: 10, contractive: 0.5, ..TrainConfig::default() }),
+            finetune: FinetuneConfig::default(),
+            seed: 0,
+        }
+    }
+}
+
+impl CsaeConfig {
+    /// Check every field (including the pretraining configuration).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`]; [`Error::Train`] for a bad pretraining configuration.
+    pub fn validate(&self) -> Result<()> {
+        if self.hidden == 0 {
+            return Err(bad("hidden", 0, "must be at least 1"));
+        }
+        if let Some(p) = &self.pretrain {
+            p.validate()?;
+        }
+        if self.pretrain.is_none() && !self.finetune.variant.trains_class_models() {
+            return Err(bad(
+                "pretrain",
+                "none",
+                "the normalize-only and energies variants keep the class models as pretrained: they need pretraining",
+            ));
+        }
+        self.finetune.validate()
+    }
+}
+
+mod activation_name {
+    use potential_activations::ActivationKind;
+    use serde::{Deserialize, Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(a: &ActivationKind, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(a.name())
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ActivationKind, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+mod output_name {
+    use potential_models::Output;
+    use serde::{Deserialize, Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(o: &Output, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(o.name())
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Output, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}

@@ -1,0 +1,424 @@
+//! Discriminative finetuning: the exact gradient of the negative log of Eq. 45 (or the hinge loss)
+//! with respect to every parameter, in a workspace allocated once.
+//!
+//! # Derivation
+//! For a minibatch of B rows with labels yₙ, logits sₙᵢ = Eᵢ(xₙ) + Cᵢ and the objective
+//!
+//! `L = (1/B) Σₙ ℓ(sₙ, yₙ) + ½λ Σᵢ ‖Wᵢ‖²_F`,
+//!
+//! the chain rule through the logits gives gₙᵢ = (1/B) ∂ℓ/∂sₙᵢ:
+//! - log-loss ℓ = log Σⱼ exp sₙⱼ − s_{n,yₙ}: gₙᵢ = (pₙᵢ − [i = yₙ]) / B with pₙ the softmax (Eq. 45);
+//! - hinge ℓ = max(0, 1 + s_{n,j*} − s_{n,yₙ}), j* = argmaxⱼ≠yₙ sₙⱼ: gₙⱼ* = 1/B, g_{n,yₙ} = −1/B
+//!   when the margin is violated, else 0.
+//!
+//! Then ∂L/∂Cᵢ = Σₙ gₙᵢ and, with ∂E/∂θ from NOTES.md (real output: ∂E/∂W = h(u)xᵀ,
+//! ∂E/∂b_h = h(u), ∂E/∂b_r = x − b_r; binary output: ∂E/∂b_r = x),
+//!
+//! - ∂L/∂Wᵢ = (diag(g·ᵢ) h(Uᵢ))ᵀ X + λWᵢ — one gemm \[H, B\]·\[B, D\];
+//! - ∂L/∂b_hᵢ = Σₙ gₙᵢ h(uₙᵢ); ∂L/∂b_rᵢ = Σₙ gₙᵢ (xₙ − b_rᵢ) (or Σₙ gₙᵢ xₙ).
+//!
+//! The forward pass needs Uᵢ = X Wᵢᵀ (one gemm \[B, D\]·\[D, H\]), so a step costs two gemms per class.
+//! With a read-out A (the energies variant), sₙᵢ = Σⱼ Aᵢⱼ Eⱼ(xₙ) + Cᵢ, ∂L/∂Aᵢⱼ = Σₙ gₙᵢ Eⱼ(xₙ) and
+//! the class models see ∂L/∂Eⱼ = Σᵢ gₙᵢ Aᵢⱼ (used only by the gradient check: that variant keeps
+//! the class models fixed).
+
+use crate::model::{argmax, log_sum_exp};
+use crate::{Csae, Error, Result, Variant};
+use potential_kernels::{antiderivative_sum, bias_act, gemm, sq_dist, HiddenFn, MatMut, MatRef, Parallelism};
+use potential_models::Output;
+use rayon::prelude::*;
+
+/// Gradient (or velocity) buffers of one class model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClassGrad {
+    /// ∂/∂W, H×D row-major.
+    pub weight: Vec<f32>,
+    /// ∂/∂b_h (H).
+    pub hidden_bias: Vec<f32>,
+    /// ∂/∂b_r (D).
+    pub visible_bias: Vec<f32>,
+}
+
+impl ClassGrad {
+    fn zeros(h: usize, d: usize) -> Self {
+        Self { weight: vec![0.0; h * d], hidden_bias: vec![0.0; h], visible_bias: vec![0.0; d] }
+    }
+}
+
+/// The gradient of the finetuning objective with respect to every parameter of a [`Csae`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CsaeGradient {
+    /// Per class model.
+    pub classes: Vec<ClassGrad>,
+    /// ∂/∂C (K).
+    pub class_bias: Vec<f64>,
+    /// ∂/∂A (K×K), for a model with a read-out.
+    pub readout: Option<Vec<f64>>,
+}
+
+struct ClassBuf {
+    /// U then (after the backward pass) diag(g) h(U), \[B, H\].
+    u: Vec<f32>,
+    /// h(U), \[B, H\].
+    h: Vec<f32>,
+    grad: ClassGrad,
+    vel: ClassGrad,
+}
+
+/// One finetuning step of a [`Csae`] in buffers allocated once: [`Finetuner::gradient`] computes
+/// the loss and the exact gradient (module docs), [`Finetuner::step`] adds the momentum update
+/// `v ← μv − η∇; θ ← θ + v`.
+///
+/// Classes run in parallel on the current rayon pool (each class's gemms on one thread when there
+/// are at least as many classes as threads), so results do not depend on the thread count.
+pub struct Finetuner {
+    batch: usize,
+    k: usize,
+    variant: Variant,
+    weight_decay: f32,
+    bufs: Vec<ClassBuf>,
+    /// Energies \[B, K\].
+    e: Vec<f64>,
+    /// Coefficients g \[B, K\].
+    g: Vec<f64>,
+    grad_c: Vec<f64>,
+    vel_c: Vec<f64>,
+    grad_a: Option<Vec<f64>>,
+    errors: usize,
+}
+
+impl std::fmt::Debug for Finetuner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Finetuner")
+            .field("batch", &self.batch)
+            .field("classes", &self.k)
+            .field("variant", &self.variant)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Finetuner {
+    /// Buffers for minibatches of up to `batch` rows of `model`.
+    pub fn new(model: &Csae, batch: usize, variant: Variant, weight_decay: f32) -> Self {
+        let d = model.visible();
+        let bufs = model
+            .classes
+            .iter()
+            .map(|m| {
+                let h = m.hidden();
+                ClassBuf {
+                    u: vec![0.0; batch * h],
+                    h: vec![0.0; batch * h],
+                    grad: ClassGrad::zeros(h, d),
+                    vel: ClassGrad::zeros(h, d),
+                }
+            })
+            .collect();
+        let k = model.num_classes();
+        Self {
+            batch,
+            k,
+            variant,
+            weight_decay,
+            bufs,
+            e: vec![0.0; batch * k],
+            g: vec![0.0; batch * k],
+            grad_c: vec![0.0; k],
+            vel_c: vec![0.0; k],
+            grad_a: model.readout.as_ref().map(|_| vec![0.0; k * k]),
+            errors: 0,
+        }
+    }
+
+    fn gemm_par(&self) -> Parallelism {
+        if self.k >= rayon::current_num_threads() {
+            Parallelism::Sequential
+        } else {
+            Parallelism::Rayon(0)
+        }
+    }
+
+    /// Misclassified rows of the last [`Finetuner::gradient`] call (parameters before the update).
+    pub fn errors(&self) -> usize {
+        self.errors
+    }
+
+    /// The energies \[nb, K\] of the last [`Finetuner::gradient`] call.
+    pub fn energies(&self, nb: usize) -> &[f64] {
+        &self.e[..nb * self.k]
+    }
+
+    /// The loss of the minibatch `x` (\[nb, D\] row-major, nb ≤ batch) with labels `y` and its
+    /// gradient, kept in this workspace ([`Finetuner::gradient_parts`]). Returns the objective
+    /// (mean loss + ½λΣ‖Wᵢ‖²) in `f64`.
+    ///
+    /// # Errors
+    /// [`Error::Data`] for a wrong shape or a label ≥ K.
+    pub fn gradient(&mut self, model: &Csae, x: &[f32], y: &[u32]) -> Result<f64> {
+        let (d, k) = (model.visible(), model.num_classes());
+        let nb = y.len();
+        if nb == 0 || nb > self.batch || x.len() != nb * d || k != self.k {
+            return Err(Error::Data {
+                what: "minibatch",
+                reason: format!(
+                    "{} values, {nb} labels for a workspace of {} rows × {d} inputs, {} classes",
+                    x.len(),
+                    self.batch,
+                    self.k
+                ),
+            });
+        }
+        crate::model::check_labels("minibatch labels", y, nb, k)?;
+        let par = self.gemm_par();
+        let xv = MatRef::from_row_major(x, nb, d);
+        // Forward: Uᵢ = X Wᵢᵀ + b_h, h(Uᵢ), Eᵢ(xₙ) into column i of e.
+        let cols: Vec<Vec<f64>> = model
+            .classes
+            .par_iter()
+            .zip(self.bufs.par_iter_mut())
+            .map(|(m, b)| {
+                let h = m.hidden();
+                let f: HiddenFn = m.activation().hidden_fn();
+                let u = &mut b.u[..nb * h];
+                let hb = &mut b.h[..nb * h];
+                gemm(1.0, xv, m.weight_view().t(), 0.0, MatMut::from_row_major(u, nb, h), par);
+                (0..nb)
+                    .map(|r| {
+                        let ur = &mut u[r * h..(r + 1) * h];
+                        bias_act(ur, m.hidden_bias(), f, &mut hb[r * h..(r + 1) * h], None);
+                        antiderivative_sum(ur, f)
+                            + visible_term(m.output(), &x[r * d..(r + 1) * d], m.visible_bias())
+                    })
+                    .collect()
+            })
+            .collect();
+        for (i, col) in cols.iter().enumerate() {
+            for (r, &e) in col.iter().enumerate() {
+                self.e[r * k + i] = e;
+            }
+        }
+        // Logits, loss and g = (1/B) ∂ℓ/∂s.
+        let inv = 1.0 / nb as f64;
+        let mut loss = 0.0f64;
+        let mut s = vec![0.0f64; k];
+        self.errors = 0;
+        for (r, &yr) in y.iter().enumerate() {
+            let e = &self.e[r * k..(r + 1) * k];
+            match &model.readout {
+                None => {
+                    for ((s, &e), &c) in s.iter_mut().zip(e).zip(&model.class_bias) {
+                        *s = e + c as f64;
+                    }
+                }
+                Some(a) => {
+                    for (i, s) in s.iter_mut().enumerate() {
+                        *s = model.class_bias[i] as f64
+                            + a[i * k..(i + 1) * k].iter().zip(e).map(|(&a, &e)| a as f64 * e).sum::<f64>();
+                    }
+                }
+            }
+            let yr = yr as usize;
+            self.errors += usize::from(argmax(&s) != yr);
+            let g = &mut self.g[r * k..(r + 1) * k];
+            loss += coefficients(self.variant, &s, yr, g);
+            for v in g.iter_mut() {
+                *v *= inv;
+            }
+        }
+        loss *= inv;
+        if !loss.is_finite() {
+            return Err(Error::Diverged { epoch: 0, step: 0, parameter: "loss".into() });
+        }
+        // ∂L/∂C, ∂L/∂A and the coefficients seen by the energies, ∂L/∂Eⱼ.
+        self.grad_c.iter_mut().for_each(|v| *v = 0.0);
+        for r in 0..nb {
+            for (c, &g) in self.grad_c.iter_mut().zip(&self.g[r * k..(r + 1) * k]) {
+                *c += g;
+            }
+        }
+        if let (Some(a), Some(ga)) = (&model.readout, &mut self.grad_a) {
+            ga.iter_mut().for_each(|v| *v = 0.0);
+            for r in 0..nb {
+                let (g, e) = (&self.g[r * k..(r + 1) * k], &self.e[r * k..(r + 1) * k]);
+                for i in 0..k {
+                    for j in 0..k {
+                        ga[i * k + j] += g[i] * e[j];
+                    }
+                }
+                let ge: Vec<f64> = (0..k).map(|j| (0..k).map(|i| g[i] * a[i * k + j] as f64).sum()).collect();
+                self.g[r * k..(r + 1) * k].copy_from_slice(&ge);
+            }
+        }
+        let mut decay = 0.0f64;
+        if self.variant.trains_class_models() {
+            let (g, wd) = (&self.g, self.weight_decay);
+            decay = model
+                .classes
+                .par_iter()
+                .zip(self.bufs.par_iter_mut())
+                .enumerate()
+                .map(|(i, (m, b))| {
+                    let h = m.hidden();
+                    let hc = &mut b.u[..nb * h];
+                    let mut gr = 0.0f64;
+                    for r in 0..nb {
+                        let c = g[r * k + i] as f32;
+                        for (o, &v) in hc[r * h..(r + 1) * h].iter_mut().zip(&b.h[r * h..(r + 1) * h]) {
+                            *o = c * v;
+                        }
+                        gr += g[r * k + i];
+                    }
+                    let gw = &mut b.grad.weight;
+                    gemm(
+                        1.0,
+                        MatRef::from_row_major(hc, nb, h).t(),
+                        xv,
+                        0.0,
+                        MatMut::from_row_major(gw, h, d),
+                        par,
+                    );
+                    if wd > 0.0 {
+                        for (o, &w) in gw.iter_mut().zip(m.weight()) {
+                            *o += wd * w;
+                        }
+                    }
+                    let mut bh = vec![0.0f64; h];
+                    for r in 0..nb {
+                        for (a, &v) in bh.iter_mut().zip(&hc[r * h..(r + 1) * h]) {
+                            *a += v as f64;
+                        }
+                    }
+                    let mut br = vec![0.0f64; d];
+                    for r in 0..nb {
+                        let c = g[r * k + i];
+                        for (a, &v) in br.iter_mut().zip(&x[r * d..(r + 1) * d]) {
+                            *a += c * v as f64;
+                        }
+                    }
+                    if m.output() == Output::Real {
+                        for (a, &bv) in br.iter_mut().zip(m.visible_bias()) {
+                            *a -= gr * bv as f64;
+                        }
+                    }
+                    for (o, v) in b.grad.hidden_bias.iter_mut().zip(bh) {
+                        *o = v as f32;
+                    }
+                    for (o, v) in b.grad.visible_bias.iter_mut().zip(br) {
+                        *o = v as f32;
+                    }
+                    if wd > 0.0 {
+                        0.5 * wd as f64 * potential_kernels::sum_sq(m.weight())
+                    } else {
+                        0.0
+                    }
+                })
+                .sum();
+        }
+        Ok(loss + decay)
+    }
+
+    /// The gradient of the last [`Finetuner::gradient`] call. Class-model parts are meaningful only
+    /// for variants that train them.
+    pub fn gradient_parts(&self) -> CsaeGradient {
+        CsaeGradient {
+            classes: self.bufs.iter().map(|b| b.grad.clone()).collect(),
+            class_bias: self.grad_c.clone(),
+            readout: self.grad_a.clone(),
+        }
+    }
+
+    /// One momentum-SGD step on the minibatch (`x`, `y`) with learning rate `lr` and momentum `mu`:
+    /// the gradient, then `v ← μv − η∇; θ ← θ + v` for the trained parameters of the variant.
+    /// Returns the objective before the update.
+    ///
+    /// # Errors
+    /// As [`Finetuner::gradient`]; [`Error::Diverged`] (epoch and step 0: the caller sets them)
+    /// when a parameter turns non-finite.
+    pub fn step(&mut self, model: &mut Csae, x: &[f32], y: &[u32], lr: f32, mu: f32) -> Result<f64> {
+        let loss = self.gradient(model, x, y)?;
+        for (c, (v, &g)) in model.class_bias.iter_mut().zip(self.vel_c.iter_mut().zip(&self.grad_c)) {
+            *v = mu as f64 * *v - lr as f64 * g;
+            *c += *v as f32;
+        }
+        if self.variant.trains_class_models() {
+            model.classes.par_iter_mut().zip(self.bufs.par_iter_mut()).for_each(|(m, b)| {
+                let p = m.params_mut();
+                momentum(p.weight, &mut b.vel.weight, &b.grad.weight, lr, mu);
+                momentum(p.hidden_bias, &mut b.vel.hidden_bias, &b.grad.hidden_bias, lr, mu);
+                momentum(p.visible_bias, &mut b.vel.visible_bias, &b.grad.visible_bias, lr, mu);
+            });
+            for (i, m) in model.classes.iter().enumerate() {
+                if m.validate().is_err() {
+                    return Err(Error::Diverged {
+                        epoch: 0,
+                        step: 0,
+                        parameter: format!("class.{i} parameters"),
+                    });
+                }
+            }
+        }
+        if model.class_bias.iter().any(|v| !v.is_finite()) {
+            return Err(Error::Diverged { epoch: 0, step: 0, parameter: "class_bias".into() });
+        }
+        Ok(loss)
+    }
+}
+
+fn momentum(p: &mut [f32], v: &mut [f32], g: &[f32], lr: f32, mu: f32) {
+    for ((p, v), &g) in p.iter_mut().zip(v.iter_mut()).zip(g) {
+        *v = mu * *v - lr * g;
+        *p += *v;
+    }
+}
+
+/// The visible part of the energy: −½‖x − b_r‖² (real) or b_rᵀx − Σⱼ[xⱼ log xⱼ + (1−xⱼ) log(1−xⱼ)]
+/// (binary, Eq. 28, 0 log 0 = 0).
+pub(crate) fn visible_term(output: Output, x: &[f32], br: &[f32]) -> f64 {
+    match output {
+        Output::Real => -0.5 * sq_dist(x, br),
+        Output::Binary => {
+            let xlogx = |v: f64| if v <= 0.0 { 0.0 } else { v * v.ln() };
+            x.iter()
+                .zip(br)
+                .map(|(&x, &b)| {
+                    let x = x as f64;
+                    b as f64 * x - xlogx(x) - xlogx(1.0 - x)
+                })
+                .sum()
+        }
+    }
+}
+
+/// ℓ(s, y) of the variant and ∂ℓ/∂s into `g`.
+pub(crate) fn coefficients(variant: Variant, s: &[f64], y: usize, g: &mut [f64]) -> f64 {
+    match variant {
+        Variant::Hinge => {
+            g.iter_mut().for_each(|v| *v = 0.0);
+            let mut j = usize::MAX;
+            for (i, &v) in s.iter().enumerate() {
+                if i != y && (j == usize::MAX || v > s[j]) {
+                    j = i;
+                }
+            }
+            if j == usize::MAX {
+                return 0.0;
+            }
+            let margin = 1.0 + s[j] - s[y];
+            if margin > 0.0 {
+                g[j] = 1.0;
+                g[y] = -1.0;
+                margin
+            } else {
+                0.0
+            }
+        }
+        _ => {
+            let lse = log_sum_exp(s);
+            for (g, &v) in g.iter_mut().zip(s) {
+                *g = (v - lse).exp();
+            }
+            g[y] -= 1.0;
+            lse - s[y]
+        }
+    }
+}
