@@ -223,3 +223,35 @@ fn file_errors_carry_the_path() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn arbitrary_and_mutated_bytes_never_panic() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let good = model(ActivationKind::Sigmoid, Output::Binary).to_safetensors_bytes().unwrap();
+    let mut runner = TestRunner::new_with_rng(
+        Config { cases: 256, failure_persistence: None, ..Config::default() },
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[42; 32]),
+    );
+    let strat = (
+        proptest::collection::vec(any::<u8>(), 0..300),
+        proptest::collection::vec((any::<usize>(), any::<u8>()), 1..6),
+    );
+    runner
+        .run(&strat, |(junk, flips)| {
+            // Arbitrary bytes: an error, never a panic.
+            let _ = TiedAutoencoder::from_safetensors_bytes(&junk);
+            // A valid file with a few bytes changed: either a valid model (all finite) or a typed error.
+            let mut b = good.clone();
+            for (i, v) in flips {
+                let n = b.len();
+                b[i % n] = v;
+            }
+            if let Ok(m) = TiedAutoencoder::from_safetensors_bytes(&b) {
+                prop_assert!(m.validate().is_ok());
+                prop_assert_eq!(m.weight().len(), m.hidden() * m.visible());
+            }
+            Ok(())
+        })
+        .unwrap();
+}

@@ -488,3 +488,29 @@ fn strided_input_views_give_the_same_energies() {
         assert!((a - b).abs() < 1e-6);
     }
 }
+
+#[test]
+fn arbitrary_input_bits_give_a_finite_score_or_a_typed_error() {
+    // NaN policy: any f32 bit pattern in the input yields Ok(finite) or an error, never a panic and
+    // never a non-finite value in the output.
+    let strat = (case(ALL_KINDS, BOTH, 0.1), proptest::collection::vec(any::<u32>(), 1..4));
+    runner("input_bits", 128)
+        .run(&strat, |(c, bits)| {
+            let m = &c.model;
+            let mut x = c.x.clone();
+            for (i, b) in bits.iter().enumerate() {
+                let n = x.len();
+                x[(*b as usize + i) % n] = f32::from_bits(*b);
+            }
+            for s in potential_models::Score::ALL {
+                if let Ok(v) = m.score_batch(MatRef::from_row_major(&x, 1, x.len()), s) {
+                    prop_assert!(v[0].is_finite(), "{s}: {}", v[0]);
+                }
+            }
+            if let Ok(v) = m.vector_field(&x) {
+                prop_assert!(v.iter().all(|a| a.is_finite()));
+            }
+            Ok(())
+        })
+        .unwrap();
+}
