@@ -7,7 +7,9 @@
 //! gradient, momentum update) through `Trainer::run_steps`; throughput is in samples. A full epoch
 //! is 600 steps: per-epoch time = 600 / STEPS × the time per iteration, printed after the criterion
 //! run from a separate median of 5 × 60 steps. `t1` runs in a one-thread rayon pool, `t2` in a
-//! two-thread pool. Compare with `python3 benches/reference/train_cae_numpy.py`.
+//! two-thread pool. The printout also gives the process CPU time per epoch (all threads), which a
+//! loaded machine inflates less than the wall-clock time. Compare with
+//! `python3 benches/reference/train_cae_numpy.py` and `benches/reference/train_cae_torch.py`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use potential_activations::ActivationKind;
@@ -29,6 +31,16 @@ fn mnist() -> Features {
     eprintln!("train bench: MNIST not found, using seeded uniform data of shape [60000, 784]");
     let mut rng = StdRng::seed_from_u64(0);
     Features::from_vec((0..60000 * 784).map(|_| rng.random::<f32>()).collect(), 60000, 784).unwrap()
+}
+
+/// Process CPU time (user + system, all threads) from /proc/self/stat, in seconds (Linux only;
+/// clock ticks of 1/100 s).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let (u, s): (f64, f64) = (f.get(11)?.parse().ok()?, f.get(12)?.parse().ok()?);
+    Some((u + s) / 100.0)
 }
 
 fn trainer() -> Trainer {
@@ -59,20 +71,25 @@ fn bench_train(c: &mut Criterion) {
         g.bench_function(format!("cae/784x500/b100/t{threads}"), |b| {
             b.iter(|| pool.install(|| black_box(t.run_steps(&x, STEPS).unwrap())))
         });
-        let mut secs: Vec<f64> = (0..5)
+        let (mut secs, mut cpu): (Vec<f64>, Vec<f64>) = (0..5)
             .map(|_| {
-                let t0 = Instant::now();
+                let (t0, c0) = (Instant::now(), cpu_seconds());
                 pool.install(|| t.run_steps(&x, 60).unwrap());
-                t0.elapsed().as_secs_f64() * 10.0
+                (
+                    t0.elapsed().as_secs_f64() * 10.0,
+                    cpu_seconds().map(|c| (c - c0.unwrap_or(c)) * 10.0).unwrap_or(f64::NAN),
+                )
             })
-            .collect();
+            .unzip();
         secs.sort_by(f64::total_cmp);
+        cpu.sort_by(f64::total_cmp);
         eprintln!(
             "train/cae/784x500/b100/t{threads}: per-epoch extrapolation (600 steps) median {:.3} s \
-             (runs {:.3?}), {:.0} samples/s",
+             (runs {:.3?}), {:.0} samples/s; process CPU time median {:.3} s/epoch",
             secs[2],
             secs,
-            60000.0 / secs[2]
+            60000.0 / secs[2],
+            cpu[2]
         );
     }
     g.finish();

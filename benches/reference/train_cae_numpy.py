@@ -13,7 +13,8 @@ lr 0.01: the same objective and the same five matrix products per step as potent
     Δ = (δ Wᵀ) G + 2λ G·G(1 − 2H)·‖w‖²                    (gemm 3)
     ∂W = (Hᵀ δ + Δᵀ X)/n + 2λ/n diag(Σ G²) W              (gemms 4, 5)
 
-Prints the median seconds per epoch (over --epochs timed epochs after one warm-up of 50 steps) per
+Prints the median wall-clock seconds per epoch (and the median process CPU time, which is less
+sensitive to other processes on a shared machine) (over --epochs timed epochs after one warm-up of 50 steps) per
 thread count. Threads via threadpoolctl (OpenBLAS). MNIST is read from ../shared/datasets/mnist
 (or $POTENTIAL_DATASETS/mnist); without it, uniform random data of the same shape is used (timing
 does not depend on the values). Compare with
@@ -70,7 +71,7 @@ def epoch(x, state, steps, batch, lam, lr, mom, rng):
         a += br
         delta = a
         delta -= xb
-        loss += 0.5 * float(np.einsum("ij,ij->", delta, delta)) + lam * float((g * g) @ norms)
+        loss += 0.5 * float(np.einsum("ij,ij->", delta, delta)) + lam * float(((g * g) @ norms).sum())
         dl = delta @ w.T
         dl *= g
         dl += (2.0 * lam) * g * g * (1.0 - 2.0 * h) * norms
@@ -109,13 +110,15 @@ def main():
                  np.zeros_like(w), np.zeros(hidden, np.float32), np.zeros(visible, np.float32))
         with threadpool_limits(limits=t, user_api="blas"):
             epoch(x, state, 50, batch, 0.5, 0.01, 0.9, rng)
-            times = []
+            times, cpu = [], []
             for _ in range(args.epochs):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 loss = epoch(x, state, args.steps, batch, 0.5, 0.01, 0.9, rng)
                 times.append((time.perf_counter() - t0) * 600 / args.steps)
+                cpu.append((time.process_time() - c0) * 600 / args.steps)
         print(f"train/cae/784x500/b100/t{t}: median {statistics.median(times):.3f} s/epoch "
-              f"(runs: {', '.join(f'{v:.3f}' for v in times)}; last loss {loss:.4f})")
+              f"(runs: {', '.join(f'{v:.3f}' for v in times)}; CPU time median {statistics.median(cpu):.3f} s/epoch; "
+              f"last loss {loss:.4f})")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@
 //!   binary (sigmoid) output.
 //! - [`Workspace`]: one training step — five gemms through `potential_kernels::gemm` and fused
 //!   elementwise passes over buffers allocated once; [`momentum_update`], [`renormalize_filters`].
-//!   The derivation of the gradient is in the [`Workspace`] docs' module.
+//!   The derivation of the gradient is in the [`Workspace`] docs.
 //! - [`Trainer`]: the epoch loop, per-epoch [`EpochMetrics`] (loss, reconstruction error,
 //!   contraction, mean energy, fraction of absorbing points, Eq. 39), early stopping that restores
 //!   the best model, atomic per-epoch checkpoints and [`Trainer::resume`], bit for bit.

@@ -1,28 +1,7 @@
 //! One training step: the objective, its exact gradient and the momentum update, in a reusable
 //! [`Workspace`] (no allocation per step).
 //!
-//! # The gradient (tied weights)
-//! For a minibatch of `n` rows with encoder input X̃ (corrupted or clean) and target X:
-//!
-//! ```text
-//! U = X̃Wᵀ + b_h          (gemm 1)        H = h(U), G = h′(U)
-//! A = HW + b_r           (gemm 2)        R = A (real) or σ(A) (binary)
-//! δ = ∂ℓ/∂A = R − X      (both ½‖R − X‖² and the cross-entropy give this)
-//! Δ = (δWᵀ) ⊙ G + 2λ·G ⊙ h″(U) ⊙ n     (gemm 3; nₖ = ‖wₖ‖²)
-//! ∂/∂W = (1/n)·[H; Δ]ᵀ[δ; X̃]           (gemms 4 and 5 as one product with 2n inner rows)
-//!        + (2λ/n)·diag(Σᵢ Gᵢₖ²)·W + wd·W
-//! ∂/∂b_h = (1/n)·Σᵢ Δᵢ,   ∂/∂b_r = (1/n)·Σᵢ δᵢ
-//! ```
-//!
-//! The contractive penalty λ·Σₖ h′(uₖ)²‖wₖ‖² (Eq. 40) depends on W twice: through uₖ = wₖ·x̃ + b_hₖ
-//! (giving the 2λ G h″(U) n term of Δ, which flows into ∂/∂W through X̃ and into ∂/∂b_h) and through
-//! ‖wₖ‖² (giving 2λ (Σᵢ Gᵢₖ²) wₖ).
-//!
-//! # Determinism
-//! The gemms run with [`Parallelism::Rayon`]; `potential_kernels::gemm` splits on micro-kernel tile
-//! boundaries, so its result does not depend on the thread count. Elementwise passes are per row;
-//! column sums and loss sums run in a fixed order. A step therefore gives the same bits on any
-//! number of threads.
+//! See [`Workspace`] for the gradient and its determinism.
 
 use potential_activations::{Activation, ActivationKind};
 use potential_kernels::{gemm, map, map_inplace, MatMut, MatRef, Parallelism, UnaryOp};
@@ -82,7 +61,31 @@ impl BatchLoss {
     }
 }
 
-/// The buffers of a training step for minibatches of up to `batch` rows (allocated once).
+/// The buffers of a training step for minibatches of up to `batch` rows (allocated once; a step
+/// allocates nothing).
+///
+/// # The gradient (tied weights)
+/// For a minibatch of `n` rows with encoder input X̃ (corrupted or clean) and target X:
+///
+/// ```text
+/// U = X̃Wᵀ + b_h          (gemm 1)        H = h(U), G = h′(U)
+/// A = HW + b_r           (gemm 2)        R = A (real) or σ(A) (binary)
+/// δ = ∂ℓ/∂A = R − X      (both ½‖R − X‖² and the cross-entropy give this)
+/// Δ = (δWᵀ) ⊙ G + 2λ·G ⊙ h″(U) ⊙ n     (gemm 3; nₖ = ‖wₖ‖²)
+/// ∂/∂W = (1/n)·[H; Δ]ᵀ[δ; X̃]           (gemms 4 and 5 as one product with 2n inner rows)
+///        + (2λ/n)·diag(Σᵢ Gᵢₖ²)·W + wd·W
+/// ∂/∂b_h = (1/n)·Σᵢ Δᵢ,   ∂/∂b_r = (1/n)·Σᵢ δᵢ
+/// ```
+///
+/// The contractive penalty λ·Σₖ h′(uₖ)²‖wₖ‖² (Eq. 40) depends on W twice: through uₖ = wₖ·x̃ + b_hₖ
+/// (giving the 2λ G h″(U) n term of Δ, which flows into ∂/∂W through X̃ and into ∂/∂b_h) and through
+/// ‖wₖ‖² (giving 2λ (Σᵢ Gᵢₖ²) wₖ).
+///
+/// # Determinism
+/// The gemms run with [`Parallelism::Rayon`]; `potential_kernels::gemm` splits on micro-kernel tile
+/// boundaries, so its result does not depend on the thread count. Elementwise passes are per row;
+/// column sums and loss sums run in a fixed order. A step therefore gives the same bits on any
+/// number of threads.
 #[derive(Clone, Debug)]
 pub struct Workspace {
     batch: usize,
