@@ -35,6 +35,9 @@ pub enum CliError {
     /// Training failed (configuration, divergence, checkpoints), or a model operation of a demo.
     #[error(transparent)]
     Train(#[from] potential_train::Error),
+    /// A CSAE that cannot be trained, applied, read or written.
+    #[error(transparent)]
+    Csae(#[from] potential_csae::Error),
     /// Arguments that parse but do not make sense together.
     #[error("{0}")]
     Usage(String),

@@ -36,6 +36,8 @@ enum Command {
     Train(Box<cmd::train::TrainArgs>),
     /// Demonstrations: `circle` renders the paper's Figure 2 (energy vs reconstruction error).
     Demo(cmd::demo::DemoArgs),
+    /// The class-specific autoencoder classifier (Eq. 45): train, eval, predict, plot.
+    Csae(cmd::csae::CsaeArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Command::Data(a) => cmd::data::run(a),
         Command::Train(a) => cmd::train::run(*a),
         Command::Demo(a) => cmd::demo::run(a),
+        Command::Csae(a) => cmd::csae::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

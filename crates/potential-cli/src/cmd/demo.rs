@@ -19,9 +19,9 @@ use std::path::{Path, PathBuf};
 /// Arguments of `potential demo`.
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
-    /// Which demo.
+    /// Which demo (none: `digits`, the CSAE on the embedded digits).
     #[command(subcommand)]
-    pub which: Demo,
+    pub which: Option<Demo>,
 }
 
 /// The demos.
@@ -31,6 +31,9 @@ pub enum Demo {
     /// around a circle and write data.png, vector_field.png, energy.png, reconstruction_error.png
     /// (and circle_model.safetensors) into --out.
     Circle(CircleArgs),
+    /// The main job (also `potential demo` alone): a class-specific autoencoder classifier
+    /// (Eq. 45) trained on the embedded UCI digits; prints its test error.
+    Digits(crate::cmd::demo_digits::DigitsArgs),
 }
 
 /// Arguments of `potential demo circle`.
@@ -65,7 +68,9 @@ const EXTENT: f32 = 1.6 * RADIUS;
 /// Run `potential demo`.
 pub fn run(a: DemoArgs) -> Result<()> {
     match a.which {
-        Demo::Circle(c) => circle(c),
+        Some(Demo::Circle(c)) => circle(c),
+        Some(Demo::Digits(d)) => crate::cmd::demo_digits::run(d),
+        None => crate::cmd::demo_digits::run(Default::default()),
     }
 }
 

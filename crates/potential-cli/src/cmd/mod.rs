@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
+pub mod csae;
 pub mod data;
 pub mod demo;
+pub mod demo_digits;
 pub mod generate;
 pub mod inspect;
 pub mod score;

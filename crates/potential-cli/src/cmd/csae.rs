@@ -1,0 +1,602 @@
+//! `potential csae train|eval|predict|plot`: the class-specific autoencoder classifier (Eq. 45).
+
+use crate::error::{CliError, Result};
+use crate::progress;
+use potential_activations::ActivationKind;
+use potential_csae::{features_view, Csae, CsaeConfig, Event, FinetuneConfig, Variant};
+use potential_data::Dataset;
+use potential_kernels::MatRef;
+use potential_models::Output;
+use potential_train::{Noise, TrainConfig};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Arguments of `potential csae`.
+#[derive(clap::Args, Debug)]
+pub struct CsaeArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub cmd: CsaeCmd,
+}
+
+/// The `csae` subcommands.
+#[derive(clap::Subcommand, Debug)]
+pub enum CsaeCmd {
+    /// Train a CSAE: pretrain one autoencoder per class, then finetune every parameter by the
+    /// negative log of Eq. 45 (or a variant of Table 4).
+    Train(Box<TrainArgs>),
+    /// Error rate, confusion matrix and per-class error on labelled data.
+    Eval(EvalArgs),
+    /// Predicted classes (or class probabilities with --proba) of every row.
+    Predict(PredictArgs),
+    /// PNGs: each class model's filters (Fig. 5, 7) and energy histograms (Fig. 3).
+    Plot(PlotArgs),
+}
+
+/// Arguments of `potential csae train`.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "EXAMPLE:\n  potential csae train --data train-images-idx3-ubyte.gz --labels train-labels-idx1-ubyte.gz \\\n    \
+--activation sigmoid --hidden 500 --contractive 0.5 --valid-rows 10000 --out mnist-csae.safetensors"
+)]
+pub struct TrainArgs {
+    /// Training data [n, D] (.npy, IDX raw or .gz, .amat, digits CSV).
+    #[arg(long, value_name = "X")]
+    pub data: PathBuf,
+    /// Labels (default: inside the data file or its companion labels file).
+    #[arg(long, value_name = "Y")]
+    pub labels: Option<PathBuf>,
+    /// Hidden activation of every class model.
+    #[arg(long, default_value = "sigmoid")]
+    pub activation: String,
+    /// Hidden units per class.
+    #[arg(long, default_value_t = 100)]
+    pub hidden: usize,
+    /// Output kind of the class models: real (squared error) or binary (cross-entropy; data in [0, 1]).
+    #[arg(long, default_value = "real", value_parser = ["real", "binary"])]
+    pub output: String,
+    /// Contractive penalty λ of pretraining (Eq. 40).
+    #[arg(long, value_name = "L", conflicts_with = "denoise")]
+    pub contractive: Option<f32>,
+    /// Denoising corruption of pretraining (zero-masking probability).
+    #[arg(long, value_name = "P")]
+    pub denoise: Option<f32>,
+    /// Pretraining epochs per class.
+    #[arg(long, default_value_t = 10)]
+    pub pretrain_epochs: usize,
+    /// Pretraining learning rate.
+    #[arg(long, default_value_t = 0.01)]
+    pub pretrain_lr: f32,
+    /// Finetuning epochs.
+    #[arg(long, default_value_t = 20)]
+    pub finetune_epochs: usize,
+    /// Finetuning learning rate.
+    #[arg(long, default_value_t = 0.01)]
+    pub lr: f32,
+    /// L2 weight decay on every class's W during finetuning.
+    #[arg(long, default_value_t = 0.0)]
+    pub weight_decay: f32,
+    /// Minibatch size (pretraining and finetuning).
+    #[arg(long, default_value_t = 100)]
+    pub batch: usize,
+    /// What finetuning optimises (Table 4).
+    #[arg(long, default_value = "log", value_parser = ["log", "hinge", "normalize-only", "energies"])]
+    pub variant: String,
+    /// Skip pretraining (random initialisation; only with --variant log or hinge).
+    #[arg(long)]
+    pub no_pretrain: bool,
+    /// Hold out the last N training rows for validation: early stopping and the best epoch.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub valid_rows: usize,
+    /// Finetuning patience in epochs (with --valid-rows).
+    #[arg(long)]
+    pub patience: Option<usize>,
+    /// Seed of everything random.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Output model file (safetensors, format potential.csae), written atomically.
+    #[arg(long, value_name = "C.safetensors")]
+    pub out: PathBuf,
+    /// No progress bars or summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Arguments of `potential csae eval`.
+#[derive(clap::Args, Debug)]
+pub struct EvalArgs {
+    /// Model file.
+    #[arg(long, value_name = "C.safetensors")]
+    pub model: PathBuf,
+    /// Data [n, D].
+    #[arg(long, value_name = "X")]
+    pub data: PathBuf,
+    /// Labels (default: inside the data file or its companion labels file).
+    #[arg(long, value_name = "Y")]
+    pub labels: Option<PathBuf>,
+    /// One JSON object on stdout (`error_rate` is a fraction).
+    #[arg(long)]
+    pub json: bool,
+    /// Worker threads.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// Arguments of `potential csae predict`.
+#[derive(clap::Args, Debug)]
+pub struct PredictArgs {
+    /// Model file.
+    #[arg(long, value_name = "C.safetensors")]
+    pub model: PathBuf,
+    /// Data [n, D].
+    #[arg(long, value_name = "X")]
+    pub data: PathBuf,
+    /// Output: `.npy` (class indices as labels, or f64 [n, K] probabilities) or `.csv`.
+    #[arg(long, value_name = "P.npy|P.csv")]
+    pub out: PathBuf,
+    /// Write P(y = i | x) for every class instead of the predicted class.
+    #[arg(long)]
+    pub proba: bool,
+    /// Worker threads.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// Arguments of `potential csae plot`.
+#[derive(clap::Args, Debug)]
+pub struct PlotArgs {
+    /// Model file.
+    #[arg(long, value_name = "C.safetensors")]
+    pub model: PathBuf,
+    /// Output directory (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Labelled data for the energy histograms (Fig. 3).
+    #[arg(long, value_name = "X")]
+    pub data: Option<PathBuf>,
+    /// Labels of --data.
+    #[arg(long, value_name = "Y")]
+    pub labels: Option<PathBuf>,
+    /// The two classes whose energies are compared, by name or index (default: the first two).
+    #[arg(long, value_name = "A,B")]
+    pub classes: Option<String>,
+    /// Filters shown per class (the largest-norm ones).
+    #[arg(long, default_value_t = 100)]
+    pub filters: usize,
+    /// Image width of 1-D inputs in the filter grid (default: √D when D is a square).
+    #[arg(long)]
+    pub width: Option<usize>,
+}
+
+/// Run `potential csae`.
+pub fn run(a: CsaeArgs) -> Result<()> {
+    match a.cmd {
+        CsaeCmd::Train(t) => train(*t),
+        CsaeCmd::Eval(e) => eval(e),
+        CsaeCmd::Predict(p) => predict(p),
+        CsaeCmd::Plot(p) => plot(p),
+    }
+}
+
+fn usage(s: impl Into<String>) -> CliError {
+    CliError::Usage(s.into())
+}
+
+fn open(data: &Path, labels: Option<&Path>) -> Result<Dataset> {
+    Ok(potential_data::open_dataset(data, labels)?)
+}
+
+fn train(a: TrainArgs) -> Result<()> {
+    let t0 = Instant::now();
+    let activation: ActivationKind = a.activation.parse().map_err(|e| usage(format!("--activation: {e}")))?;
+    let output: Output = a.output.parse().map_err(|e| usage(format!("--output: {e}")))?;
+    let variant: Variant = a.variant.parse()?;
+    let pool = crate::threads::pool(a.threads)?;
+    let all = open(&a.data, a.labels.as_deref())?;
+    let (tr, va) = if a.valid_rows > 0 {
+        let (t, v) = all.split_tail(a.valid_rows)?;
+        (t, Some(v))
+    } else {
+        (all, None)
+    };
+    let pretrain = (!a.no_pretrain).then(|| TrainConfig {
+        epochs: a.pretrain_epochs,
+        batch_size: a.batch,
+        learning_rate: a.pretrain_lr,
+        contractive: a.contractive.unwrap_or(0.0),
+        noise: a.denoise.map(Noise::Mask),
+        seed: a.seed,
+        ..TrainConfig::default()
+    });
+    let cfg = CsaeConfig {
+        hidden: a.hidden,
+        activation,
+        output,
+        pretrain,
+        finetune: FinetuneConfig {
+            epochs: a.finetune_epochs,
+            batch_size: a.batch,
+            learning_rate: a.lr,
+            weight_decay: a.weight_decay,
+            variant,
+            seed: a.seed,
+            patience: a.patience,
+            ..FinetuneConfig::default()
+        },
+        seed: a.seed,
+    };
+    cfg.validate()?;
+    let k = tr.num_classes();
+    if !a.quiet {
+        eprintln!(
+            "CSAE: {} classes, {} training rows{} of {} values; {} {} hiddens per class, variant {}",
+            k,
+            tr.n(),
+            va.as_ref().map_or(String::new(), |v| format!(" (+{} validation)", v.n())),
+            tr.d(),
+            a.hidden,
+            activation,
+            variant
+        );
+    }
+    let pre_epochs = cfg.pretrain.as_ref().map_or(0, |p| p.epochs);
+    let pre_bar =
+        progress::bar((k * pre_epochs) as u64, "class-epochs pretrained", a.quiet || pre_epochs == 0);
+    let steps = tr.n().div_ceil(a.batch.min(tr.n()).max(1));
+    let ft_bar = progress::bar((a.finetune_epochs * steps) as u64, "finetuning steps", true);
+    let ft_bar = if a.quiet {
+        ft_bar
+    } else {
+        progress::bar((a.finetune_epochs * steps) as u64, "finetuning steps", false)
+    };
+    ft_bar.set_position(0);
+    let quiet = a.quiet;
+    let observer = |e: Event<'_>| match e {
+        Event::PretrainEpoch { .. } => pre_bar.inc(1),
+        Event::PretrainDone { .. } => {}
+        Event::FinetuneStep { .. } => ft_bar.inc(1),
+        Event::FinetuneEpoch(r) if !quiet => {
+            ft_bar.println(format!(
+                "finetune epoch {:3}: loss {:.4}, train error {:.2}%{} ({:.1}s)",
+                r.epoch,
+                r.loss,
+                100.0 * r.train_error,
+                r.valid_error.map_or(String::new(), |v| format!(", validation error {:.2}%", 100.0 * v)),
+                r.seconds
+            ));
+        }
+        _ => {}
+    };
+    let (model, report) = pool.install(|| potential_csae::train(&cfg, &tr, va.as_ref(), &observer))?;
+    pre_bar.finish_and_clear();
+    ft_bar.finish_and_clear();
+    model.save(&a.out)?;
+    if !a.quiet {
+        if let (Some(e), Some(v)) = (report.best_epoch, report.best_valid_error) {
+            eprintln!("kept epoch {e} (validation error {:.2}%)", 100.0 * v);
+        }
+        eprintln!("wrote {} in {:.1}s", a.out.display(), t0.elapsed().as_secs_f64());
+    }
+    Ok(())
+}
+
+fn check_dim(model: &Csae, path: &Path, d: usize) -> Result<()> {
+    if d != model.visible() {
+        return Err(usage(format!(
+            "{}: rows have {d} values but the classifier expects {}",
+            path.display(),
+            model.visible()
+        )));
+    }
+    Ok(())
+}
+
+fn eval(a: EvalArgs) -> Result<()> {
+    let pool = crate::threads::pool(a.threads)?;
+    let model = Csae::load(&a.model)?;
+    let data = open(&a.data, a.labels.as_deref())?;
+    check_dim(&model, &a.data, data.d())?;
+    let ev = pool.install(|| model.evaluate(features_view(&data), data.labels()))?;
+    if a.json {
+        let v = serde_json::json!({
+            "model": a.model.display().to_string(),
+            "data": a.data.display().to_string(),
+            "classes": model.class_names(),
+            "n": ev.n,
+            "errors": ev.errors,
+            "error_rate": ev.error_rate,
+            "mean_nll": ev.mean_nll,
+            "per_class_error": ev.per_class_error,
+            "confusion": ev.confusion,
+        });
+        println!("{v}");
+        return Ok(());
+    }
+    println!(
+        "error rate {:.2}% ({} of {} rows), mean −log P(y|x) {:.4}",
+        100.0 * ev.error_rate,
+        ev.errors,
+        ev.n,
+        ev.mean_nll
+    );
+    let names = model.class_names();
+    let w = names.iter().map(|s| s.len()).max().unwrap_or(1).max(5);
+    println!("confusion (rows: true class, columns: predicted):");
+    print!("{:>w$} ", "");
+    for n in names {
+        print!("{n:>w$} ");
+    }
+    println!(" error");
+    for (t, row) in ev.confusion.iter().enumerate() {
+        print!("{:>w$} ", names[t]);
+        for c in row {
+            print!("{c:>w$} ");
+        }
+        match ev.per_class_error[t] {
+            Some(e) => println!(" {:.2}%", 100.0 * e),
+            None => println!("  -"),
+        }
+    }
+    Ok(())
+}
+
+fn predict(a: PredictArgs) -> Result<()> {
+    let ext = a.out.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
+    let csv = match ext.as_deref() {
+        Some("npy") => false,
+        Some("csv") => true,
+        _ => return Err(usage(format!("--out {}: use a .npy or .csv file name", a.out.display()))),
+    };
+    let pool = crate::threads::pool(a.threads)?;
+    let model = Csae::load(&a.model)?;
+    let x = potential_data::open_features(&a.data)?;
+    check_dim(&model, &a.data, x.d())?;
+    let xv = MatRef::from_row_major(x.as_slice(), x.n(), x.d());
+    let k = model.num_classes();
+    let io = |source| CliError::Io { path: a.out.clone(), source };
+    if a.proba {
+        let p = pool.install(|| model.predict_proba(xv))?;
+        if csv {
+            let mut s = String::from("index");
+            for n in model.class_names() {
+                s.push_str(&format!(",p_{n}"));
+            }
+            s.push('\n');
+            for (i, r) in p.chunks_exact(k).enumerate() {
+                s.push_str(&i.to_string());
+                for v in r {
+                    s.push_str(&format!(",{v}"));
+                }
+                s.push('\n');
+            }
+            write_atomic(&a.out, s.as_bytes()).map_err(io)?;
+        } else {
+            potential_data::write_npy_f64(&a.out, &p, &[x.n(), k])?;
+        }
+    } else {
+        let y = pool.install(|| model.predict(xv))?;
+        if csv {
+            let mut s = String::from("index,class,name\n");
+            for (i, &c) in y.iter().enumerate() {
+                s.push_str(&format!("{i},{c},{}\n", model.class_names()[c as usize]));
+            }
+            write_atomic(&a.out, s.as_bytes()).map_err(io)?;
+        } else {
+            potential_data::write_npy_labels(&a.out, &y)?;
+        }
+    }
+    eprintln!("wrote {} ({} rows)", a.out.display(), x.n());
+    Ok(())
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new().prefix(".potential-").suffix(".tmp").tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plots
+
+/// An RGB canvas.
+struct Canvas {
+    w: usize,
+    h: usize,
+    px: Vec<[u8; 3]>,
+}
+
+/// 3×5 bitmap digits (rows top to bottom, 3 bits each, MSB = left).
+const GLYPHS: [[u8; 5]; 10] = [
+    [7, 5, 5, 5, 7],
+    [2, 6, 2, 2, 7],
+    [7, 1, 7, 4, 7],
+    [7, 1, 7, 1, 7],
+    [5, 5, 7, 1, 1],
+    [7, 4, 7, 1, 7],
+    [7, 4, 7, 5, 7],
+    [7, 1, 1, 1, 1],
+    [7, 5, 7, 5, 7],
+    [7, 5, 7, 1, 7],
+];
+
+impl Canvas {
+    fn new(w: usize, h: usize, bg: [u8; 3]) -> Self {
+        Self { w, h, px: vec![bg; w * h] }
+    }
+    fn set(&mut self, x: usize, y: usize, c: [u8; 3]) {
+        if x < self.w && y < self.h {
+            self.px[y * self.w + x] = c;
+        }
+    }
+    fn rect(&mut self, x0: usize, y0: usize, w: usize, h: usize, c: [u8; 3]) {
+        for y in y0..y0 + h {
+            for x in x0..x0 + w {
+                self.set(x, y, c);
+            }
+        }
+    }
+    /// A number drawn with the 3×5 digits, each pixel `scale`² screen pixels.
+    fn number(&mut self, x0: usize, y0: usize, n: usize, scale: usize, c: [u8; 3]) {
+        for (i, ch) in n.to_string().bytes().enumerate() {
+            let g = GLYPHS[(ch - b'0') as usize];
+            for (r, bits) in g.iter().enumerate() {
+                for col in 0..3 {
+                    if bits >> (2 - col) & 1 == 1 {
+                        self.rect(x0 + (i * 4 + col) * scale, y0 + r * scale, scale, scale, c);
+                    }
+                }
+            }
+        }
+    }
+    fn save(&self, path: &Path) -> Result<()> {
+        let io = |source: std::io::Error| CliError::Io { path: path.to_owned(), source };
+        let mut buf = Vec::new();
+        {
+            let mut enc = png::Encoder::new(&mut buf, self.w as u32, self.h as u32);
+            enc.set_color(png::ColorType::Rgb);
+            enc.set_depth(png::BitDepth::Eight);
+            let mut wr = enc.write_header().map_err(|e| io(std::io::Error::other(e)))?;
+            let data: Vec<u8> = self.px.iter().flatten().copied().collect();
+            wr.write_image_data(&data).map_err(|e| io(std::io::Error::other(e)))?;
+        }
+        write_atomic(path, &buf).map_err(io)
+    }
+}
+
+fn plot(a: PlotArgs) -> Result<()> {
+    let model = Csae::load(&a.model)?;
+    std::fs::create_dir_all(&a.out).map_err(|source| CliError::Io { path: a.out.clone(), source })?;
+    let d = model.visible();
+    let side = (d as f64).sqrt().round() as usize;
+    let (iw, ih) = match a.width {
+        Some(w) if w > 0 && d % w == 0 => (w, d / w),
+        Some(w) => return Err(usage(format!("--width {w} does not divide the input size {d}"))),
+        None if side * side == d => (side, side),
+        None => (d, 1),
+    };
+    let mut written = Vec::new();
+    for (c, m) in model.class_models().iter().enumerate() {
+        let path = a.out.join(format!("filters_class{c}.png"));
+        filter_grid(m.weight(), m.hidden(), d, iw, ih, a.filters, &m.filter_norms_sq()).save(&path)?;
+        written.push(path);
+    }
+    if let Some(data) = &a.data {
+        let ds = open(data, a.labels.as_deref())?;
+        check_dim(&model, data, ds.d())?;
+        let names = model.class_names();
+        let pick = |s: &str| -> Result<usize> {
+            names
+                .iter()
+                .position(|n| n == s)
+                .or_else(|| s.parse::<usize>().ok().filter(|&i| i < names.len()))
+                .ok_or_else(|| usage(format!("--classes: no class {s:?} (classes: {})", names.join(","))))
+        };
+        let (ca, cb) = match &a.classes {
+            Some(s) => {
+                let parts: Vec<&str> = s.split(',').collect();
+                if parts.len() != 2 {
+                    return Err(usage("--classes takes two classes, e.g. --classes 3,5"));
+                }
+                (pick(parts[0])?, pick(parts[1])?)
+            }
+            None => (0, 1.min(names.len() - 1)),
+        };
+        let e = model.energies(features_view(&ds))?;
+        let k = model.num_classes();
+        let path = a.out.join(format!("energies_{ca}_vs_{cb}.png"));
+        energy_histograms(&e, k, ds.labels(), ca as u32, cb as u32).save(&path)?;
+        written.push(path);
+    }
+    for p in &written {
+        eprintln!("wrote {}", p.display());
+    }
+    Ok(())
+}
+
+/// Filters as a grid of images, each scaled to its own ±max (grey = 0, white positive, black
+/// negative), the `count` largest-norm filters first.
+fn filter_grid(w: &[f32], h: usize, d: usize, iw: usize, ih: usize, count: usize, norms: &[f64]) -> Canvas {
+    let mut order: Vec<usize> = (0..h).collect();
+    order.sort_by(|&a, &b| norms[b].total_cmp(&norms[a]));
+    order.truncate(count.max(1));
+    let n = order.len();
+    let cols = (n as f64).sqrt().ceil() as usize;
+    let rows = n.div_ceil(cols);
+    let scale = if iw * ih <= 100 {
+        8
+    } else if iw <= 32 {
+        3
+    } else {
+        1
+    };
+    let (cw, chh) = (iw * scale + 2, ih * scale + 2);
+    let mut cv = Canvas::new(cols * cw + 2, rows * chh + 2, [40, 40, 60]);
+    for (slot, &k) in order.iter().enumerate() {
+        let f = &w[k * d..(k + 1) * d];
+        let m = f.iter().fold(0.0f32, |m, &v| m.max(v.abs())).max(1e-12);
+        let (ox, oy) = (2 + (slot % cols) * cw, 2 + (slot / cols) * chh);
+        for (j, &v) in f.iter().enumerate() {
+            let g = (127.5 + 127.5 * v / m).round().clamp(0.0, 255.0) as u8;
+            cv.rect(ox + (j % iw) * scale, oy + (j / iw) * scale, scale, scale, [g, g, g]);
+        }
+    }
+    cv
+}
+
+/// One panel per class model i: histograms of Eᵢ(x) over the rows of class `a` (orange) and of
+/// class `b` (blue), on a common energy axis per panel; the panel's class index in the corner
+/// (green when i is a or b). Fig. 3 of the paper.
+fn energy_histograms(e: &[f64], k: usize, labels: &[u32], a: u32, b: u32) -> Canvas {
+    const PW: usize = 260;
+    const PH: usize = 160;
+    const BINS: usize = 40;
+    let cols = k.min(4);
+    let rows = k.div_ceil(cols);
+    let mut cv = Canvas::new(cols * (PW + 10) + 10, rows * (PH + 10) + 10, [255, 255, 255]);
+    let (ca, cb) = ([230u8, 120, 20], [30u8, 90, 200]);
+    for i in 0..k {
+        let (ox, oy) = (10 + (i % cols) * (PW + 10), 10 + (i / cols) * (PH + 10));
+        cv.rect(ox, oy, PW, PH, [245, 245, 245]);
+        let vals = |c: u32| -> Vec<f64> {
+            labels.iter().enumerate().filter(|(_, &l)| l == c).map(|(r, _)| e[r * k + i]).collect()
+        };
+        let (va, vb) = (vals(a), vals(b));
+        let lo = va.iter().chain(&vb).copied().fold(f64::INFINITY, f64::min);
+        let hi = va.iter().chain(&vb).copied().fold(f64::NEG_INFINITY, f64::max);
+        if !(lo.is_finite() && hi.is_finite()) {
+            continue;
+        }
+        let span = (hi - lo).max(1e-9);
+        let hist = |v: &[f64]| {
+            let mut hgram = [0usize; BINS];
+            for &x in v {
+                hgram[(((x - lo) / span) * BINS as f64).floor().clamp(0.0, (BINS - 1) as f64) as usize] += 1;
+            }
+            hgram
+        };
+        let (ha, hb) = (hist(&va), hist(&vb));
+        let top = ha.iter().chain(&hb).copied().max().unwrap_or(1).max(1);
+        let bw = PW / BINS;
+        let base = oy + PH - 4;
+        for bin in 0..BINS {
+            for (hg, col, off) in [(&ha, ca, 0usize), (&hb, cb, bw / 2)] {
+                let hpx = hg[bin] * (PH - 30) / top;
+                cv.rect(ox + bin * bw + off, base - hpx, bw / 2, hpx, col);
+            }
+        }
+        cv.rect(ox, base, PW, 1, [0, 0, 0]);
+        let label = if i as u32 == a || i as u32 == b { [0, 150, 0] } else { [0, 0, 0] };
+        cv.number(ox + 4, oy + 4, i, 3, label);
+    }
+    cv
+}
