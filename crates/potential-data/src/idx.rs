@@ -6,7 +6,7 @@
 
 use crate::error::{io_err, memory_path, DataError, Result};
 use crate::features::{check_finite, Features};
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::path::Path;
 
 /// The element type of an IDX file (its third byte).
@@ -125,44 +125,96 @@ pub struct IdxArray {
 /// Header errors as in [`parse_idx_header`], [`DataError::Truncated`] for a short payload,
 /// [`DataError::TrailingBytes`] for a long one, [`DataError::NonFinite`] for NaN/∞ in float files.
 pub fn parse_idx(bytes: &[u8], path: &Path) -> Result<IdxArray> {
-    let header = parse_idx_header(bytes).map_err(|e| with_path(e, path))?;
-    let payload = &bytes[header.header_len..];
-    if payload.len() < header.payload_len {
-        return Err(DataError::Truncated {
-            path: path.to_path_buf(),
-            what: "IDX payload",
-            expected: header.payload_len as u64,
-            found: payload.len() as u64,
-        });
+    stream_idx(bytes, path, None)
+}
+
+/// Read exactly `buf.len()` bytes unless the stream ends first; the number read.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
-    if payload.len() > header.payload_len {
-        return Err(DataError::TrailingBytes {
-            path: path.to_path_buf(),
-            extra: (payload.len() - header.payload_len) as u64,
-        });
+    Ok(got)
+}
+
+/// Parse an IDX stream, converting the payload chunk by chunk (no intermediate byte buffer).
+/// `known_len`, the stream's total length when known (a raw file), lets a short or long file be
+/// rejected before the output is allocated.
+fn stream_idx(mut r: impl Read, path: &Path, known_len: Option<u64>) -> Result<IdxArray> {
+    let io = |e| DataError::Io { path: path.to_path_buf(), source: e };
+    let mut head = vec![0u8; 4];
+    let got = read_full(&mut r, &mut head).map_err(io)?;
+    head.truncate(got);
+    if got == 4 {
+        head.resize(4 + 4 * head[3] as usize, 0);
+        let got = read_full(&mut r, &mut head[4..]).map_err(io)?;
+        head.truncate(4 + got);
     }
-    let values = convert(header.dtype, payload);
+    let header = parse_idx_header(&head).map_err(|e| with_path(e, path))?;
+    let (expected, size) = (header.payload_len, header.dtype.size());
+    if let Some(len) = known_len {
+        let found = len.saturating_sub(header.header_len as u64);
+        if found < expected as u64 {
+            return Err(DataError::Truncated {
+                path: path.into(),
+                what: "IDX payload",
+                expected: expected as u64,
+                found,
+            });
+        }
+        if found > expected as u64 {
+            return Err(DataError::TrailingBytes { path: path.into(), extra: found - expected as u64 });
+        }
+    }
+    // Cap the up-front reservation for streams of unknown length (a header can claim anything).
+    let cap = if known_len.is_some() { expected / size } else { (expected / size).min(1 << 26) };
+    let mut values = Vec::with_capacity(cap);
+    let mut buf = vec![0u8; 1 << 16]; // a multiple of every element size
+    let mut done = 0usize;
+    while done < expected {
+        let want = (expected - done).min(buf.len());
+        let got = read_full(&mut r, &mut buf[..want]).map_err(io)?;
+        if got < want {
+            return Err(DataError::Truncated {
+                path: path.into(),
+                what: "IDX payload",
+                expected: expected as u64,
+                found: (done + got) as u64,
+            });
+        }
+        convert_into(header.dtype, &buf[..want], &mut values);
+        done += want;
+    }
+    let extra = std::io::copy(&mut r, &mut std::io::sink()).map_err(io)?;
+    if extra > 0 {
+        return Err(DataError::TrailingBytes { path: path.to_path_buf(), extra });
+    }
     if matches!(header.dtype, IdxType::F32 | IdxType::F64) {
         check_finite(&values, header.dims[1..].iter().product::<usize>().max(1), path)?;
     }
     Ok(IdxArray { header, values })
 }
 
-fn convert(dtype: IdxType, p: &[u8]) -> Vec<f32> {
+fn convert_into(dtype: IdxType, p: &[u8], out: &mut Vec<f32>) {
     match dtype {
         IdxType::U8 => {
             // A table keeps the conversion exact (255 ↦ 1.0) and fast.
             let lut: [f32; 256] = std::array::from_fn(|i| i as f32 / 255.0);
-            p.iter().map(|&b| lut[b as usize]).collect()
+            out.extend(p.iter().map(|&b| lut[b as usize]))
         }
-        IdxType::I8 => p.iter().map(|&b| b as i8 as f32).collect(),
-        IdxType::I16 => p.chunks_exact(2).map(|c| i16::from_be_bytes([c[0], c[1]]) as f32).collect(),
+        IdxType::I8 => out.extend(p.iter().map(|&b| b as i8 as f32)),
+        IdxType::I16 => out.extend(p.chunks_exact(2).map(|c| i16::from_be_bytes([c[0], c[1]]) as f32)),
         IdxType::I32 => {
-            p.chunks_exact(4).map(|c| i32::from_be_bytes([c[0], c[1], c[2], c[3]]) as f32).collect()
+            out.extend(p.chunks_exact(4).map(|c| i32::from_be_bytes([c[0], c[1], c[2], c[3]]) as f32))
         }
-        IdxType::F32 => p.chunks_exact(4).map(|c| f32::from_be_bytes([c[0], c[1], c[2], c[3]])).collect(),
+        IdxType::F32 => out.extend(p.chunks_exact(4).map(|c| f32::from_be_bytes([c[0], c[1], c[2], c[3]]))),
         IdxType::F64 => {
-            p.chunks_exact(8).map(|c| f64::from_be_bytes(c.try_into().expect("8 bytes")) as f32).collect()
+            out.extend(p.chunks_exact(8).map(|c| f64::from_be_bytes(c.try_into().expect("8 bytes")) as f32))
         }
     }
 }
@@ -202,7 +254,15 @@ pub(crate) fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
 /// As [`parse_idx`], plus [`DataError::Io`] (which includes a corrupt gzip stream).
 pub fn read_idx(path: impl AsRef<Path>) -> Result<IdxArray> {
     let path = path.as_ref();
-    parse_idx(&read_maybe_gz(path)?, path)
+    let file = std::fs::File::open(path).map_err(io_err(path))?;
+    let len = file.metadata().map_err(io_err(path))?.len();
+    let mut src = std::io::BufReader::with_capacity(1 << 16, file);
+    let gz = src.fill_buf().map_err(io_err(path))?.starts_with(&[0x1f, 0x8b]);
+    if gz {
+        stream_idx(flate2::bufread::MultiGzDecoder::new(src), path, None)
+    } else {
+        stream_idx(src, path, Some(len))
+    }
 }
 
 /// Read IDX images as a [n, d] matrix: `n` = first dimension, `d` = product of the others
