@@ -125,7 +125,7 @@ pub struct IdxArray {
 /// Header errors as in [`parse_idx_header`], [`DataError::Truncated`] for a short payload,
 /// [`DataError::TrailingBytes`] for a long one, [`DataError::NonFinite`] for NaN/∞ in float files.
 pub fn parse_idx(bytes: &[u8], path: &Path) -> Result<IdxArray> {
-    stream_idx(bytes, path, None)
+    stream_idx(bytes, path, Some(bytes.len() as u64))
 }
 
 /// Read exactly `buf.len()` bytes unless the stream ends first; the number read.
@@ -172,9 +172,9 @@ fn stream_idx(mut r: impl Read, path: &Path, known_len: Option<u64>) -> Result<I
         }
     }
     // Cap the up-front reservation for streams of unknown length (a header can claim anything).
-    let cap = if known_len.is_some() { expected / size } else { (expected / size).min(1 << 26) };
+    let cap = if known_len.is_some() { expected / size } else { (expected / size).min(1 << 20) };
     let mut values = Vec::with_capacity(cap);
-    let mut buf = vec![0u8; 1 << 16]; // a multiple of every element size
+    let mut buf = vec![0u8; expected.min(1 << 16)]; // 2¹⁶ is a multiple of every element size
     let mut done = 0usize;
     while done < expected {
         let want = (expected - done).min(buf.len());
