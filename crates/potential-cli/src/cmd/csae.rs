@@ -600,3 +600,108 @@ fn energy_histograms(e: &[f64], k: usize, labels: &[u32], a: u32, b: u32) -> Can
     }
     cv
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// train → eval (--json) → predict (.npy, .csv, --proba) → plot, on two digit classes written
+    /// as .npy files.
+    #[test]
+    fn csae_commands_round_trip_on_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = potential_data::embedded_digits().subset_classes(&[3, 8]);
+        let y: Vec<u32> = d.labels().iter().map(|&l| u32::from(l == 8)).collect();
+        let x = dir.path().join("x.npy");
+        let yp = dir.path().join("y.npy");
+        potential_data::write_npy_f32(&x, d.features().as_slice(), &[d.n(), d.d()]).unwrap();
+        potential_data::write_npy_labels(&yp, &y).unwrap();
+        let model = dir.path().join("c.safetensors");
+        let args = TrainArgs {
+            data: x.clone(),
+            labels: Some(yp.clone()),
+            activation: "sigmoid".into(),
+            hidden: 16,
+            output: "real".into(),
+            contractive: Some(0.2),
+            denoise: None,
+            pretrain_epochs: 10,
+            pretrain_lr: 0.1,
+            finetune_epochs: 5,
+            lr: 0.03,
+            weight_decay: 0.0,
+            batch: 20,
+            variant: "log".into(),
+            no_pretrain: false,
+            valid_rows: 50,
+            patience: None,
+            seed: 3,
+            threads: Some(2),
+            out: model.clone(),
+            quiet: true,
+        };
+        train(args).unwrap();
+        let m = Csae::load(&model).unwrap();
+        assert_eq!(m.num_classes(), 2);
+        eval(EvalArgs {
+            model: model.clone(),
+            data: x.clone(),
+            labels: Some(yp.clone()),
+            json: true,
+            threads: None,
+        })
+        .unwrap();
+        let ev = m.evaluate(MatRef::from_row_major(d.features().as_slice(), d.n(), d.d()), &y).unwrap();
+        assert!(ev.error_rate < 0.1, "{ev:?}");
+        for (name, proba) in [("p.npy", false), ("p.csv", true), ("q.npy", true)] {
+            let out = dir.path().join(name);
+            predict(PredictArgs {
+                model: model.clone(),
+                data: x.clone(),
+                out: out.clone(),
+                proba,
+                threads: None,
+            })
+            .unwrap();
+            assert!(out.metadata().unwrap().len() > 0);
+        }
+        let pred = potential_data::open_labels(dir.path().join("p.npy")).unwrap();
+        assert_eq!(pred, m.predict(MatRef::from_row_major(d.features().as_slice(), d.n(), d.d())).unwrap());
+        let csv = std::fs::read_to_string(dir.path().join("p.csv")).unwrap();
+        assert_eq!(csv.lines().count(), d.n() + 1);
+        assert!(predict(PredictArgs {
+            model: model.clone(),
+            data: x.clone(),
+            out: dir.path().join("p.txt"),
+            proba: false,
+            threads: None
+        })
+        .is_err());
+        let plots = dir.path().join("plots");
+        plot(PlotArgs {
+            model: model.clone(),
+            out: plots.clone(),
+            data: Some(x.clone()),
+            labels: Some(yp.clone()),
+            classes: Some("0,1".into()),
+            filters: 16,
+            width: None,
+        })
+        .unwrap();
+        for f in ["filters_class0.png", "filters_class1.png", "energies_0_vs_1.png"] {
+            let file = std::fs::File::open(plots.join(f)).unwrap();
+            let dec = png::Decoder::new(std::io::BufReader::new(file)).read_info().unwrap();
+            assert!(dec.info().width > 20 && dec.info().height > 20, "{f}");
+        }
+        let bad = PlotArgs {
+            model,
+            out: plots,
+            data: Some(x),
+            labels: Some(yp),
+            classes: Some("0,7".into()),
+            filters: 4,
+            width: None,
+        };
+        assert!(matches!(plot(bad), Err(CliError::Usage(_))));
+    }
+}

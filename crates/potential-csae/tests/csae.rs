@@ -1,0 +1,301 @@
+//! The classifier's contracts: class-order invariance, predict = argmax of predict_proba, adding a
+//! class leaves the others untouched, files round-trip and fail with typed errors, training does
+//! not depend on the thread count, configurations are validated.
+
+use potential_activations::ActivationKind;
+use potential_csae::{
+    features_view, fit_class_biases, log_sum_exp, pretrain_classes, silent, train, Csae, CsaeConfig, Error,
+    FinetuneConfig, FormatError, Variant,
+};
+use potential_data::{embedded_digits, Dataset};
+use potential_kernels::MatRef;
+use potential_models::{Output, TiedAutoencoder};
+use potential_train::TrainConfig;
+use proptest::prelude::*;
+
+fn random_model(k: usize, h: usize, d: usize, vals: &[f32]) -> Csae {
+    let mut it = vals.iter().copied().cycle();
+    let classes = (0..k)
+        .map(|_| {
+            let w: Vec<f32> = (0..h * d).map(|_| it.next().unwrap()).collect();
+            let bh: Vec<f32> = (0..h).map(|_| it.next().unwrap()).collect();
+            let br: Vec<f32> = (0..d).map(|_| it.next().unwrap()).collect();
+            TiedAutoencoder::new(w, bh, br, ActivationKind::Tanh, Output::Real).unwrap()
+        })
+        .collect();
+    let c = (0..k).map(|_| it.next().unwrap()).collect();
+    Csae::new(classes, (0..k).map(|i| format!("class-{i}")).collect(), c).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// Permuting the classes permutes energies, probabilities and predictions, nothing else.
+    #[test]
+    fn class_order_does_not_matter(
+        k in 2usize..=5, h in 1usize..=4, d in 1usize..=6, n in 1usize..=8,
+        vals in prop::collection::vec(-1.5f32..1.5, 97),
+        xs in prop::collection::vec(-2.0f32..2.0, 48),
+        rot in 1usize..5,
+    ) {
+        let m = random_model(k, h, d, &vals);
+        let perm: Vec<usize> = (0..k).map(|i| (i + rot) % k).collect();
+        let pm = Csae::new(
+            perm.iter().map(|&i| m.class_model(i).clone()).collect(),
+            perm.iter().map(|&i| m.class_names()[i].clone()).collect(),
+            perm.iter().map(|&i| m.class_bias()[i]).collect(),
+        ).unwrap();
+        let x: Vec<f32> = xs.iter().copied().cycle().take(n * d).collect();
+        let xv = MatRef::from_row_major(&x, n, d);
+        let (p, pp) = (m.predict_proba(xv).unwrap(), pm.predict_proba(xv).unwrap());
+        let (y, py) = (m.predict(xv).unwrap(), pm.predict(xv).unwrap());
+        let (o, po) = (m.ood_score(xv).unwrap(), pm.ood_score(xv).unwrap());
+        for r in 0..n {
+            for (j, &i) in perm.iter().enumerate() {
+                prop_assert!((p[r * k + i] - pp[r * k + j]).abs() <= 1e-12);
+            }
+            // Names follow the classes; a tie could pick a different index, so compare names only
+            // when the winner is unique.
+            let row = &p[r * k..(r + 1) * k];
+            let top = row[y[r] as usize];
+            if row.iter().filter(|&&v| (v - top).abs() < 1e-12).count() == 1 {
+                prop_assert_eq!(&m.class_names()[y[r] as usize], &pm.class_names()[py[r] as usize]);
+            }
+            prop_assert!((o[r] - po[r]).abs() <= 1e-9 * (1.0 + o[r].abs()));
+        }
+    }
+
+    /// predict is the argmax of predict_proba; probabilities sum to 1; the OOD score is the
+    /// log-sum-exp of the logits.
+    #[test]
+    fn predict_is_argmax_of_proba(
+        k in 2usize..=5, h in 1usize..=4, d in 1usize..=6, n in 1usize..=8,
+        vals in prop::collection::vec(-1.5f32..1.5, 97),
+        xs in prop::collection::vec(-2.0f32..2.0, 48),
+    ) {
+        let m = random_model(k, h, d, &vals);
+        let x: Vec<f32> = xs.iter().copied().cycle().take(n * d).collect();
+        let xv = MatRef::from_row_major(&x, n, d);
+        let p = m.predict_proba(xv).unwrap();
+        let y = m.predict(xv).unwrap();
+        let s = m.logits(xv).unwrap();
+        let o = m.ood_score(xv).unwrap();
+        for r in 0..n {
+            let row = &p[r * k..(r + 1) * k];
+            prop_assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+            let best = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            prop_assert_eq!(row[y[r] as usize], best);
+            prop_assert!((o[r] - log_sum_exp(&s[r * k..(r + 1) * k])).abs() < 1e-12);
+        }
+    }
+}
+
+fn two_digit_classes(classes: &[u32]) -> Dataset {
+    let d = embedded_digits().subset_classes(classes);
+    // Relabel to 0..len in the order given.
+    let y: Vec<u32> =
+        d.labels().iter().map(|l| classes.iter().position(|c| c == l).unwrap() as u32).collect();
+    let names = classes.iter().map(|c| c.to_string()).collect();
+    Dataset::new(d.features().clone(), y, Some(names)).unwrap()
+}
+
+fn small_config() -> CsaeConfig {
+    CsaeConfig {
+        hidden: 16,
+        pretrain: Some(TrainConfig {
+            epochs: 20,
+            batch_size: 20,
+            learning_rate: 0.1,
+            contractive: 0.2,
+            metric_rows: 50,
+            ..TrainConfig::default()
+        }),
+        finetune: FinetuneConfig {
+            epochs: 10,
+            batch_size: 20,
+            learning_rate: 0.03,
+            ..FinetuneConfig::default()
+        },
+        ..CsaeConfig::default()
+    }
+}
+
+#[test]
+fn adding_a_class_keeps_the_others_and_classifies_the_new_one() {
+    let data = two_digit_classes(&[3, 5, 8]);
+    let (tr, te) = data.split_tail(120).unwrap();
+    let old = tr.subset_classes(&[0, 1]);
+    let old = Dataset::new(old.features().clone(), old.labels().to_vec(), Some(vec!["3".into(), "5".into()]))
+        .unwrap();
+    let cfg = small_config();
+    let (mut model, _) = train(&cfg, &old, None, &silent).unwrap();
+    let before = model.clone();
+    // The new class's autoencoder, trained on class 8 alone.
+    let new = pretrain_classes(&tr, 3, &cfg, cfg.pretrain.as_ref().unwrap(), &silent).unwrap().remove(2);
+    model.add_class("8", new).unwrap();
+    let rep = fit_class_biases(&mut model, &cfg.finetune, &tr, None).unwrap();
+    assert_eq!(rep.history.len(), cfg.finetune.epochs);
+    assert_eq!(model.num_classes(), 3);
+    for i in 0..2 {
+        assert_eq!(model.class_model(i), before.class_model(i), "class {i} changed");
+    }
+    assert_eq!(model.class_names(), ["3", "5", "8"]);
+    let ev = model.evaluate(features_view(&te), te.labels()).unwrap();
+    eprintln!("3-class error after adding a class: {:.3}, per class {:?}", ev.error_rate, ev.per_class_error);
+    assert!(ev.error_rate < 0.15, "{ev:?}");
+    assert!(ev.per_class_error[2].unwrap() < 0.25, "{ev:?}");
+    // An incompatible model is refused.
+    let bad = TiedAutoencoder::zeros(4, 10, ActivationKind::Tanh, Output::Real).unwrap();
+    assert!(matches!(model.add_class("x", bad), Err(Error::Incompatible { class: 3, .. })));
+    let dup = model.class_model(0).clone();
+    assert!(matches!(model.add_class("3", dup), Err(Error::Data { .. })));
+}
+
+#[test]
+fn training_is_independent_of_the_thread_count_and_variants_run() {
+    let data = two_digit_classes(&[3, 8]);
+    let (tr, va) = data.split_tail(80).unwrap();
+    let cfg = small_config();
+    let run = |threads: usize, cfg: &CsaeConfig| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| train(cfg, &tr, Some(&va), &silent)).unwrap()
+    };
+    let (a, ra) = run(1, &cfg);
+    let (b, rb) = run(2, &cfg);
+    assert_eq!(a.to_safetensors_bytes(), b.to_safetensors_bytes());
+    let strip = |r: &potential_csae::FinetuneReport| -> Vec<(f64, f64, Option<f64>)> {
+        r.history.iter().map(|e| (e.loss, e.train_error, e.valid_nll)).collect()
+    };
+    assert_eq!(strip(&ra), strip(&rb));
+    assert_eq!(ra.best_epoch, rb.best_epoch);
+    for variant in Variant::ALL {
+        let mut c = cfg.clone();
+        c.finetune.variant = variant;
+        let (m, r) = run(2, &c);
+        let err = r.best_valid_error.unwrap();
+        eprintln!("variant {variant}: validation error {err:.3}");
+        assert!(err < 0.25, "variant {variant}: {err} (chance is 0.5)");
+        assert_eq!(m.readout().is_some(), variant == Variant::Energies);
+        let back = Csae::from_safetensors_bytes(&m.to_safetensors_bytes()).unwrap();
+        assert_eq!(back.predict(features_view(&va)).unwrap(), m.predict(features_view(&va)).unwrap());
+    }
+    let mut c = cfg.clone();
+    c.pretrain = None;
+    let (_, r) = run(2, &c);
+    assert!(r.best_valid_error.unwrap() < 0.3);
+}
+
+#[test]
+fn configurations_are_validated() {
+    let data = two_digit_classes(&[0, 1]);
+    let mut c = small_config();
+    c.hidden = 0;
+    assert!(matches!(train(&c, &data, None, &silent), Err(Error::InvalidConfig { field: "hidden", .. })));
+    let mut c = small_config();
+    c.finetune.learning_rate = f32::NAN;
+    assert!(matches!(train(&c, &data, None, &silent), Err(Error::InvalidConfig { .. })));
+    let mut c = small_config();
+    c.pretrain = None;
+    c.finetune.variant = Variant::NormalizeOnly;
+    assert!(matches!(train(&c, &data, None, &silent), Err(Error::InvalidConfig { field: "pretrain", .. })));
+    assert!("bogus".parse::<Variant>().is_err());
+    // A class without rows cannot be pretrained.
+    let names = vec!["a".to_owned(), "b".to_owned(), "c".to_owned()];
+    let lonely = Dataset::new(data.features().clone(), data.labels().to_vec(), Some(names)).unwrap();
+    assert!(matches!(train(&small_config(), &lonely, None, &silent), Err(Error::Data { .. })));
+}
+
+// ------------------------------------------------------------------------------------------
+// Files
+
+fn header_and_data(bytes: &[u8]) -> (serde_json::Value, Vec<u8>) {
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    (serde_json::from_slice(&bytes[8..8 + n]).unwrap(), bytes[8 + n..].to_vec())
+}
+
+fn rebuild(header: &serde_json::Value, data: &[u8]) -> Vec<u8> {
+    let mut h = serde_json::to_vec(header).unwrap();
+    while h.len() % 8 != 0 {
+        h.push(b' ');
+    }
+    let mut out = (h.len() as u64).to_le_bytes().to_vec();
+    out.extend(h);
+    out.extend_from_slice(data);
+    out
+}
+
+fn format_err(bytes: &[u8]) -> FormatError {
+    match Csae::from_safetensors_bytes(bytes) {
+        Err(Error::Format(e)) => e,
+        other => panic!("expected a format error, got {other:?}"),
+    }
+}
+
+#[test]
+fn files_round_trip_and_fail_with_typed_errors() {
+    let mut m = random_model(3, 2, 4, &[0.1, -0.2, 0.3, 0.45, -0.5, 0.25, 0.7]);
+    m.set_provenance(Some("{\"note\":\"test\"}".into()));
+    let bytes = m.to_safetensors_bytes();
+    let back = Csae::from_safetensors_bytes(&bytes).unwrap();
+    assert_eq!(back, m);
+    assert_eq!(back.to_safetensors_bytes(), bytes, "bytes are deterministic");
+    let (header, data) = header_and_data(&bytes);
+    assert_eq!(header["__metadata__"]["format"], "potential.csae");
+    assert_eq!(header["__metadata__"]["classes"], "[\"class-0\",\"class-1\",\"class-2\"]");
+    assert_eq!(header["__metadata__"]["activation"], "tanh");
+    assert_eq!(header["class_bias"]["shape"], serde_json::json!([3]));
+    assert_eq!(header["class.2.weight"]["shape"], serde_json::json!([2, 4]));
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.safetensors");
+    m.save(&path).unwrap();
+    assert_eq!(Csae::load(&path).unwrap(), m);
+    let missing = dir.path().join("nope.safetensors");
+    assert!(matches!(Csae::load(&missing), Err(Error::Io { path, .. }) if path == missing));
+    std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+    assert!(matches!(Csae::load(&path), Err(Error::File { source: FormatError::Corrupt(_), .. })));
+
+    let edit = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut h = header.clone();
+        f(&mut h);
+        format_err(&rebuild(&h, &data))
+    };
+    assert!(matches!(
+        edit(&|h| h["__metadata__"]["format"] = "potential.tied-autoencoder".into()),
+        FormatError::UnknownFormat { .. }
+    ));
+    assert!(matches!(
+        edit(&|h| {
+            h["__metadata__"].as_object_mut().unwrap().remove("classes");
+        }),
+        FormatError::MissingMetadata { key: "classes" }
+    ));
+    assert!(matches!(
+        edit(&|h| h["__metadata__"]["classes"] = "not json".into()),
+        FormatError::BadMetadata { key: "classes", .. }
+    ));
+    assert!(matches!(
+        edit(&|h| h["__metadata__"]["activation"] = "softsign".into()),
+        FormatError::BadMetadata { key: "activation", .. }
+    ));
+    assert!(matches!(
+        edit(&|h| h["__metadata__"]["classes"] = "[\"a\",\"b\"]".into()),
+        FormatError::UnexpectedTensor { .. }
+    ));
+    assert!(matches!(
+        edit(&|h| h["__metadata__"]["classes"] = "[\"a\",\"b\",\"c\",\"d\"]".into()),
+        FormatError::WrongShape { .. } | FormatError::MissingTensor { .. }
+    ));
+    assert!(matches!(edit(&|h| h["class_bias"]["dtype"] = "I32".into()), FormatError::WrongDtype { .. }));
+    // Reshape class 1's hidden bias [2] as [1, 2] (same byte count): wrong shape.
+    assert!(matches!(
+        edit(&|h| h["class.1.hidden_bias"]["shape"] = serde_json::json!([1, 2])),
+        FormatError::WrongShape { .. }
+    ));
+    // A NaN in class_bias.
+    let off = header["class_bias"]["data_offsets"][0].as_u64().unwrap() as usize;
+    let mut nan = data.clone();
+    nan[off..off + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+    assert!(matches!(format_err(&rebuild(&header, &nan)), FormatError::NonFinite { .. }));
+    assert!(matches!(format_err(b"garbage"), FormatError::Corrupt(_)));
+}
