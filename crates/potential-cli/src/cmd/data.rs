@@ -87,7 +87,7 @@ struct FetchArgs {
     /// Destination folder.
     #[arg(long)]
     dir: PathBuf,
-    /// Base URL of a mirror holding <file>.gz (plain http:// only).
+    /// Base URL of a mirror holding the FILE.gz files (plain http:// only).
     #[arg(long, default_value = "http://yann.lecun.com/exdb/mnist/")]
     base_url: String,
     /// Connect/read timeout in seconds.

@@ -29,7 +29,7 @@ pub struct ScoreArgs {
     #[arg(long, value_name = "SCORE", default_value = "energy",
           value_parser = ["energy", "reconstruction-error", "laplacian", "contraction", "absorbing"])]
     pub what: String,
-    /// Output file: `.npy` (f64 [n]) or `.csv` (header `index,<score>`), written atomically.
+    /// Output file: `.npy` (f64, one value per row) or `.csv` (header `index,<score>`), written atomically.
     #[arg(long, value_name = "S.npy|S.csv")]
     pub out: PathBuf,
     /// Worker threads (default: all cores; results do not depend on it beyond summation order).
