@@ -259,14 +259,20 @@ fn train(a: TrainArgs) -> Result<()> {
         Event::PretrainDone { .. } => {}
         Event::FinetuneStep { .. } => ft_bar.inc(1),
         Event::FinetuneEpoch(r) if !quiet => {
-            ft_bar.println(format!(
+            let line = format!(
                 "finetune epoch {:3}: loss {:.4}, train error {:.2}%{} ({:.1}s)",
                 r.epoch,
                 r.loss,
                 100.0 * r.train_error,
                 r.valid_error.map_or(String::new(), |v| format!(", validation error {:.2}%", 100.0 * v)),
                 r.seconds
-            ));
+            );
+            // A bar drawn to a non-terminal is hidden, and so are its printed lines.
+            if ft_bar.is_hidden() {
+                eprintln!("{line}");
+            } else {
+                ft_bar.println(line);
+            }
         }
         _ => {}
     };
