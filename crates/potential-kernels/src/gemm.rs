@@ -47,7 +47,9 @@ impl Parallelism {
 /// with `RAYON_NUM_THREADS=2` for the global pool, or build a pool and call `gemm` inside
 /// `pool.install(|| …)`. The product is cut outside the sequential kernel into row blocks (when `m ≥ n`;
 /// each block repacks B) or column blocks (when `m < n`; each block repacks A), with block edges on
-/// the micro-kernel's 8-element tiles so the result is bit-identical to the sequential one. Products
+/// the micro-kernel's 8-element tiles. On the AVX2 path the result is bit-identical to the sequential
+/// one; on the portable (matrixmultiply) path it agrees to within floating-point rounding of the
+/// same sums (a CI run once saw last-bit differences there). Products
 /// under ≈ 2 MFLOP per thread run sequentially; products over 1 GFLOP are cut into about four
 /// blocks per thread, pulled by the workers from a shared counter, so a core busy with other work
 /// does not hold up the product. matrixmultiply's own `threading` feature is not used (one scheme,

@@ -49,7 +49,7 @@
 //!
 //! Threads: [`gemm`] with [`Parallelism::Rayon`] uses the current rayon pool (size it with
 //! `RAYON_NUM_THREADS` or `rayon::ThreadPoolBuilder::install`); results are bit-identical to the
-//! sequential product. Nothing else in this crate spawns threads.
+//! sequential product on the AVX2 path, and equal within rounding on the portable path. Nothing else in this crate spawns threads.
 
 mod elementwise;
 mod fused;
