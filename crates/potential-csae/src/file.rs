@@ -9,10 +9,9 @@
 use crate::error::FormatError;
 use crate::{Csae, Error, Result};
 use potential_activations::ActivationKind;
-use potential_models::{Output, TiedAutoencoder};
+use potential_models::{safetensors_f32_bytes, write_atomically, Output, TiedAutoencoder};
 use safetensors::tensor::{Dtype, SafeTensors};
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
 use std::path::Path;
 
 /// The `format` metadata value of a CSAE file.
@@ -48,7 +47,7 @@ impl Csae {
     pub fn to_safetensors_bytes(&self) -> Vec<u8> {
         let names = serde_json::to_string(&self.names).unwrap_or_else(|_| "[]".into());
         let provenance = self.provenance.clone().unwrap_or_else(|| "{}".to_owned());
-        let mut meta = BTreeMap::new();
+        let mut meta: BTreeMap<&str, String> = BTreeMap::new();
         meta.insert("activation", self.activation().name().to_owned());
         meta.insert("classes", names);
         meta.insert("format", CSAE_FORMAT.to_owned());
@@ -65,37 +64,7 @@ impl Csae {
         if let Some(a) = &self.readout {
             tensors.insert("readout".into(), (vec![k, k], a));
         }
-        let js = |s: &str| serde_json::to_string(s).unwrap_or_default();
-        let mut header = String::from("{\"__metadata__\":{");
-        for (i, (key, v)) in meta.iter().enumerate() {
-            if i > 0 {
-                header.push(',');
-            }
-            header.push_str(&format!("{}:{}", js(key), js(v)));
-        }
-        header.push('}');
-        let mut offset = 0usize;
-        for (name, (shape, data)) in &tensors {
-            let end = offset + 4 * data.len();
-            let shape: Vec<String> = shape.iter().map(|s| s.to_string()).collect();
-            header.push_str(&format!(
-                ",{}:{{\"dtype\":\"F32\",\"shape\":[{}],\"data_offsets\":[{offset},{end}]}}",
-                js(name),
-                shape.join(",")
-            ));
-            offset = end;
-        }
-        header.push('}');
-        while header.len() % 8 != 0 {
-            header.push(' ');
-        }
-        let mut out = Vec::with_capacity(8 + header.len() + offset);
-        out.extend_from_slice(&(header.len() as u64).to_le_bytes());
-        out.extend_from_slice(header.as_bytes());
-        for (_, data) in tensors.values() {
-            out.extend(data.iter().flat_map(|x| x.to_le_bytes()));
-        }
-        out
+        safetensors_f32_bytes(&meta, &tensors)
     }
 
     /// A classifier from safetensors bytes (module docs), validated.
@@ -194,23 +163,7 @@ impl Csae {
     /// [`Error::Io`] with the path.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let bytes = self.to_safetensors_bytes();
-        let io = |source| Error::Io { path: path.to_owned(), source };
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-            _ => std::path::PathBuf::from("."),
-        };
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".potential-csae-")
-            .suffix(".tmp")
-            .tempfile_in(&dir)
-            .map_err(io)?;
-        tmp.write_all(&bytes).map_err(io)?;
-        tmp.as_file().sync_all().map_err(io)?;
-        tmp.persist(path).map_err(|e| io(e.error))?;
-        if let Ok(f) = std::fs::File::open(&dir) {
-            let _ = f.sync_all();
-        }
-        Ok(())
+        write_atomically(path, &self.to_safetensors_bytes(), ".potential-csae-")
+            .map_err(|source| Error::Io { path: path.to_owned(), source })
     }
 }

@@ -7,7 +7,7 @@
 use crate::{Error, FormatError, Output, Result, TiedAutoencoder};
 use potential_activations::ActivationKind;
 use safetensors::tensor::{Dtype, SafeTensors};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::Path;
 
@@ -51,6 +51,69 @@ fn tensor_f32(
     Ok((view.shape().to_vec(), data))
 }
 
+/// Safetensors bytes of F32 `tensors` (name → (shape, row-major data)) with string `metadata`,
+/// deterministic: the header lists `__metadata__` and then the tensors in sorted key order (the
+/// `safetensors` crate's writer takes a `HashMap`, whose order varies from run to run), tensor data
+/// follow in that order, and the header is padded with spaces to a multiple of 8 bytes. Shared by
+/// every file format of the workspace that stores f32 tensors (tied models, CSAE).
+pub fn safetensors_f32_bytes(
+    metadata: &BTreeMap<&str, String>,
+    tensors: &BTreeMap<String, (Vec<usize>, &[f32])>,
+) -> Vec<u8> {
+    let mut header = String::from("{\"__metadata__\":{");
+    for (i, (k, v)) in metadata.iter().enumerate() {
+        if i > 0 {
+            header.push(',');
+        }
+        header.push_str(&format!("{}:{}", json_string(k), json_string(v)));
+    }
+    header.push('}');
+    let mut offset = 0usize;
+    for (name, (shape, data)) in tensors {
+        let end = offset + 4 * data.len();
+        let shape: Vec<String> = shape.iter().map(|s| s.to_string()).collect();
+        header.push_str(&format!(
+            ",{}:{{\"dtype\":\"F32\",\"shape\":[{}],\"data_offsets\":[{offset},{end}]}}",
+            json_string(name),
+            shape.join(",")
+        ));
+        offset = end;
+    }
+    header.push('}');
+    while header.len() % 8 != 0 {
+        header.push(' ');
+    }
+    let mut out = Vec::with_capacity(8 + header.len() + offset);
+    out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    for (_, data) in tensors.values() {
+        out.extend(data.iter().flat_map(|x| x.to_le_bytes()));
+    }
+    out
+}
+
+/// Write `bytes` to `path` atomically: a temporary file named `{prefix}…` in the same directory,
+/// flushed to disk (fsync), renamed over `path`, then the directory synced where possible — so
+/// readers never see a partial file and a crash leaves the previous file intact.
+///
+/// # Errors
+/// The underlying I/O error.
+pub fn write_atomically(path: &Path, bytes: &[u8], prefix: &str) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new().prefix(prefix).suffix(".tmp").tempfile_in(&dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    // Make the rename itself durable where directories can be synced.
+    if let Ok(d) = std::fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
 impl TiedAutoencoder {
     /// The model as safetensors bytes (DESIGN.md format).
     ///
@@ -64,48 +127,16 @@ impl TiedAutoencoder {
     /// None at present; the `Result` leaves room for size limits.
     pub fn to_safetensors_bytes(&self) -> Result<Vec<u8>> {
         let (h, d) = (self.hidden, self.visible);
-        let provenance = self.provenance.clone().unwrap_or_else(|| "{}".to_owned());
-        let meta = [
-            ("activation", self.activation.name()),
-            ("format", TIED_FORMAT),
-            ("output", self.output.name()),
-            ("provenance", provenance.as_str()),
-        ];
-        let mut header = String::from("{\"__metadata__\":{");
-        for (i, (k, v)) in meta.iter().enumerate() {
-            if i > 0 {
-                header.push(',');
-            }
-            header.push_str(&format!("{}:{}", json_string(k), json_string(v)));
-        }
-        header.push('}');
-        let tensors: [(&str, Vec<usize>, &[f32]); 3] = [
-            ("hidden_bias", vec![h], &self.hidden_bias),
-            ("visible_bias", vec![d], &self.visible_bias),
-            ("weight", vec![h, d], &self.weight),
-        ];
-        let mut offset = 0usize;
-        for (name, shape, data) in &tensors {
-            let end = offset + 4 * data.len();
-            let shape: Vec<String> = shape.iter().map(|s| s.to_string()).collect();
-            header.push_str(&format!(
-                ",{}:{{\"dtype\":\"F32\",\"shape\":[{}],\"data_offsets\":[{offset},{end}]}}",
-                json_string(name),
-                shape.join(",")
-            ));
-            offset = end;
-        }
-        header.push('}');
-        while header.len() % 8 != 0 {
-            header.push(' ');
-        }
-        let mut out = Vec::with_capacity(8 + header.len() + offset);
-        out.extend_from_slice(&(header.len() as u64).to_le_bytes());
-        out.extend_from_slice(header.as_bytes());
-        for (_, _, data) in &tensors {
-            out.extend(data.iter().flat_map(|x| x.to_le_bytes()));
-        }
-        Ok(out)
+        let mut meta = BTreeMap::new();
+        meta.insert("activation", self.activation.name().to_owned());
+        meta.insert("format", TIED_FORMAT.to_owned());
+        meta.insert("output", self.output.name().to_owned());
+        meta.insert("provenance", self.provenance.clone().unwrap_or_else(|| "{}".to_owned()));
+        let mut tensors: BTreeMap<String, (Vec<usize>, &[f32])> = BTreeMap::new();
+        tensors.insert("hidden_bias".into(), (vec![h], &self.hidden_bias));
+        tensors.insert("visible_bias".into(), (vec![d], &self.visible_bias));
+        tensors.insert("weight".into(), (vec![h, d], &self.weight));
+        Ok(safetensors_f32_bytes(&meta, &tensors))
     }
 
     /// A model from safetensors bytes (DESIGN.md format), validated.
@@ -175,23 +206,7 @@ impl TiedAutoencoder {
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         let bytes = self.to_safetensors_bytes()?;
-        let io = |source| Error::Io { path: path.to_owned(), source };
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-            _ => std::path::PathBuf::from("."),
-        };
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".potential-model-")
-            .suffix(".tmp")
-            .tempfile_in(&dir)
-            .map_err(io)?;
-        tmp.write_all(&bytes).map_err(io)?;
-        tmp.as_file().sync_all().map_err(io)?;
-        tmp.persist(path).map_err(|e| io(e.error))?;
-        // Make the rename itself durable where directories can be synced.
-        if let Ok(d) = std::fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
+        write_atomically(path, &bytes, ".potential-model-")
+            .map_err(|source| Error::Io { path: path.to_owned(), source })
     }
 }

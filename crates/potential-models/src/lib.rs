@@ -74,7 +74,7 @@ mod untied;
 
 pub use dynamics::{DynamicsOptions, Trajectory};
 pub use error::{Error, FormatError, Result};
-pub use file::TIED_FORMAT;
+pub use file::{safetensors_f32_bytes, write_atomically, TIED_FORMAT};
 pub use gradient::TiedGradient;
 pub use kmeans::KMeansAutoencoder;
 pub use output::Output;
