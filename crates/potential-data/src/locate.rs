@@ -64,6 +64,9 @@ pub fn shared_data(rel: &str) -> Option<PathBuf> {
     if data_required() {
         panic!("{REQUIRE_DATA_ENV}=1 but {why}");
     }
-    eprintln!("skipped: {why}");
+    // Straight to the process's stderr, not `eprintln!`: the test harness captures the print
+    // macros of passing tests, and a skip must be seen.
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "skipped: {why}");
     None
 }
