@@ -12,6 +12,23 @@ fn potential(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_potential")).args(args).output().expect("run potential")
 }
 
+/// `potential score --model M --data X --what W --out O [extra…]`.
+fn score(model: &Path, data: &Path, what: &str, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "score",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--what",
+        what,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    potential(&args)
+}
+
 fn model(seed: u64, d: usize, h: usize, act: ActivationKind, out: Output) -> TiedAutoencoder {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let w = (0..h * d).map(|_| rng.random_range(-0.5f32..0.5)).collect();
@@ -57,19 +74,7 @@ fn score_matches_library_for_every_score_and_both_formats() {
         for what in Score::ALL {
             let expect = m.score_batch(MatRef::from_row_major(&x, n, d), what).unwrap();
             let np = dir.path().join(format!("s{i}-{}.npy", what.name()));
-            let o = potential(&[
-                "score",
-                "--model",
-                mp.to_str().unwrap(),
-                "--data",
-                xp.to_str().unwrap(),
-                "--what",
-                what.name(),
-                "--out",
-                np.to_str().unwrap(),
-                "--block",
-                "5",
-            ]);
+            let o = score(&mp, &xp, what.name(), &np, &["--block", "5"]);
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
             let stderr = String::from_utf8_lossy(&o.stderr);
             assert!(stderr.contains(&format!("n={n}")), "summary line: {stderr}");
@@ -77,18 +82,7 @@ fn score_matches_library_for_every_score_and_both_formats() {
             assert_eq!(read_npy_f64(&np), expect, "{act} {out} {what}");
 
             let cp = dir.path().join(format!("s{i}-{}.csv", what.name()));
-            let o = potential(&[
-                "score",
-                "--model",
-                mp.to_str().unwrap(),
-                "--data",
-                xp.to_str().unwrap(),
-                "--what",
-                what.name(),
-                "--out",
-                cp.to_str().unwrap(),
-                "--quiet",
-            ]);
+            let o = score(&mp, &xp, what.name(), &cp, &["--quiet"]);
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
             let text = std::fs::read_to_string(&cp).unwrap();
             let mut lines = text.lines();
@@ -114,17 +108,7 @@ fn score_reports_bad_input_clearly() {
     let mp = dir.path().join("m.safetensors");
     m.save(&mp).unwrap();
     let run = |data: &Path, out: &str| {
-        let o = potential(&[
-            "score",
-            "--model",
-            mp.to_str().unwrap(),
-            "--data",
-            data.to_str().unwrap(),
-            "--out",
-            dir.path().join(out).to_str().unwrap(),
-            "--block",
-            "8",
-        ]);
+        let o = score(&mp, data, "energy", &dir.path().join(out), &["--block", "8"]);
         assert!(!o.status.success(), "must fail");
         String::from_utf8_lossy(&o.stderr).into_owned()
     };
