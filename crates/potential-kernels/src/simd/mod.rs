@@ -125,6 +125,21 @@ pub(crate) fn ln<V: Vf>(x: V) -> V {
     let e = V::select(small, e.sub(c(1.0)), e);
     let f = V::select(small, m.add(m), m).sub(c(1.0));
     let z = f.mul(f);
+    let y = log_tail(f, z);
+    let y = e.fma(c(LN2_LO), y);
+    let y = z.fnma(c(0.5), y);
+    let r = e.fma(c(LN2_HI), f.add(y));
+    // Special values.
+    let r = V::select(x.eq(c(0.0)), c(f32::NEG_INFINITY), r);
+    let r = V::select(x.lt(c(0.0)), c(f32::NAN), r);
+    let r = V::select(x.eq(c(f32::INFINITY)), x, r);
+    V::select(x.is_nan(), x, r)
+}
+
+/// The Cephes logf series tail `f³·P(f)` for the reduced argument `f = m − 1 ∈ [√½ − 1, √2 − 1]`
+/// and `z = f²`: ln(1 + f) = f − z/2 + tail. Shared by [`ln1p_pos`] and the full logarithm.
+#[inline(always)]
+fn log_tail<V: Vf>(f: V, z: V) -> V {
     let p = c::<V>(7.037_683_6e-2)
         .fma(f, c(-1.151_461_1e-1))
         .fma(f, c(1.167_699_9e-1))
@@ -134,15 +149,7 @@ pub(crate) fn ln<V: Vf>(x: V) -> V {
         .fma(f, c(2.000_071_5e-1))
         .fma(f, c(-2.499_999_4e-1))
         .fma(f, c(0.333_333_3));
-    let y = p.mul(f).mul(z);
-    let y = e.fma(c(LN2_LO), y);
-    let y = z.fnma(c(0.5), y);
-    let r = e.fma(c(LN2_HI), f.add(y));
-    // Special values.
-    let r = V::select(x.eq(c(0.0)), c(f32::NEG_INFINITY), r);
-    let r = V::select(x.lt(c(0.0)), c(f32::NAN), r);
-    let r = V::select(x.eq(c(f32::INFINITY)), x, r);
-    V::select(x.is_nan(), x, r)
+    p.mul(f).mul(z)
 }
 
 /// ln(1 + y) for `y ∈ [0, 1]` (or NaN), accurate for tiny `y`: `ln(m) + (y − (m − 1))/m` with
@@ -159,16 +166,7 @@ pub(crate) fn ln1p_pos<V: Vf>(y: V) -> V {
     let f = V::select(big, m.mul(c(0.5)), m).sub(one);
     let e = V::select(big, one, c(0.0));
     let z = f.mul(f);
-    let p = c::<V>(7.037_683_6e-2)
-        .fma(f, c(-1.151_461_1e-1))
-        .fma(f, c(1.167_699_9e-1))
-        .fma(f, c(-1.242_014_1e-1))
-        .fma(f, c(1.424_932_3e-1))
-        .fma(f, c(-1.666_805_8e-1))
-        .fma(f, c(2.000_071_5e-1))
-        .fma(f, c(-2.499_999_4e-1))
-        .fma(f, c(0.333_333_3));
-    let r = p.mul(f).mul(z);
+    let r = log_tail(f, z);
     let r = e.fma(c(LN2_LO), r.add(corr));
     let r = z.fnma(c(0.5), r);
     e.fma(c(LN2_HI), f.add(r))
