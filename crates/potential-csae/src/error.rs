@@ -96,6 +96,15 @@ pub enum FormatError {
         /// The format found.
         found: String,
     },
+    /// `__metadata__.format` names another model kind than the loader reads (e.g. a plain CSAE
+    /// file given to the factored-CSAE loader).
+    #[error("format `{found}`, expected `{expected}`")]
+    WrongFormat {
+        /// The format found.
+        found: String,
+        /// The format this loader reads.
+        expected: &'static str,
+    },
     /// A metadata value that cannot be parsed.
     #[error("metadata `{key}` = {value:?}: {reason}")]
     BadMetadata {

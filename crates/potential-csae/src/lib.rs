@@ -29,6 +29,14 @@
 //!   variant), all F32; metadata `format` = `potential.csae`, `classes` (JSON array of label
 //!   names), `activation`, `output`, `provenance` (JSON). Written atomically; load errors are typed
 //!   ([`FormatError`]).
+//! - The factored CSAE (Sec. 4.1, Eq. 46–50): [`FactoredCsae`] — shared factors Wˣ \[D, F\] and
+//!   Wʰ \[F, H\], class factor weights Wᶠ, class biases; class j's weight is Wˣ diag(Wᶠⱼ) Wʰ.
+//!   Denoising pretraining of all classes together ([`pretrain_factored`], [`FactoredPretrainer`]),
+//!   finetuning by Eq. 45 ([`finetune_factored`], [`FactoredFinetuner`]), [`train_factored`];
+//!   files of format [`FACTORED_CSAE_FORMAT`] with the tensors [`FACTORED_TENSORS`]
+//!   (`factor.input` \[D, F\], `factor.hidden` \[F, H\], `factor.class` \[K, F\],
+//!   `class.hidden_bias` \[K, H\], `class.visible_bias` \[K, D\], `class_bias` \[K\]);
+//!   [`AnyCsae`] loads either kind by its `format`.
 //!
 //! ## Numbers and threads
 //! Energies, logits, losses and probabilities are `f64` (stable log-sum-exp); parameters and gemms
@@ -64,6 +72,7 @@
 
 mod config;
 mod error;
+mod factored;
 mod file;
 mod finetune;
 mod fit;
@@ -72,6 +81,12 @@ mod select;
 
 pub use config::{CsaeConfig, FinetuneConfig, Variant};
 pub use error::{Error, FormatError, Result};
+pub use factored::{
+    class_means, factored_silent, finetune_factored, pretrain_factored, train_factored, AnyCsae,
+    FactoredConfig, FactoredCsae, FactoredEvent, FactoredFinetuner, FactoredGradient, FactoredObserver,
+    FactoredParams, FactoredParamsMut, FactoredPretrainer, FactoredReport, PretrainEpoch,
+    FACTORED_CSAE_FORMAT, FACTORED_TENSORS,
+};
 pub use file::CSAE_FORMAT;
 pub use finetune::{ClassGrad, CsaeGradient, Finetuner};
 pub use fit::{
