@@ -12,6 +12,8 @@
 //!   `contraction` (Eq. 40), `is_absorbing` (Eq. 39), `reconstruction_error`, the reconstruction
 //!   [`dynamics`](TiedAutoencoder::dynamics), and parameter gradients of the energy.
 //! - [`Score`]: the per-sample scores of the command line by name.
+//! - [`novelty`]: outlier scores (−E or ‖r(x) − x‖²), PyOD's contamination threshold, ROC AUC,
+//!   precision, recall and F1 for novelty detection.
 //! - [`KMeansAutoencoder`] (max activation, Sec. 2.3.8), [`UntiedAutoencoder`] (no energy: only an
 //!   integrability measure), and [`TiedAutoencoder::pca`] (linear, ΔE = d − D).
 //! - Model files: safetensors as DESIGN.md specifies ([`TiedAutoencoder::save`],
@@ -66,6 +68,7 @@ mod error;
 mod file;
 mod gradient;
 mod kmeans;
+pub mod novelty;
 mod output;
 mod pca;
 mod score;
@@ -77,6 +80,7 @@ pub use error::{Error, FormatError, Result};
 pub use file::{safetensors_f32_bytes, write_atomically, TIED_FORMAT};
 pub use gradient::TiedGradient;
 pub use kmeans::KMeansAutoencoder;
+pub use novelty::{NoveltyError, NoveltyScore};
 pub use output::Output;
 pub use score::{ParseScoreError, Score};
 pub use tied::{ParamsMut, TiedAutoencoder};
