@@ -28,6 +28,9 @@ enum Command {
     /// Score every row of a data matrix under a model: energy, reconstruction error, Laplacian,
     /// contraction or the absorbing indicator.
     Score(cmd::score::ScoreArgs),
+    /// Novelty detection: flag rows whose energy is unusually low (PyOD contamination threshold or
+    /// an explicit one); with labels, precision, recall, F1 and ROC AUC.
+    Detect(cmd::detect::DetectArgs),
     /// Show a model file's shapes, activation, output kind and filter-norm statistics.
     Inspect(cmd::inspect::InspectArgs),
     /// Datasets: info, convert, generate the Larochelle benchmark, fetch MNIST.
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Score(a) => cmd::score::run(a),
+        Command::Detect(a) => cmd::detect::run(a),
         Command::Inspect(a) => cmd::inspect::run(a),
         Command::Data(a) => cmd::data::run(a),
         Command::Train(a) => cmd::train::run(*a),

@@ -4,6 +4,7 @@ pub mod csae;
 pub mod data;
 pub mod demo;
 pub mod demo_digits;
+pub mod detect;
 pub mod generate;
 pub mod inspect;
 pub mod score;
