@@ -8,32 +8,43 @@
 #   (2) Zhai et al. (2016)'s protocol: every test image of K plus images of the other digits drawn
 #       without replacement (seed 0) so that they are 30% of the set (example `novelty_testset`),
 #       threshold at contamination 0.3, F1 with the outlier as the positive class.
-# Prints two markdown tables and writes the raw JSON lines to $OUT/results.jsonl.
+#   (3) the same test sets, but the model trained on a contaminated training set: the digit-K
+#       training images plus 30% images of other digits from MNIST train (seed 1), without labels
+#       (the unsupervised outlier-removal reading of the protocol), for CONTAMINATED_ACTIVATIONS.
+# Prints markdown tables and writes the raw JSON lines to $OUT/results.jsonl and
+# $OUT/results-contaminated.jsonl (TABLES_ONLY=1 only prints the tables of existing files).
 #
 # Usage: scripts/novelty-mnist.sh            (from the repository root or anywhere)
 # Env:   MNIST (default ../shared/datasets/mnist), OUT (default target/novelty-mnist),
-#        HIDDEN (100), EPOCHS (10), ACTIVATIONS ("sigmoid relu"), DIGITS ("0 1 … 9"), THREADS (2).
+#        HIDDEN (100), EPOCHS (5), ACTIVATIONS ("sigmoid relu"), CONTAMINATED_ACTIVATIONS
+#        ("sigmoid"; empty to skip), DIGITS ("0 1 … 9"), THREADS (2), RUN ("clean contaminated":
+#        which parts to run; each rewrites its own results file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 MNIST=${MNIST:-$ROOT/../shared/datasets/mnist}
 OUT=${OUT:-$ROOT/target/novelty-mnist}
 HIDDEN=${HIDDEN:-100}
-EPOCHS=${EPOCHS:-10}
+EPOCHS=${EPOCHS:-5}
 ACTIVATIONS=${ACTIVATIONS:-sigmoid relu}
+CONTAMINATED_ACTIVATIONS=${CONTAMINATED_ACTIVATIONS-sigmoid}
 DIGITS=${DIGITS:-0 1 2 3 4 5 6 7 8 9}
 THREADS=${THREADS:-2}
+RUN=${RUN:-clean contaminated}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 
-for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
-    [ -e "$MNIST/$f" ] || { echo "missing $MNIST/$f (potential data fetch mnist …)" >&2; exit 1; }
-done
-cargo build --release -p potential-cli --bin potential --example novelty_testset
+RES=$OUT/results.jsonl
+RES_C=$OUT/results-contaminated.jsonl
+
+prepare() {
+    for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+        [ -e "$MNIST/$f" ] || { echo "missing $MNIST/$f (potential data fetch mnist …)" >&2; exit 1; }
+    done
+    cargo build --release -p potential-cli --bin potential --example novelty_testset
+    mkdir -p "$OUT"
+}
 P=$TARGET/release/potential
 MK=$TARGET/release/examples/novelty_testset
-mkdir -p "$OUT"
-RES=$OUT/results.jsonl
-: > "$RES"
 
 # Regularisation as the paper (Sec. 4.2): contractive for smooth activations, denoising otherwise.
 reg() {
@@ -43,36 +54,66 @@ reg() {
     esac
 }
 
-t_all=$(date +%s.%N)
-for K in $DIGITS; do
-    # Zhai et al. test set for digit K (inliers: every test K; outliers: 30% of the set).
-    read -r n_in n_out < <("$MK" "$MNIST/t10k-images-idx3-ubyte" "$MNIST/t10k-labels-idx1-ubyte" "$K" 0.3 0 "$OUT/zhai-$K.npy")
-    for A in $ACTIVATIONS; do
-        M=$OUT/ae-$A-$K.safetensors
-        t0=$(date +%s.%N)
-        # shellcheck disable=SC2046
-        "$P" train --data "$MNIST/train-images-idx3-ubyte" --labels "$MNIST/train-labels-idx1-ubyte" \
-            --class "$K" --activation "$A" --hidden "$HIDDEN" $(reg "$A") --epochs "$EPOCHS" \
-            --metric-rows 1000 --seed 1 --threads "$THREADS" --quiet --out "$M"
-        t1=$(date +%s.%N)
-        for S in energy reconstruction-error; do
-            "$P" detect --model "$M" --data "$MNIST/t10k-images-idx3-ubyte" --labels "$MNIST/t10k-labels-idx1-ubyte" \
-                --normal-class "$K" --score "$S" --threads "$THREADS" --json |
-                jq -c --arg a "$A" --argjson k "$K" '{protocol:"one-class", activation:$a, digit:$k} + .' >> "$RES"
-            "$P" detect --model "$M" --data "$OUT/zhai-$K.npy" --labels "$OUT/zhai-$K-labels.npy" \
-                --normal-class "$K" --score "$S" --contamination 0.3 --threads "$THREADS" --json |
-                jq -c --arg a "$A" --argjson k "$K" '{protocol:"zhai", activation:$a, digit:$k} + .' >> "$RES"
+secs() { echo "$(date +%s.%N) - $1" | bc; }
+
+# (1) and (2): train on the digit-K training images only.
+run_clean() {
+    : > "$RES"
+    for K in $DIGITS; do
+        # Zhai et al. test set for digit K (inliers: every test K; outliers: 30% of the set, seed 0).
+        read -r n_in n_out < <("$MK" "$MNIST/t10k-images-idx3-ubyte" "$MNIST/t10k-labels-idx1-ubyte" "$K" 0.3 0 "$OUT/zhai-$K.npy")
+        for A in $ACTIVATIONS; do
+            M=$OUT/ae-$A-$K.safetensors
+            t0=$(date +%s.%N)
+            # shellcheck disable=SC2046
+            "$P" train --data "$MNIST/train-images-idx3-ubyte" --labels "$MNIST/train-labels-idx1-ubyte" \
+                --class "$K" --activation "$A" --hidden "$HIDDEN" $(reg "$A") --epochs "$EPOCHS" \
+                --metric-rows 1000 --seed 1 --threads "$THREADS" --quiet --out "$M"
+            t1=$(date +%s.%N)
+            for S in energy reconstruction-error; do
+                "$P" detect --model "$M" --data "$MNIST/t10k-images-idx3-ubyte" --labels "$MNIST/t10k-labels-idx1-ubyte" \
+                    --normal-class "$K" --score "$S" --threads "$THREADS" --json |
+                    jq -c --arg a "$A" --argjson k "$K" '{protocol:"one-class", activation:$a, digit:$k} + .' >> "$RES"
+                "$P" detect --model "$M" --data "$OUT/zhai-$K.npy" --labels "$OUT/zhai-$K-labels.npy" \
+                    --normal-class "$K" --score "$S" --contamination 0.3 --threads "$THREADS" --json |
+                    jq -c --arg a "$A" --argjson k "$K" '{protocol:"zhai", activation:$a, digit:$k} + .' >> "$RES"
+            done
+            printf 'digit %s %-8s train %.1f s, detect ×4 %.1f s (zhai set: %s normal + %s outliers)\n' \
+                "$K" "$A" "$(echo "$t1 - $t0" | bc)" "$(secs "$t1")" "$n_in" "$n_out" >&2
         done
-        t2=$(date +%s.%N)
-        printf 'digit %s %-8s train %.1f s, detect ×4 %.1f s (zhai set: %s normal + %s outliers)\n' \
-            "$K" "$A" "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)" "$n_in" "$n_out" >&2
     done
-done
-printf 'total %.1f s\n' "$(echo "$(date +%s.%N) - $t_all" | bc)" >&2
+}
+
+# (3): train on digit K + 30% other digits of MNIST train, unlabelled; test on the Zhai test sets.
+run_contaminated() {
+    : > "$RES_C"
+    for K in $DIGITS; do
+        [ -e "$OUT/zhai-$K.npy" ] ||
+            "$MK" "$MNIST/t10k-images-idx3-ubyte" "$MNIST/t10k-labels-idx1-ubyte" "$K" 0.3 0 "$OUT/zhai-$K.npy" > /dev/null
+        read -r n_in n_out < <("$MK" "$MNIST/train-images-idx3-ubyte" "$MNIST/train-labels-idx1-ubyte" "$K" 0.3 1 "$OUT/zhai-train-$K.npy")
+        for A in $CONTAMINATED_ACTIVATIONS; do
+            M=$OUT/ae-contaminated-$A-$K.safetensors
+            t0=$(date +%s.%N)
+            # shellcheck disable=SC2046
+            "$P" train --data "$OUT/zhai-train-$K.npy" --activation "$A" --hidden "$HIDDEN" $(reg "$A") \
+                --epochs "$EPOCHS" --metric-rows 1000 --seed 1 --threads "$THREADS" --quiet --out "$M"
+            for S in energy reconstruction-error; do
+                "$P" detect --model "$M" --data "$OUT/zhai-$K.npy" --labels "$OUT/zhai-$K-labels.npy" \
+                    --normal-class "$K" --score "$S" --contamination 0.3 --threads "$THREADS" --json |
+                    jq -c --arg a "$A" --argjson k "$K" '{protocol:"zhai-contaminated", activation:$a, digit:$k} + .' >> "$RES_C"
+            done
+            printf 'digit %s %-8s contaminated training (%s + %s rows) + detect ×2 %.1f s\n' \
+                "$K" "$A" "$n_in" "$n_out" "$(secs "$t0")" >&2
+        done
+    done
+}
 
 # Tables: one row per digit, columns activation × score; the mean in the last row.
-table() { # $1 protocol, $2 metric
-    jq -s -r --arg p "$1" --arg m "$2" --arg acts "$ACTIVATIONS" '
+table() { # $1 protocol, $2 metric (a JSON field, or f1_normal: F1 with the normal class positive), $3 activations
+    jq -s -r --arg p "$1" --arg m "$2" --arg acts "$3" '
+      def val($m): if $m == "f1_normal"
+        then (2 * .true_negatives) / (2 * .true_negatives + .false_positives + .false_negatives)
+        else .[$m] end;
       ($acts | split(" ")) as $A
       | [.[] | select(.protocol == $p)] as $r
       | ([$A[] as $a | ["energy", "reconstruction-error"][] as $s | "\($a) \($s)"]) as $cols
@@ -80,16 +121,41 @@ table() { # $1 protocol, $2 metric
         "|---|" + ($cols | map("---:") | join("|")) + "|",
         (($r | map(.digit) | unique)[] as $k
           | "| \($k) | " + ([$A[] as $a | ["energy", "reconstruction-error"][] as $s
-              | ($r[] | select(.digit == $k and .activation == $a and .score == $s) | .[$m])
+              | ($r[] | select(.digit == $k and .activation == $a and .score == $s) | val($m))
               | (. * 10000 | round / 10000 | tostring)] | join(" | ")) + " |"),
         "| **mean** | " + ([$A[] as $a | ["energy", "reconstruction-error"][] as $s
-              | ([$r[] | select(.activation == $a and .score == $s) | .[$m]] | add / length)
+              | ([$r[] | select(.activation == $a and .score == $s) | val($m)] | add / length)
               | (. * 10000 | round / 10000 | tostring)] | join(" | ")) + " |"
-    ' "$RES"
+    ' "$RES" "$RES_C"
 }
+if [ "${TABLES_ONLY:-0}" != 1 ]; then
+    prepare
+    t_all=$(date +%s.%N)
+    case " $RUN " in *" clean "*) run_clean ;; esac
+    [ -z "$CONTAMINATED_ACTIVATIONS" ] || case " $RUN " in *" contaminated "*) run_contaminated ;; esac
+    printf 'total %.1f s\n' "$(secs "$t_all")" >&2
+fi
+touch "$RES" "$RES_C"
 echo
 echo "One-class MNIST (10000 test images), ROC AUC:"
-table one-class roc_auc
+table one-class roc_auc "$ACTIVATIONS"
 echo
 echo "Zhai et al. protocol (30% outliers, contamination 0.3), F1 (outlier = positive):"
-table zhai f1
+table zhai f1 "$ACTIVATIONS"
+echo
+echo "Same, F1 with the normal digit as the positive class:"
+table zhai f1_normal "$ACTIVATIONS"
+echo
+echo "Same test sets, ROC AUC:"
+table zhai roc_auc "$ACTIVATIONS"
+if [ -n "$CONTAMINATED_ACTIVATIONS" ] && [ -s "$RES_C" ]; then
+    echo
+    echo "Contaminated training (digit K + 30% other digits), Zhai test sets, F1 (outlier = positive):"
+    table zhai-contaminated f1 "$CONTAMINATED_ACTIVATIONS"
+    echo
+    echo "Same, F1 with the normal digit as the positive class:"
+    table zhai-contaminated f1_normal "$CONTAMINATED_ACTIVATIONS"
+    echo
+    echo "Same, ROC AUC:"
+    table zhai-contaminated roc_auc "$CONTAMINATED_ACTIVATIONS"
+fi
