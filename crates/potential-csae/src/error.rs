@@ -45,6 +45,16 @@ pub enum Error {
         /// What went non-finite (`loss`, `class.{i}.weight`, `class_bias`, …).
         parameter: String,
     },
+    /// A parameter or the loss of the factored CSAE's denoising pretraining became NaN or infinite.
+    #[error("pretraining diverged at epoch {epoch}, step {step}: {parameter} is not finite (try a smaller learning rate)")]
+    PretrainDiverged {
+        /// Epoch (0-based).
+        epoch: usize,
+        /// Step within the epoch (0-based).
+        step: usize,
+        /// What went non-finite (`loss`, `factor.input`, …).
+        parameter: String,
+    },
     /// A CSAE file whose contents are not a valid model, with its path.
     #[error("{}: {source}", path.display())]
     File {

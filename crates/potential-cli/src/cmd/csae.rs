@@ -1,9 +1,14 @@
-//! `potential csae train|eval|predict|plot`: the class-specific autoencoder classifier (Eq. 45).
+//! `potential csae train|eval|predict|plot`: the class-specific autoencoder classifier (Eq. 45),
+//! plain (format `potential.csae`) or factored (`--factors F`, Eq. 46–50, format
+//! `potential.factored-csae`). `eval`, `predict` and `plot` read either kind of file, choosing by
+//! its metadata `format`.
 
 use crate::error::{CliError, Result};
 use crate::progress;
 use potential_activations::ActivationKind;
-use potential_csae::{features_view, Csae, CsaeConfig, Event, FinetuneConfig, Variant};
+use potential_csae::{
+    features_view, AnyCsae, CsaeConfig, Event, FactoredConfig, FactoredEvent, FinetuneConfig, Variant,
+};
 use potential_data::Dataset;
 use potential_kernels::MatRef;
 use potential_models::Output;
@@ -23,7 +28,7 @@ pub struct CsaeArgs {
 #[derive(clap::Subcommand, Debug)]
 pub enum CsaeCmd {
     /// Train a CSAE: pretrain one autoencoder per class, then finetune every parameter by the
-    /// negative log of Eq. 45 (or a variant of Table 4).
+    /// negative log of Eq. 45 (or a variant of Table 4). With --factors: the factored CSAE.
     Train(Box<TrainArgs>),
     /// Error rate, confusion matrix and per-class error on labelled data.
     Eval(EvalArgs),
@@ -37,7 +42,10 @@ pub enum CsaeCmd {
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "EXAMPLE:\n  potential csae train --data train-images-idx3-ubyte.gz --labels train-labels-idx1-ubyte.gz \\\n    \
---activation sigmoid --hidden 500 --contractive 0.5 --valid-rows 10000 --out mnist-csae.safetensors"
+--activation sigmoid --hidden 500 --contractive 0.5 --valid-rows 10000 --out mnist-csae.safetensors\n\n\
+FACTORED (Sec. 4.1, shared factors, all classes pretrained together with denoising):\n  \
+potential csae train --data train-images-idx3-ubyte.gz --labels train-labels-idx1-ubyte.gz \\\n    \
+--activation tanh --factors 500 --hidden 500 --denoise 0.5 --valid-rows 10000 --out mnist-fcsae.safetensors"
 )]
 pub struct TrainArgs {
     /// Training data [n, D] (.npy, IDX raw or .gz, .amat, digits CSV).
@@ -52,6 +60,10 @@ pub struct TrainArgs {
     /// Hidden units per class.
     #[arg(long, default_value_t = 100)]
     pub hidden: usize,
+    /// Train a factored CSAE (Eq. 46–50) with F shared factors: class j's weight is
+    /// Wˣ diag(Wᶠⱼ) Wʰ; pretraining runs on all classes together (use --denoise, not --contractive).
+    #[arg(long, value_name = "F")]
+    pub factors: Option<usize>,
     /// Output kind of the class models: real (squared error) or binary (cross-entropy; data in [0, 1]).
     #[arg(long, default_value = "real", value_parser = ["real", "binary"])]
     pub output: String,
@@ -97,7 +109,8 @@ pub struct TrainArgs {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Output model file (safetensors, format potential.csae), written atomically.
+    /// Output model file (safetensors, format potential.csae or, with --factors,
+    /// potential.factored-csae), written atomically.
     #[arg(long, value_name = "C.safetensors")]
     pub out: PathBuf,
     /// No progress bars or summary.
@@ -190,6 +203,9 @@ fn open(data: &Path, labels: Option<&Path>) -> Result<Dataset> {
 }
 
 fn train(a: TrainArgs) -> Result<()> {
+    if a.factors.is_some() {
+        return train_factored(a);
+    }
     let t0 = Instant::now();
     let activation: ActivationKind = a.activation.parse().map_err(|e| usage(format!("--activation: {e}")))?;
     let output: Output = a.output.parse().map_err(|e| usage(format!("--output: {e}")))?;
@@ -289,7 +305,120 @@ fn train(a: TrainArgs) -> Result<()> {
     Ok(())
 }
 
-fn check_dim(model: &Csae, path: &Path, d: usize) -> Result<()> {
+/// `csae train --factors F`: the factored CSAE (Eq. 46–50), pretrained with denoising on all
+/// classes together, then finetuned as the plain one.
+fn train_factored(a: TrainArgs) -> Result<()> {
+    let t0 = Instant::now();
+    let factors = a.factors.unwrap_or(0);
+    if a.contractive.is_some() {
+        return Err(usage(
+            "--contractive: the factored CSAE is pretrained with denoising (--denoise P), Sec. 4.2",
+        ));
+    }
+    let activation: ActivationKind = a.activation.parse().map_err(|e| usage(format!("--activation: {e}")))?;
+    let output: Output = a.output.parse().map_err(|e| usage(format!("--output: {e}")))?;
+    let variant: Variant = a.variant.parse()?;
+    let pool = crate::threads::pool(a.threads)?;
+    let all = open(&a.data, a.labels.as_deref())?;
+    let (tr, va) = if a.valid_rows > 0 {
+        let (t, v) = all.split_tail(a.valid_rows)?;
+        (t, Some(v))
+    } else {
+        (all, None)
+    };
+    let pretrain = (!a.no_pretrain).then(|| TrainConfig {
+        epochs: a.pretrain_epochs,
+        batch_size: a.batch,
+        learning_rate: a.pretrain_lr,
+        noise: a.denoise.map(Noise::Mask),
+        seed: a.seed,
+        ..TrainConfig::default()
+    });
+    let cfg = FactoredConfig {
+        factors,
+        hidden: a.hidden,
+        activation,
+        output,
+        pretrain,
+        finetune: FinetuneConfig {
+            epochs: a.finetune_epochs,
+            batch_size: a.batch,
+            learning_rate: a.lr,
+            weight_decay: a.weight_decay,
+            variant,
+            seed: a.seed,
+            patience: a.patience,
+            ..FinetuneConfig::default()
+        },
+        seed: a.seed,
+    };
+    cfg.validate()?;
+    let k = tr.num_classes();
+    if !a.quiet {
+        eprintln!(
+            "factored CSAE: {} classes, {} training rows{} of {} values; {} factors, {} {} hiddens per class, \
+             denoising {}, variant {}",
+            k,
+            tr.n(),
+            va.as_ref().map_or(String::new(), |v| format!(" (+{} validation)", v.n())),
+            tr.d(),
+            factors,
+            a.hidden,
+            activation,
+            a.denoise.map_or("none".to_owned(), |p| p.to_string()),
+            variant
+        );
+    }
+    let steps = tr.n().div_ceil(a.batch.min(tr.n()).max(1));
+    let pre_epochs = cfg.pretrain.as_ref().map_or(0, |p| p.epochs);
+    let pre_bar = progress::bar((pre_epochs * steps) as u64, "pretraining steps", a.quiet || pre_epochs == 0);
+    let ft_bar = progress::bar((a.finetune_epochs * steps) as u64, "finetuning steps", a.quiet);
+    let quiet = a.quiet;
+    let say = |bar: &indicatif::ProgressBar, line: String| {
+        if bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            bar.println(line);
+        }
+    };
+    let observer = |e: FactoredEvent<'_>| match e {
+        FactoredEvent::PretrainStep { .. } => pre_bar.inc(1),
+        FactoredEvent::FinetuneStep { .. } => ft_bar.inc(1),
+        FactoredEvent::PretrainEpoch(r) if !quiet => say(
+            &pre_bar,
+            format!(
+                "pretrain epoch {:3}: loss {:.4}, reconstruction error {:.4} ({:.1}s)",
+                r.epoch, r.loss, r.reconstruction_error, r.seconds
+            ),
+        ),
+        FactoredEvent::FinetuneEpoch(r) if !quiet => say(
+            &ft_bar,
+            format!(
+                "finetune epoch {:3}: loss {:.4}, train error {:.2}%{} ({:.1}s)",
+                r.epoch,
+                r.loss,
+                100.0 * r.train_error,
+                r.valid_error.map_or(String::new(), |v| format!(", validation error {:.2}%", 100.0 * v)),
+                r.seconds
+            ),
+        ),
+        _ => {}
+    };
+    let (model, report) =
+        pool.install(|| potential_csae::train_factored(&cfg, &tr, va.as_ref(), &observer))?;
+    pre_bar.finish_and_clear();
+    ft_bar.finish_and_clear();
+    model.save(&a.out)?;
+    if !a.quiet {
+        if let (Some(e), Some(v)) = (report.finetune.best_epoch, report.finetune.best_valid_error) {
+            eprintln!("kept epoch {e} (validation error {:.2}%)", 100.0 * v);
+        }
+        eprintln!("wrote {} in {:.1}s", a.out.display(), t0.elapsed().as_secs_f64());
+    }
+    Ok(())
+}
+
+fn check_dim(model: &AnyCsae, path: &Path, d: usize) -> Result<()> {
     if d != model.visible() {
         return Err(usage(format!(
             "{}: rows have {d} values but the classifier expects {}",
@@ -302,13 +431,14 @@ fn check_dim(model: &Csae, path: &Path, d: usize) -> Result<()> {
 
 fn eval(a: EvalArgs) -> Result<()> {
     let pool = crate::threads::pool(a.threads)?;
-    let model = Csae::load(&a.model)?;
+    let model = AnyCsae::load(&a.model)?;
     let data = open(&a.data, a.labels.as_deref())?;
     check_dim(&model, &a.data, data.d())?;
     let ev = pool.install(|| model.evaluate(features_view(&data), data.labels()))?;
     if a.json {
         let v = serde_json::json!({
             "model": a.model.display().to_string(),
+            "format": model.format(),
             "data": a.data.display().to_string(),
             "classes": model.class_names(),
             "n": ev.n,
@@ -357,7 +487,7 @@ fn predict(a: PredictArgs) -> Result<()> {
         _ => return Err(usage(format!("--out {}: use a .npy or .csv file name", a.out.display()))),
     };
     let pool = crate::threads::pool(a.threads)?;
-    let model = Csae::load(&a.model)?;
+    let model = AnyCsae::load(&a.model)?;
     let x = potential_data::open_features(&a.data)?;
     check_dim(&model, &a.data, x.d())?;
     let xv = MatRef::from_row_major(x.as_slice(), x.n(), x.d());
@@ -480,8 +610,10 @@ impl Canvas {
 }
 
 fn plot(a: PlotArgs) -> Result<()> {
-    let model = Csae::load(&a.model)?;
+    let any = AnyCsae::load(&a.model)?;
     std::fs::create_dir_all(&a.out).map_err(|source| CliError::Io { path: a.out.clone(), source })?;
+    // A factored model plots its materialised class filters (Eq. 50) and its shared factors.
+    let model = any.to_csae()?;
     let d = model.visible();
     let side = (d as f64).sqrt().round() as usize;
     let (iw, ih) = match a.width {
@@ -496,9 +628,20 @@ fn plot(a: PlotArgs) -> Result<()> {
         filter_grid(m.weight(), m.hidden(), d, iw, ih, a.filters, &m.filter_norms_sq()).save(&path)?;
         written.push(path);
     }
+    if let AnyCsae::Factored(fm) = &any {
+        // Column c of Wˣ [D, F] is factor c's input filter (the shared features of Fig. 7).
+        let f = fm.factors();
+        let wx = fm.input_factors();
+        let cols: Vec<f32> = (0..f).flat_map(|c| (0..d).map(move |i| wx[i * f + c])).collect();
+        let norms: Vec<f64> =
+            cols.chunks_exact(d).map(|c| c.iter().map(|&v| (v as f64).powi(2)).sum()).collect();
+        let path = a.out.join("factors.png");
+        filter_grid(&cols, f, d, iw, ih, a.filters, &norms).save(&path)?;
+        written.push(path);
+    }
     if let Some(data) = &a.data {
         let ds = open(data, a.labels.as_deref())?;
-        check_dim(&model, data, ds.d())?;
+        check_dim(&any, data, ds.d())?;
         let names = model.class_names();
         let pick = |s: &str| -> Result<usize> {
             names
@@ -517,7 +660,7 @@ fn plot(a: PlotArgs) -> Result<()> {
             }
             None => (0, 1.min(names.len() - 1)),
         };
-        let e = model.energies(features_view(&ds))?;
+        let e = any.energies(features_view(&ds))?;
         let k = model.num_classes();
         let path = a.out.join(format!("energies_{ca}_vs_{cb}.png"));
         energy_histograms(&e, k, ds.labels(), ca as u32, cb as u32).save(&path)?;
@@ -628,6 +771,7 @@ mod tests {
             labels: Some(yp.clone()),
             activation: "sigmoid".into(),
             hidden: 16,
+            factors: None,
             output: "real".into(),
             contractive: Some(0.2),
             denoise: None,
@@ -647,7 +791,7 @@ mod tests {
             quiet: true,
         };
         train(args).unwrap();
-        let m = Csae::load(&model).unwrap();
+        let m = potential_csae::Csae::load(&model).unwrap();
         assert_eq!(m.num_classes(), 2);
         eval(EvalArgs {
             model: model.clone(),

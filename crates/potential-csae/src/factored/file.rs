@@ -124,7 +124,7 @@ impl FactoredCsae {
             return Err(bad("classes", cls, "no classes".into()));
         }
         for name in st.names() {
-            if !FACTORED_TENSORS.contains(&name.as_ref()) {
+            if !FACTORED_TENSORS.contains(&name) {
                 return Err(FormatError::UnexpectedTensor { tensor: name.to_owned() });
             }
         }

@@ -236,7 +236,7 @@ pub fn class_means(data: &Dataset, k: usize) -> Vec<f32> {
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] / [`Error::Train`] for an unsupported configuration (see
-/// [`FactoredConfig`]); [`Error::Data`]; [`Error::Diverged`] naming epoch and step.
+/// [`FactoredConfig`]); [`Error::Data`]; [`Error::PretrainDiverged`] naming epoch, step and tensor.
 pub fn pretrain_factored(
     model: &mut FactoredCsae,
     cfg: &TrainConfig,
@@ -268,9 +268,12 @@ pub fn pretrain_factored(
                 yb[i] = data.labels()[r];
             }
             corrupt(cfg.noise, &xb[..nb * d], &mut xt[..nb * d], &mut rng);
-            let l = ws
-                .step(model, &xb[..nb * d], &xt[..nb * d], &yb[..nb], lr, cfg.momentum)
-                .map_err(|e| with_position(e, epoch, step))?;
+            let l = ws.step(model, &xb[..nb * d], &xt[..nb * d], &yb[..nb], lr, cfg.momentum).map_err(
+                |e| match e {
+                    Error::Diverged { parameter, .. } => Error::PretrainDiverged { epoch, step, parameter },
+                    other => other,
+                },
+            )?;
             loss += l * nb as f64;
             observer(FactoredEvent::PretrainStep { epoch, step, steps });
         }

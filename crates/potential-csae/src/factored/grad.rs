@@ -35,7 +35,6 @@ use crate::model::{argmax, log_sum_exp};
 use crate::{Error, Result, Variant};
 use potential_kernels::{bias_act, gemm, sum_sq, MatMut, MatRef, Parallelism};
 use potential_models::Output;
-use rayon::prelude::*;
 
 /// Gradient (or velocity) of every parameter of a [`FactoredCsae`], laid out as the parameters.
 #[derive(Clone, Debug, PartialEq)]
@@ -151,8 +150,9 @@ fn loss_and_coefficients(variant: Variant, s: &[f64], y: usize, g: &mut [f64]) -
 /// update `v ← μv − η∇; θ ← θ + v`.
 ///
 /// Variants: [`Variant::Log`] (the paper's objective) and [`Variant::Hinge`] train every parameter;
-/// [`Variant::NormalizeOnly`] trains C alone. The gemms use the current rayon pool, row passes run
-/// on it too; results do not depend on its size beyond summation order inside the gemms.
+/// [`Variant::NormalizeOnly`] trains C alone. The gemms use the current rayon pool (results do not
+/// depend on its size beyond summation order inside the gemms); the cheap row passes run on the
+/// calling thread.
 pub struct FactoredFinetuner {
     batch: usize,
     k: usize,
@@ -291,7 +291,7 @@ impl FactoredFinetuner {
         let wd = self.weight_decay;
         // A = diag(g) h(U), in place of h(U).
         let a = &mut self.hu[..k * nb * h];
-        a.par_chunks_exact_mut(h).zip(g.par_iter()).for_each(|(row, &c)| {
+        a.chunks_exact_mut(h).zip(g.iter()).for_each(|(row, &c)| {
             let c = c as f32;
             row.iter_mut().for_each(|v| *v *= c);
         });
@@ -300,8 +300,8 @@ impl FactoredFinetuner {
         let output = model.output;
         self.grad
             .hidden_bias
-            .par_chunks_exact_mut(h)
-            .zip(self.grad.visible_bias.par_chunks_exact_mut(d))
+            .chunks_exact_mut(h)
+            .zip(self.grad.visible_bias.chunks_exact_mut(d))
             .enumerate()
             .for_each(|(j, (bh, br))| {
                 bh.iter_mut().for_each(|v| *v = 0.0);
@@ -345,7 +345,7 @@ impl FactoredFinetuner {
         let gq = &self.q[..k * nb * f];
         let p = &self.p[..nb * f];
         // ∂fⱼ = Σₙ Gⱼ[n] ⊙ P[n] + λfⱼ.
-        self.grad.class_factors.par_chunks_exact_mut(f).enumerate().for_each(|(j, gf)| {
+        self.grad.class_factors.chunks_exact_mut(f).enumerate().for_each(|(j, gf)| {
             for ((o, &w), _) in gf.iter_mut().zip(&model.w_f[j * f..(j + 1) * f]).zip(0..) {
                 *o = wd * w;
             }
@@ -357,7 +357,7 @@ impl FactoredFinetuner {
         });
         // ∂P = Σⱼ Gⱼ diag(fⱼ); ∂Wˣ = Xᵀ ∂P + λWˣ.
         let dp = &mut self.dp[..nb * f];
-        dp.par_chunks_exact_mut(f).enumerate().for_each(|(r, o)| {
+        dp.chunks_exact_mut(f).enumerate().for_each(|(r, o)| {
             o.iter_mut().for_each(|v| *v = 0.0);
             for j in 0..k {
                 let gr = &gq[(j * nb + r) * f..(j * nb + r + 1) * f];
@@ -517,13 +517,11 @@ impl FactoredPretrainer {
         gemm(1.0, MatRef::from_row_major(qt, nb, f), wh, 0.0, MatMut::from_row_major(u, nb, h), par);
         let hf = model.activation.hidden_fn();
         let (hu, dh) = (&mut self.hu[..nb * h], &mut self.dh[..nb * h]);
-        u.par_chunks_exact_mut(h)
-            .zip(hu.par_chunks_exact_mut(h))
-            .zip(dh.par_chunks_exact_mut(h))
-            .zip(y.par_iter())
-            .for_each(|(((ur, hr), dr), &c)| {
+        u.chunks_exact_mut(h).zip(hu.chunks_exact_mut(h)).zip(dh.chunks_exact_mut(h)).zip(y.iter()).for_each(
+            |(((ur, hr), dr), &c)| {
                 bias_act(ur, &model.b_h[c as usize * h..(c as usize + 1) * h], hf, hr, Some(dr));
-            });
+            },
+        );
         // Decoder: Z = h Wʰᵀ, Z′ = Z ⊙ F_y, A = Z′ Wˣᵀ + Bʳ_y.
         let z = &mut self.z[..nb * f];
         gemm(1.0, MatRef::from_row_major(hu, nb, h), wh.t(), 0.0, MatMut::from_row_major(z, nb, f), par);
@@ -537,9 +535,9 @@ impl FactoredPretrainer {
         let inv = 1.0 / nb as f32;
         let output = model.output;
         let loss: f64 = a
-            .par_chunks_exact_mut(d)
-            .zip(x.par_chunks_exact(d))
-            .zip(y.par_iter())
+            .chunks_exact_mut(d)
+            .zip(x.chunks_exact(d))
+            .zip(y.iter())
             .map(|((ar, xr), &c)| {
                 let br = &model.b_r[c as usize * d..(c as usize + 1) * d];
                 let mut l = 0.0f64;

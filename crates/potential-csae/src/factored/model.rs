@@ -393,7 +393,7 @@ impl FactoredCsae {
     }
 
     /// The forward pass over `nb` contiguous rows `x` \[nb, D\] into `fw` (layouts at [`Forward`]).
-    /// Row passes run on rayon when `par` is not sequential.
+    /// The gemms run on `par`, the row passes on the calling thread.
     pub(crate) fn forward(&self, x: &[f32], nb: usize, fw: Forward<'_>, par: Parallelism) {
         let (d, f, h, k) = (self.d, self.f, self.h, self.num_classes());
         let p = &mut fw.p[..nb * f];
@@ -422,20 +422,15 @@ impl FactoredCsae {
             par,
         );
         let hf: HiddenFn = self.activation.hidden_fn();
-        let row = |(i, ((ur, hr), e)): (usize, ((&mut [f32], &mut [f32]), &mut f64))| {
+        // Row passes stay on this thread: they are cheap next to the gemms, and fine-grained rayon
+        // jobs stall on a loaded machine (a worker descheduled by another process).
+        for (i, ((ur, hr), e)) in
+            u.chunks_exact_mut(h).zip(hu.chunks_exact_mut(h)).zip(e.iter_mut()).enumerate()
+        {
             let (j, r) = (i / nb, i % nb);
             bias_act(ur, &self.b_h[j * h..(j + 1) * h], hf, hr, None);
             *e = antiderivative_sum(ur, hf)
                 + visible_term(self.output, &x[r * d..(r + 1) * d], &self.b_r[j * d..(j + 1) * d]);
-        };
-        if par == Parallelism::Sequential {
-            u.chunks_exact_mut(h).zip(hu.chunks_exact_mut(h)).zip(e.iter_mut()).enumerate().for_each(row);
-        } else {
-            u.par_chunks_exact_mut(h)
-                .zip(hu.par_chunks_exact_mut(h))
-                .zip(e.par_iter_mut())
-                .enumerate()
-                .for_each(row);
         }
     }
 
