@@ -6,6 +6,10 @@
 //! B's block packed into 16-column panels; rows in blocks of [`MC`], A's block packed into 6-row
 //! panels; then the 6×16 micro-kernel, which keeps the 6×16 tile of C in twelve `ymm` registers
 //! (two 8-wide loads of B and six broadcasts of A feed twelve FMAs per step of k).
+//! Edge tiles run a kernel compiled for their row count (1–6) and one or two 8-column vectors, with
+//! masked loads/stores of C, so the 4-row edge of m = 100 and the 4-column edge of n = 500 do not
+//! pay for a full 6×16 tile. Packing transposes in registers (8×8 blocks) wherever the source is
+//! contiguous the "wrong" way: row-major A, and column-major B such as the Wᵀ of `X·Wᵀ`.
 //!
 //! Every element of C is computed the same way wherever it sits (full tile or edge tile):
 //! `acc = Σₚ a·b` by FMA in order of p within a k-block, then `c ← fma(β′, c, α·acc)` with β′ = β
@@ -86,12 +90,14 @@ pub(crate) unsafe fn sgemm(
             let mut pc = 0;
             while pc < k {
                 let kc = kc_step.min(k - pc);
-                pack_b(b, pc, jc, kc, nc, bpack);
+                // SAFETY: AVX2 enabled in this function.
+                unsafe { pack_b(b, pc, jc, kc, nc, bpack) };
                 let beta_eff = if pc == 0 { beta } else { 1.0 };
                 let mut ic = 0;
                 while ic < m {
                     let mc = MC.min(m - ic);
-                    pack_a(a, ic, pc, mc, kc, apack);
+                    // SAFETY: AVX2 enabled in this function.
+                    unsafe { pack_a(a, ic, pc, mc, kc, apack) };
                     let mut jr = 0;
                     while jr < nc {
                         let nr = NR.min(nc - jr);
@@ -103,7 +109,7 @@ pub(crate) unsafe fn sgemm(
                             // mr×nr elements is inside C's block (caller contract); AVX2+FMA are
                             // enabled in this function.
                             unsafe {
-                                kernel(
+                                tile(
                                     kc,
                                     apack.as_ptr().add(ir * kc),
                                     bpack.as_ptr().add(jr * kc),
@@ -129,10 +135,62 @@ pub(crate) unsafe fn sgemm(
     });
 }
 
-/// Pack `A[ic..ic+mc, pc..pc+kc]` into MR-row panels: `out[ir·kc + p·MR + r] = A[ic+ir+r, pc+p]`,
-/// zero past the last row.
+/// Transpose an 8×8 block held as eight rows: `out[i][j] = rows[j][i]`.
+///
+/// # Safety
+/// AVX must be available (the callers run inside `#[target_feature(enable = "avx2,fma")]`).
 #[inline(always)]
-fn pack_a(a: MatRef<'_>, ic: usize, pc: usize, mc: usize, kc: usize, out: &mut [f32]) {
+unsafe fn transpose8(r: [__m256; 8]) -> [__m256; 8] {
+    // SAFETY: register-only shuffles; AVX available (caller contract).
+    unsafe {
+        let t0 = _mm256_unpacklo_ps(r[0], r[1]);
+        let t1 = _mm256_unpackhi_ps(r[0], r[1]);
+        let t2 = _mm256_unpacklo_ps(r[2], r[3]);
+        let t3 = _mm256_unpackhi_ps(r[2], r[3]);
+        let t4 = _mm256_unpacklo_ps(r[4], r[5]);
+        let t5 = _mm256_unpackhi_ps(r[4], r[5]);
+        let t6 = _mm256_unpacklo_ps(r[6], r[7]);
+        let t7 = _mm256_unpackhi_ps(r[6], r[7]);
+        let s0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+        let s1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+        let s2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+        let s3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+        let s4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+        let s5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+        let s6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+        let s7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+        [
+            _mm256_permute2f128_ps::<0x20>(s0, s4),
+            _mm256_permute2f128_ps::<0x20>(s1, s5),
+            _mm256_permute2f128_ps::<0x20>(s2, s6),
+            _mm256_permute2f128_ps::<0x20>(s3, s7),
+            _mm256_permute2f128_ps::<0x31>(s0, s4),
+            _mm256_permute2f128_ps::<0x31>(s1, s5),
+            _mm256_permute2f128_ps::<0x31>(s2, s6),
+            _mm256_permute2f128_ps::<0x31>(s3, s7),
+        ]
+    }
+}
+
+/// Eight floats of `s` from `at` (bounds-checked).
+///
+/// # Safety
+/// AVX must be available.
+#[inline(always)]
+unsafe fn load8(s: &[f32], at: usize) -> __m256 {
+    let s = &s[at..at + 8];
+    // SAFETY: `s` holds eight floats (sliced above); unaligned load; AVX available (caller contract).
+    unsafe { _mm256_loadu_ps(s.as_ptr()) }
+}
+
+/// Pack `A[ic..ic+mc, pc..pc+kc]` into MR-row panels: `out[ir·kc + p·MR + r] = A[ic+ir+r, pc+p]`,
+/// zero past the last row. Row-major A (unit column stride) is transposed eight columns at a time
+/// in registers; other layouts element by element.
+///
+/// # Safety
+/// AVX2 must be available (the caller is `#[target_feature(enable = "avx2,fma")]`).
+#[inline(always)]
+unsafe fn pack_a(a: MatRef<'_>, ic: usize, pc: usize, mc: usize, kc: usize, out: &mut [f32]) {
     let (rs, cs) = (a.row_stride(), a.col_stride());
     let data = a.as_slice();
     let mut ir = 0;
@@ -141,7 +199,29 @@ fn pack_a(a: MatRef<'_>, ic: usize, pc: usize, mc: usize, kc: usize, out: &mut [
         let panel = &mut out[ir * kc..ir * kc + MR * kc];
         if mr == MR {
             let base: [usize; MR] = std::array::from_fn(|r| (ic + ir + r) * rs + pc * cs);
-            for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
+            let mut p0 = 0;
+            if cs == 1 {
+                // SAFETY: AVX2 available (caller contract); every load is a bounds-checked slice
+                // of A's data (row ic+ir+r, columns pc+p0..pc+p0+8 ≤ pc+kc), every store a
+                // bounds-checked six-element slice of the panel written through a six-lane mask.
+                unsafe {
+                    let mask6 = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+                    let zero = _mm256_setzero_ps();
+                    while p0 + 8 <= kc {
+                        let mut rows = [zero; 8];
+                        for r in 0..MR {
+                            rows[r] = load8(data, base[r] + p0);
+                        }
+                        let cols = transpose8(rows);
+                        for (i, v) in cols.iter().enumerate() {
+                            let dst = &mut panel[(p0 + i) * MR..(p0 + i) * MR + MR];
+                            _mm256_maskstore_ps(dst.as_mut_ptr(), mask6, *v);
+                        }
+                        p0 += 8;
+                    }
+                }
+            }
+            for (p, dst) in panel.chunks_exact_mut(MR).enumerate().skip(p0) {
                 for r in 0..MR {
                     dst[r] = data[base[r] + p * cs];
                 }
@@ -158,16 +238,44 @@ fn pack_a(a: MatRef<'_>, ic: usize, pc: usize, mc: usize, kc: usize, out: &mut [
 }
 
 /// Pack `B[pc..pc+kc, jc..jc+nc]` into NR-column panels: `out[jr·kc + p·NR + j] = B[pc+p, jc+jr+j]`,
-/// zero past the last column.
+/// zero past the last column. Row-major B is copied row by row; column-major B (a transposed
+/// row-major matrix, like Wᵀ) is transposed in 8×8 blocks in registers.
+///
+/// # Safety
+/// AVX2 must be available (the caller is `#[target_feature(enable = "avx2,fma")]`).
 #[inline(always)]
-fn pack_b(b: MatRef<'_>, pc: usize, jc: usize, kc: usize, nc: usize, out: &mut [f32]) {
+unsafe fn pack_b(b: MatRef<'_>, pc: usize, jc: usize, kc: usize, nc: usize, out: &mut [f32]) {
     let (rs, cs) = (b.row_stride(), b.col_stride());
     let data = b.as_slice();
     let mut jr = 0;
     while jr < nc {
         let nr = NR.min(nc - jr);
         let panel = &mut out[jr * kc..jr * kc + NR * kc];
-        for (p, dst) in panel.chunks_exact_mut(NR).enumerate() {
+        let mut p0 = 0;
+        if nr == NR && rs == 1 && cs != 1 {
+            // SAFETY: AVX2 available (caller contract); loads are bounds-checked slices of B's
+            // data (column jc+jr+j, rows pc+p0..pc+p0+8 ≤ pc+kc, contiguous since rs = 1), stores
+            // bounds-checked eight-element slices of the panel.
+            unsafe {
+                while p0 + 8 <= kc {
+                    for half in 0..2 {
+                        let col0 = (pc + p0) + (jc + jr + 8 * half) * cs;
+                        let mut rows = [_mm256_setzero_ps(); 8];
+                        for (j, row) in rows.iter_mut().enumerate() {
+                            *row = load8(data, col0 + j * cs);
+                        }
+                        let t = transpose8(rows);
+                        for (i, v) in t.iter().enumerate() {
+                            let at = (p0 + i) * NR + 8 * half;
+                            let dst = &mut panel[at..at + 8];
+                            _mm256_storeu_ps(dst.as_mut_ptr(), *v);
+                        }
+                    }
+                    p0 += 8;
+                }
+            }
+        }
+        for (p, dst) in panel.chunks_exact_mut(NR).enumerate().skip(p0) {
             let row = (pc + p) * rs + (jc + jr) * cs;
             if nr == NR && cs == 1 {
                 dst.copy_from_slice(&data[row..row + NR]);
@@ -181,14 +289,14 @@ fn pack_b(b: MatRef<'_>, pc: usize, jc: usize, kc: usize, nc: usize, out: &mut [
     }
 }
 
-/// The 6×16 micro-kernel: `C[0..mr, 0..nr] ← fma(β, C, α·Σₚ a_p ⊗ b_p)`.
+/// One micro-tile: the `mr`×`nr` corner of the 6×16 kernel, dispatched to a kernel that computes
+/// only `mr` rows and one or two 8-column vectors (the rest of the packed panels is zero padding).
 ///
 /// # Safety
-/// AVX2+FMA available; `ap` points to `MR·kc` and `bp` to `NR·kc` readable floats; `c` to an mr×nr
-/// block with strides `(csr, csc)` valid for reads and writes.
+/// As [`kernel`].
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn kernel(
+unsafe fn tile(
     kc: usize,
     ap: *const f32,
     bp: *const f32,
@@ -200,63 +308,123 @@ unsafe fn kernel(
     mr: usize,
     nr: usize,
 ) {
+    macro_rules! k {
+        ($r:literal) => {
+            if nr > 8 {
+                // SAFETY: forwarded contract of `tile` (= `kernel`'s); R = mr, NV covers nr.
+                unsafe { kernel::<$r, 2>(kc, ap, bp, alpha, beta, c, csr, csc, nr) }
+            } else {
+                // SAFETY: as above, one vector covers nr ≤ 8.
+                unsafe { kernel::<$r, 1>(kc, ap, bp, alpha, beta, c, csr, csc, nr) }
+            }
+        };
+    }
+    match mr {
+        6 => k!(6),
+        5 => k!(5),
+        4 => k!(4),
+        3 => k!(3),
+        2 => k!(2),
+        _ => k!(1),
+    }
+}
+
+/// The micro-kernel for the first `R` rows (≤ MR) and `NV` 8-column vectors (NV·8 ≥ nr) of a
+/// tile: `C[0..R, 0..nr] ← fma(β, C, α·Σₚ a_p ⊗ b_p)`. The rounding of every element is the same
+/// for every `R`, `NV` and `nr` (so tiles and thread splits never change the result).
+///
+/// # Safety
+/// AVX2+FMA available; `ap` points to `MR·kc` and `bp` to `NR·kc` readable floats; `c` to an R×nr
+/// block with strides `(csr, csc)` valid for reads and writes.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn kernel<const R: usize, const NV: usize>(
+    kc: usize,
+    ap: *const f32,
+    bp: *const f32,
+    alpha: f32,
+    beta: f32,
+    c: *mut f32,
+    csr: usize,
+    csc: usize,
+    nr: usize,
+) {
     // SAFETY: (whole body) the pointer arithmetic stays within the packed panels (p < kc) and the
-    // C block (r < mr, j < nr) per the contract above; the intrinsics need AVX/FMA, which the
+    // C block (r < R, j < nr) per the contract above; the intrinsics need AVX/FMA, which the
     // caller (`sgemm`, `#[target_feature(enable = "avx2,fma")]`) guarantees.
     unsafe {
         // Start fetching the C tile now: for large C it comes from memory, and the k loop below
         // (≈ kc·6 cycles) hides the latency.
         if csc == 1 {
-            for r in 0..mr {
+            for r in 0..R {
                 let cp = c.add(r * csr);
                 _mm_prefetch::<_MM_HINT_T0>(cp as *const i8);
                 _mm_prefetch::<_MM_HINT_T0>(cp.add(nr - 1) as *const i8);
             }
         }
-        let mut acc = [[_mm256_setzero_ps(); 2]; MR];
-        let step = |acc: &mut [[__m256; 2]; MR], p: usize| {
-            let b0 = _mm256_loadu_ps(bp.add(p * NR));
-            let b1 = _mm256_loadu_ps(bp.add(p * NR + 8));
-            let a = ap.add(p * MR);
-            for (r, accr) in acc.iter_mut().enumerate() {
-                let av = _mm256_broadcast_ss(&*a.add(r));
-                accr[0] = _mm256_fmadd_ps(av, b0, accr[0]);
-                accr[1] = _mm256_fmadd_ps(av, b1, accr[1]);
-            }
-        };
+        let mut acc = [[_mm256_setzero_ps(); NV]; R];
+        // One step of k (a macro, not a closure: closures do not inherit the target features).
+        macro_rules! step {
+            ($p:expr) => {{
+                let p = $p;
+                let mut b = [_mm256_setzero_ps(); NV];
+                for (v, bv) in b.iter_mut().enumerate() {
+                    *bv = _mm256_loadu_ps(bp.add(p * NR + 8 * v));
+                }
+                let a = ap.add(p * MR);
+                for (r, accr) in acc.iter_mut().enumerate() {
+                    let av = _mm256_broadcast_ss(&*a.add(r));
+                    for (accv, &bv) in accr.iter_mut().zip(&b) {
+                        *accv = _mm256_fmadd_ps(av, bv, *accv);
+                    }
+                }
+            }};
+        }
         // Unrolled by four (same order of p, so the same rounding as a plain loop).
         let mut p = 0;
         while p + 4 <= kc {
-            step(&mut acc, p);
-            step(&mut acc, p + 1);
-            step(&mut acc, p + 2);
-            step(&mut acc, p + 3);
+            step!(p);
+            step!(p + 1);
+            step!(p + 2);
+            step!(p + 3);
             p += 4;
         }
         while p < kc {
-            step(&mut acc, p);
+            step!(p);
             p += 1;
         }
         let va = _mm256_set1_ps(alpha);
-        if mr == MR && nr == NR && csc == 1 {
+        if csc == 1 {
             let vb = _mm256_set1_ps(beta);
+            let lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
             for (r, accr) in acc.iter().enumerate() {
-                let cp = c.add(r * csr);
-                let (mut v0, mut v1) = (_mm256_mul_ps(accr[0], va), _mm256_mul_ps(accr[1], va));
-                if beta != 0.0 {
-                    v0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cp), v0);
-                    v1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cp.add(8)), v1);
+                for (v, &av) in accr.iter().enumerate() {
+                    let cp = c.add(r * csr + 8 * v);
+                    let cols = nr - 8 * v; // ≥ 1 since NV·8 covers nr and NV is minimal
+                    let mut x = _mm256_mul_ps(av, va);
+                    if cols >= 8 {
+                        if beta != 0.0 {
+                            x = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cp), x);
+                        }
+                        _mm256_storeu_ps(cp, x);
+                    } else {
+                        // Only the first `cols` lanes exist in C: masked load and store.
+                        let mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols as i32), lane);
+                        if beta != 0.0 {
+                            x = _mm256_fmadd_ps(vb, _mm256_maskload_ps(cp, mask), x);
+                        }
+                        _mm256_maskstore_ps(cp, mask, x);
+                    }
                 }
-                _mm256_storeu_ps(cp, v0);
-                _mm256_storeu_ps(cp.add(8), v1);
             }
         } else {
             let mut tmp = [[0.0f32; NR]; MR];
             for (r, accr) in acc.iter().enumerate() {
-                _mm256_storeu_ps(tmp[r].as_mut_ptr(), _mm256_mul_ps(accr[0], va));
-                _mm256_storeu_ps(tmp[r].as_mut_ptr().add(8), _mm256_mul_ps(accr[1], va));
+                for (v, &av) in accr.iter().enumerate() {
+                    _mm256_storeu_ps(tmp[r].as_mut_ptr().add(8 * v), _mm256_mul_ps(av, va));
+                }
             }
-            for (r, row) in tmp.iter().enumerate().take(mr) {
+            for (r, row) in tmp.iter().enumerate().take(R) {
                 for (j, &v) in row.iter().enumerate().take(nr) {
                     let cp = c.add(r * csr + j * csc);
                     *cp = if beta == 0.0 { v } else { beta.mul_add(*cp, v) };

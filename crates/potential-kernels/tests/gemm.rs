@@ -177,6 +177,18 @@ fn every_k_in_the_size_list() {
     }
 }
 
+/// k beyond one k-block of the packed kernel (≤ 320) with every operand layout: the register
+/// transposes of the packing (row-major A, column-major B, eight columns of k at a time) and their
+/// scalar tails, and the partial tiles of the 100-row and 500-column edges.
+#[test]
+fn long_k_and_training_edges_all_transposes() {
+    for t in 0..4 {
+        let (ta, tb) = (t & 1 == 1, t & 2 == 2);
+        run_case(13, 701, 37, ta, tb, t == 3, 1.0, 0.0, 4000 + t as u64);
+        run_case(100, 333, 500, ta, tb, false, 0.5, 0.25, 5000 + t as u64);
+    }
+}
+
 #[test]
 fn empty_dimensions() {
     // k = 0: C ← β·C (and C ← 0 for β = 0 even over NaN).
