@@ -137,7 +137,7 @@ pub(crate) fn ln<V: Vf>(x: V) -> V {
 }
 
 /// The Cephes logf series tail `f³·P(f)` for the reduced argument `f = m − 1 ∈ [√½ − 1, √2 − 1]`
-/// and `z = f²`: ln(1 + f) = f − z/2 + tail. Shared by [`ln1p_pos`] and the full logarithm.
+/// and `z = f²`: ln(1 + f) = f − z/2 + tail.
 #[inline(always)]
 fn log_tail<V: Vf>(f: V, z: V) -> V {
     let p = c::<V>(7.037_683_6e-2)
@@ -152,24 +152,26 @@ fn log_tail<V: Vf>(f: V, z: V) -> V {
     p.mul(f).mul(z)
 }
 
-/// ln(1 + y) for `y ∈ [0, 1]` (or NaN), accurate for tiny `y`: `ln(m) + (y − (m − 1))/m` with
-/// `m = fl(1 + y) ∈ [1, 2]`. Since m is known to be in [1, 2], the reduction is one compare (no
-/// exponent extraction, no special cases); NaN propagates through the arithmetic.
+/// ln(1 + y) for `y ∈ [0, 1]` (or NaN): `y·q(y)` with `q` a degree-9 minimax polynomial for
+/// ln(1 + y)/y on [0, 1] (relative error 4.7e-9 in exact arithmetic, coefficients rounded to `f32`,
+/// fitted by `crates/potential-kernels/src/simd/ln1p_fit.py`). Evaluated by Horner's rule in `f32`
+/// with FMA the error is ≤ 1.8 ulp over the whole interval (measured with 2·10⁶ random y, every
+/// power of two and the end points); for tiny `y` (down to subnormals) `q = 1` and the result is `y`
+/// exactly. No division, no range reduction, no special cases: NaN propagates through the
+/// arithmetic. (Only the softplus / log cosh family calls it, always with y = e^{−x}, x ≥ 0.)
 #[inline(always)]
 pub(crate) fn ln1p_pos<V: Vf>(y: V) -> V {
-    let one = c::<V>(1.0);
-    let m = y.add(one);
-    // The rounding error of 1 + y, divided by m (for y < 2⁻²⁴ this is the whole result, so it needs
-    // a correctly rounded division, not an approximate reciprocal).
-    let corr = y.sub(m.sub(one)).div(m);
-    let big = m.gt(c(std::f32::consts::SQRT_2));
-    let f = V::select(big, m.mul(c(0.5)), m).sub(one);
-    let e = V::select(big, one, c(0.0));
-    let z = f.mul(f);
-    let r = log_tail(f, z);
-    let r = e.fma(c(LN2_LO), r.add(corr));
-    let r = z.fnma(c(0.5), r);
-    e.fma(c(LN2_HI), f.add(r))
+    let q = c::<V>(-3.244_021_2e-3)
+        .fma(y, c(1.985_144_4e-2))
+        .fma(y, c(-5.695_95e-2))
+        .fma(y, c(1.060_365_1e-1))
+        .fma(y, c(-1.530_559_1e-1))
+        .fma(y, c(1.967_593_9e-1))
+        .fma(y, c(-2.495_413_4e-1))
+        .fma(y, c(3.332_996_4e-1))
+        .fma(y, c(-4.999_990_2e-1))
+        .fma(y, c(1.0));
+    q.mul(y)
 }
 
 /// σ(u) and σ′(u) = e/(1+e)² with e = e^{−|u|}: both accurate to a few ulp relative everywhere,
