@@ -144,6 +144,17 @@ pub fn antiderivative_sum(u: &[f32], f: HiddenFn) -> f64 {
     paths::antiderivative_sum(simd_path(), u, f)
 }
 
+/// Σₖ H(uₖ + bₖ) over a row: the bias add fused into [`antiderivative_sum`], so a row of net
+/// inputs computed without its bias (a gemm with β = 0) is read once. Each `uₖ + bₖ` is rounded to
+/// `f32` first, then H is evaluated to the bounds at [`HiddenFn`] and accumulated in `f64`: the
+/// result equals `antiderivative_sum` of the biased row exactly.
+///
+/// # Panics
+/// If the slices differ in length.
+pub fn antiderivative_sum_bias(u: &[f32], bias: &[f32], f: HiddenFn) -> f64 {
+    paths::antiderivative_sum_bias(simd_path(), u, bias, f)
+}
+
 /// ‖x − b‖² with the differences and the sum in `f64` (relative error ≈ n·2⁻⁵³).
 ///
 /// # Panics

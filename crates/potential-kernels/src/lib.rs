@@ -14,7 +14,8 @@
 //! - [`map`] / [`map_inplace`] with [`UnaryOp`]: elementwise exp, sigmoid, tanh, softplus, log cosh,
 //!   logit, square, cube, relu and abs, each with a documented and tested error bound.
 //! - Fused row passes used in hot loops: [`bias_act`] (bias add + activation + derivative, for each
-//!   [`HiddenFn`]), [`antiderivative_sum`] (Σₖ H(uₖ)), [`sq_dist`] (‖x − b‖²).
+//!   [`HiddenFn`]), [`antiderivative_sum`] (Σₖ H(uₖ)) and [`antiderivative_sum_bias`] (Σₖ H(uₖ + bₖ)),
+//!   [`sq_dist`] (‖x − b‖²).
 //! - Reductions accumulated in `f64`: [`dot`], [`sum`], [`sum_sq`], [`row_norms_sq`].
 //! - [`reference`](mod@reference): the plain scalar formulas (the test oracle's `f64` forms and the benchmarks'
 //!   scalar baseline); [`paths`]: every SIMD kernel with the implementation chosen explicitly.
@@ -63,7 +64,7 @@ mod sgemm;
 mod simd;
 
 pub use elementwise::{map, map_inplace, simd_path, SimdPath, UnaryOp};
-pub use fused::{antiderivative_sum, bias_act, sq_dist, HiddenFn};
+pub use fused::{antiderivative_sum, antiderivative_sum_bias, bias_act, sq_dist, HiddenFn};
 pub use gemm::{gemm, Parallelism};
 pub use mat::{MatMut, MatRef};
 pub use reduce::{dot, row_norms_sq, sum, sum_sq};

@@ -75,7 +75,22 @@ pub fn bias_act(
 
 /// [`crate::antiderivative_sum`] on the given path.
 pub fn antiderivative_sum(path: SimdPath, u: &[f32], f: HiddenFn) -> f64 {
-    dispatch!(path, avx2::antiderivative_sum(u, f), portable::antiderivative_sum(u, f))
+    dispatch!(path, avx2::antiderivative_sum(u, &[], f), portable::antiderivative_sum(u, &[], f))
+}
+
+/// [`crate::antiderivative_sum_bias`] on the given path.
+pub fn antiderivative_sum_bias(path: SimdPath, u: &[f32], bias: &[f32], f: HiddenFn) -> f64 {
+    assert_eq!(
+        u.len(),
+        bias.len(),
+        "antiderivative_sum_bias: u has {} elements, bias {}",
+        u.len(),
+        bias.len()
+    );
+    if u.is_empty() {
+        return 0.0;
+    }
+    dispatch!(path, avx2::antiderivative_sum(u, bias, f), portable::antiderivative_sum(u, bias, f))
 }
 
 /// [`crate::sq_dist`] on the given path.

@@ -148,6 +148,34 @@ fn antiderivative_sum_of_rows() {
 }
 
 #[test]
+fn antiderivative_sum_bias_is_the_sum_of_the_biased_row() {
+    for path in paths() {
+        for f in HiddenFn::ALL {
+            for (n, seed) in [(0usize, 1u64), (1, 2), (7, 3), (8, 4), (9, 5), (500, 6), (1001, 7)] {
+                let mut u = uniform(n, -30.0, 30.0, seed);
+                if n > 3 {
+                    u[3] = f32::INFINITY * if seed % 2 == 0 { 1.0 } else { -1.0 };
+                }
+                let b = uniform(n, -2.0, 2.0, seed + 50);
+                let biased: Vec<f32> = u.iter().zip(&b).map(|(&x, &y)| x + y).collect();
+                let got = kp::antiderivative_sum_bias(path, &u, &b, f);
+                let want = kp::antiderivative_sum(path, &biased, f);
+                assert!(
+                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                    "{f:?} {path:?} n={n}: {got} vs {want}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+#[should_panic(expected = "antiderivative_sum_bias")]
+fn antiderivative_sum_bias_rejects_a_short_bias() {
+    potential_kernels::antiderivative_sum_bias(&[1.0, 2.0], &[0.0], HiddenFn::Sigmoid);
+}
+
+#[test]
 fn sq_dist_is_exact_to_f64_rounding() {
     for path in paths() {
         for (n, seed) in [(0usize, 1u64), (1, 2), (15, 3), (16, 4), (17, 5), (784, 6), (10_001, 7)] {

@@ -58,12 +58,14 @@ impl TiedAutoencoder {
         self.check_out(OP, out, xs.n, 1)?;
         let h = self.hidden;
         let f = self.activation.hidden_fn();
-        self.blocks(&xs, out, 1, true, |r0, _nb, s: &mut Scratch, ob| {
+        // The gemm writes Wx without the bias (β = 0: no bias rows to fill); the bias add is fused
+        // into the row sum Σₖ H(uₖ + b_hₖ), so each row of the block is read once after the product.
+        self.blocks(&xs, out, 1, false, |r0, _nb, s: &mut Scratch, ob| {
             for (i, o) in ob.iter_mut().enumerate() {
                 let row = r0 + i;
                 let xr = xs.row(row);
-                let u = &s.u[i * h..(i + 1) * h]; // u = Wx + b_h (bias pre-filled)
-                let hidden = potential_kernels::antiderivative_sum(u, f);
+                let wx = &s.u[i * h..(i + 1) * h]; // Wx, bias not yet added
+                let hidden = potential_kernels::antiderivative_sum_bias(wx, &self.hidden_bias, f);
                 let visible = match self.output {
                     Output::Real => {
                         let q = potential_kernels::sq_dist(xr, &self.visible_bias);

@@ -215,8 +215,8 @@ pub(crate) unsafe fn bias_act(
 /// # Safety
 /// The CPU must support AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
-pub(crate) unsafe fn antiderivative_sum(u: &[f32], f: HiddenFn) -> f64 {
-    super::antiderivative_sum::<A>(u, f)
+pub(crate) unsafe fn antiderivative_sum(u: &[f32], bias: &[f32], f: HiddenFn) -> f64 {
+    super::antiderivative_sum::<A>(u, bias, f)
 }
 /// # Safety
 /// The CPU must support AVX2 and FMA.

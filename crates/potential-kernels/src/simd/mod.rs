@@ -454,34 +454,53 @@ pub(crate) fn bias_act<V: Vf>(
     }
 }
 
-/// Σₖ H(uₖ): each term in `f32`, accumulated in `f64`.
+/// Σₖ H(uₖ + bₖ) (no bias when `bias` is empty): each term in `f32`, accumulated in `f64`.
 #[inline(always)]
-pub(crate) fn antiderivative_sum<V: Vf>(u: &[f32], f: HiddenFn) -> f64 {
+pub(crate) fn antiderivative_sum<V: Vf>(u: &[f32], bias: &[f32], f: HiddenFn) -> f64 {
     #[inline(always)]
-    fn run<V: Vf>(f: HiddenFn, u: &[f32]) -> f64 {
+    fn run<V: Vf, const B: bool>(f: HiddenFn, u: &[f32], bias: &[f32]) -> f64 {
         let mut acc = V::acc_zero();
-        let mut c8 = u.chunks_exact(8);
-        for s in &mut c8 {
-            acc = V::acc_add(acc, antiderivative(f, V::load(s)));
+        let n = u.len();
+        let full = n - n % 8;
+        let mut i = 0;
+        while i < full {
+            let x = if B { V::load(&u[i..]).add(V::load(&bias[i..])) } else { V::load(&u[i..]) };
+            acc = V::acc_add(acc, antiderivative(f, x));
+            i += 8;
         }
         let mut total = V::acc_total(acc);
-        let rem = c8.remainder();
-        if !rem.is_empty() {
-            let mut buf = [0.0f32; 8];
-            buf[..rem.len()].copy_from_slice(rem);
-            antiderivative(f, V::load(&buf)).store(&mut buf);
-            total += buf[..rem.len()].iter().map(|&v| v as f64).sum::<f64>();
+        if i < n {
+            let r = n - i;
+            let (mut ub, mut bb) = ([0.0f32; 8], [0.0f32; 8]);
+            ub[..r].copy_from_slice(&u[i..]);
+            let x = if B {
+                bb[..r].copy_from_slice(&bias[i..]);
+                V::load(&ub).add(V::load(&bb))
+            } else {
+                V::load(&ub)
+            };
+            antiderivative(f, x).store(&mut ub);
+            total += ub[..r].iter().map(|&v| v as f64).sum::<f64>();
         }
         total
     }
+    macro_rules! go {
+        ($f:expr) => {
+            if bias.is_empty() {
+                run::<V, false>($f, u, bias)
+            } else {
+                run::<V, true>($f, u, bias)
+            }
+        };
+    }
     match f {
-        HiddenFn::Sigmoid => run::<V>(HiddenFn::Sigmoid, u),
-        HiddenFn::Tanh => run::<V>(HiddenFn::Tanh, u),
-        HiddenFn::Linear => run::<V>(HiddenFn::Linear, u),
-        HiddenFn::Square => run::<V>(HiddenFn::Square, u),
-        HiddenFn::Relu => run::<V>(HiddenFn::Relu, u),
-        HiddenFn::Modulus => run::<V>(HiddenFn::Modulus, u),
-        HiddenFn::Synchrony => run::<V>(HiddenFn::Synchrony, u),
+        HiddenFn::Sigmoid => go!(HiddenFn::Sigmoid),
+        HiddenFn::Tanh => go!(HiddenFn::Tanh),
+        HiddenFn::Linear => go!(HiddenFn::Linear),
+        HiddenFn::Square => go!(HiddenFn::Square),
+        HiddenFn::Relu => go!(HiddenFn::Relu),
+        HiddenFn::Modulus => go!(HiddenFn::Modulus),
+        HiddenFn::Synchrony => go!(HiddenFn::Synchrony),
     }
 }
 

@@ -164,8 +164,8 @@ pub(crate) fn map_inplace(op: UnaryOp, buf: &mut [f32]) {
 pub(crate) fn bias_act(u: &mut [f32], bias: &[f32], f: HiddenFn, h: &mut [f32], dh: Option<&mut [f32]>) {
     super::bias_act::<P>(u, bias, f, h, dh)
 }
-pub(crate) fn antiderivative_sum(u: &[f32], f: HiddenFn) -> f64 {
-    super::antiderivative_sum::<P>(u, f)
+pub(crate) fn antiderivative_sum(u: &[f32], bias: &[f32], f: HiddenFn) -> f64 {
+    super::antiderivative_sum::<P>(u, bias, f)
 }
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f64 {
     super::dot::<P>(a, b)
