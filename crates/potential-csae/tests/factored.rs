@@ -447,3 +447,26 @@ fn configurations_are_validated() {
     let r = pretrain_factored(&mut m, ok.pretrain.as_ref().unwrap(), &tr, &factored_silent);
     assert!(matches!(r, Err(Error::Data { .. })));
 }
+
+/// Training does not depend on the rayon pool size: bit-identical on the AVX2 path (its gemm is
+/// bit-identical across thread counts and the row passes are sequential), within rounding of
+/// the gemm sums on the portable path.
+#[test]
+fn training_does_not_depend_on_the_thread_count() {
+    let (tr, te) = digits(&[5, 6, 7]);
+    let mut cfg = small_config(ActivationKind::Relu);
+    cfg.pretrain.as_mut().unwrap().epochs = 3;
+    cfg.finetune.epochs = 3;
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| train_factored(&cfg, &tr, Some(&te), &factored_silent).unwrap().0)
+    };
+    let (a, b) = (run(1), run(3));
+    if potential_kernels::simd_path() == potential_kernels::SimdPath::Avx2Fma {
+        assert_eq!(a, b);
+    } else {
+        for (x, y) in a.input_factors().iter().zip(b.input_factors()) {
+            assert!((x - y).abs() <= 1e-3 * (1.0 + x.abs()), "{x} vs {y}");
+        }
+    }
+}
