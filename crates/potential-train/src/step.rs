@@ -198,28 +198,36 @@ impl Workspace {
                 par,
             );
         }
-        // ‖wₖ‖², in f64 then stored as f32.
-        for (k, nk) in self.norms.iter_mut().enumerate() {
-            *nk = potential_kernels::sum_sq(&model.weight()[k * d..(k + 1) * d]) as f32;
+        // ‖wₖ‖², in f64 then stored as f32 (filters in parallel).
+        if d > 0 {
+            self.norms
+                .par_iter_mut()
+                .zip(model.weight().par_chunks(d))
+                .for_each(|(nk, wk)| *nk = potential_kernels::sum_sq(wk) as f32);
+        } else {
+            self.norms.iter_mut().for_each(|v| *v = 0.0);
         }
         let norms = &self.norms;
         let bh = model.hidden_bias();
-        let (p_h, _) = self.p[..2 * n * h].split_at_mut(n * h);
-        // Pass A: u ← u + b_h, H = h(u), G = h′(u); per-row contraction Σₖ G²‖wₖ‖².
+        let (p_h, p_d) = self.p[..2 * n * h].split_at_mut(n * h);
+        // Pass A: u ← u + b_h, H = h(u), G = h′(u); G² into the Δ rows (free until gemm 3) and the
+        // per-row contraction Σₖ G²‖wₖ‖² (an f64 dot product of G² with the norms).
         if h > 0 {
             self.u[..n * h]
                 .par_chunks_mut(h)
                 .zip(p_h.par_chunks_mut(h))
                 .zip(self.g[..n * h].par_chunks_mut(h))
+                .zip(p_d.par_chunks_mut(h))
                 .zip(self.row_contr[..n].par_iter_mut())
-                .for_each(|(((u, hr), g), c)| {
+                .for_each(|((((u, hr), g), g2), c)| {
                     potential_kernels::bias_act(u, bh, f, hr, Some(&mut *g));
-                    let mut acc = 0.0f64;
-                    for (&gk, &nk) in g.iter().zip(norms) {
-                        acc += (gk * gk * nk) as f64;
+                    for (s, &gk) in g2.iter_mut().zip(g.iter()) {
+                        *s = gk * gk;
                     }
-                    *c = acc;
+                    *c = potential_kernels::dot(g2, norms);
                 });
+            // Σᵢ Gᵢₖ² (for the penalty's ‖wₖ‖² path), columns in parallel, rows in order.
+            column_sums(&mut self.g2, p_d, n, 1.0);
         } else {
             self.row_contr[..n].iter_mut().for_each(|c| *c = 0.0);
         }
@@ -310,26 +318,11 @@ impl Workspace {
                     }
                 });
         }
-        // Column sums in a fixed order: ∂/∂b_r = mean δ, ∂/∂b_h = mean Δ, Σᵢ Gᵢₖ².
+        // Column sums, rows in a fixed order (columns in parallel): ∂/∂b_r = mean δ, ∂/∂b_h = mean Δ.
+        // (Σᵢ Gᵢₖ² was summed in the forward pass.)
         let grad = &mut self.grad;
-        grad.visible_bias.iter_mut().for_each(|v| *v = 0.0);
-        grad.hidden_bias.iter_mut().for_each(|v| *v = 0.0);
-        self.g2.iter_mut().for_each(|v| *v = 0.0);
-        for i in 0..n {
-            for (s, &v) in grad.visible_bias.iter_mut().zip(&q_delta[i * d..(i + 1) * d]) {
-                *s += v;
-            }
-            for (s, &v) in grad.hidden_bias.iter_mut().zip(&p_d[i * h..(i + 1) * h]) {
-                *s += v;
-            }
-            if lambda > 0.0 {
-                for (s, &v) in self.g2.iter_mut().zip(&self.g[i * h..(i + 1) * h]) {
-                    *s += v * v;
-                }
-            }
-        }
-        grad.visible_bias.iter_mut().for_each(|v| *v *= inv_n);
-        grad.hidden_bias.iter_mut().for_each(|v| *v *= inv_n);
+        column_sums(&mut grad.visible_bias, q_delta, n, inv_n);
+        column_sums(&mut grad.hidden_bias, p_d, n, inv_n);
         if h > 0 {
             // Gemms 4 + 5: ∂/∂W = (1/n)·[H; Δ]ᵀ [δ; X̃].
             gemm(
@@ -345,7 +338,12 @@ impl Workspace {
                 let g2 = &self.g2;
                 grad.weight.par_chunks_mut(d).zip(model.weight().par_chunks(d)).enumerate().for_each(
                     |(k, (gw, wk))| {
-                        let c = 2.0 * lambda * g2[k] * inv_n + weight_decay;
+                        // (λ = 0: no G² term at all, so an overflowing Σ G² cannot turn 0·∞ into NaN.)
+                        let c = if lambda > 0.0 {
+                            2.0 * lambda * g2[k] * inv_n + weight_decay
+                        } else {
+                            weight_decay
+                        };
                         for (gv, &wv) in gw.iter_mut().zip(wk) {
                             *gv += c * wv;
                         }
@@ -355,6 +353,27 @@ impl Workspace {
         }
         loss
     }
+}
+
+/// `out[j] = scale·Σᵢ m[i, j]` for the `rows`×`out.len()` row-major `m`: each column summed over
+/// the rows in order (then scaled once), blocks of columns in parallel, so the bits do not depend
+/// on the thread count.
+fn column_sums(out: &mut [f32], m: &[f32], rows: usize, scale: f32) {
+    let width = out.len();
+    const COLS: usize = 128;
+    out.par_chunks_mut(COLS).enumerate().for_each(|(c, o)| {
+        let j0 = c * COLS;
+        o.iter_mut().for_each(|v| *v = 0.0);
+        for i in 0..rows {
+            let row = &m[i * width + j0..i * width + j0 + o.len()];
+            for (s, &v) in o.iter_mut().zip(row) {
+                *s += v;
+            }
+        }
+        if scale != 1.0 {
+            o.iter_mut().for_each(|v| *v *= scale);
+        }
+    });
 }
 
 /// Δ += 2λ·G ⊙ h″(u) ⊙ n for one row, with h″ from (u, h, h′) where it is cheaper.
