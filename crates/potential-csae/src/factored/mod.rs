@@ -18,6 +18,39 @@
 //!   `class.hidden_bias` \[K, H\] (Bʰ), `class.visible_bias` \[K, D\] (Bʳ), `class_bias` \[K\] (C);
 //!   metadata `format`, `classes`, `activation`, `output`, `provenance`. [`AnyCsae`] loads either
 //!   kind of CSAE file by its `format`.
+//!
+//! # Example
+//! ```
+//! use potential_activations::ActivationKind;
+//! use potential_csae::{factored_silent, train_factored, FactoredConfig, FinetuneConfig};
+//! use potential_data::{embedded_digits, Dataset};
+//! use potential_kernels::MatRef;
+//! use potential_train::{Noise, TrainConfig};
+//!
+//! // Digits 0, 1 and 2 of the embedded UCI digits; 16 shared factors, 16 tanh hiddens per class.
+//! let d = embedded_digits().subset_classes(&[0, 1, 2]);
+//! let data = Dataset::new(d.features().clone(), d.labels().to_vec(), None)?;
+//! let (tr, te) = data.split_tail(90)?;
+//! let cfg = FactoredConfig {
+//!     factors: 16,
+//!     hidden: 16,
+//!     activation: ActivationKind::Tanh,
+//!     pretrain: Some(TrainConfig {
+//!         epochs: 10, batch_size: 20, learning_rate: 0.01, noise: Some(Noise::Mask(0.2)), ..TrainConfig::default()
+//!     }),
+//!     finetune: FinetuneConfig { epochs: 10, batch_size: 20, learning_rate: 0.01, ..FinetuneConfig::default() },
+//!     ..FactoredConfig::default()
+//! };
+//! let (model, _report) = train_factored(&cfg, &tr, None, &factored_silent)?;
+//! let x = MatRef::from_row_major(te.features().as_slice(), te.n(), te.d());
+//! let eval = model.evaluate(x, te.labels())?;
+//! assert!(eval.error_rate < 0.1, "{eval:?}");
+//! // Class 1 as an ordinary tied autoencoder (Eq. 48–50): its energy is the model's E₁.
+//! let e = model.energies(x)?;
+//! let e1 = model.class_model(1)?.energy_batch(x)?;
+//! assert!((e[1] - e1[0]).abs() < 1e-3 * (1.0 + e1[0].abs()));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod any;
 mod file;
