@@ -17,7 +17,7 @@
 # Usage: scripts/novelty-mnist.sh            (from the repository root or anywhere)
 # Env:   MNIST (default ../shared/datasets/mnist), OUT (default target/novelty-mnist),
 #        HIDDEN (100), EPOCHS (5), ACTIVATIONS ("sigmoid relu"), CONTAMINATED_ACTIVATIONS
-#        ("sigmoid"; empty to skip), DIGITS ("0 1 … 9"), THREADS (2), RUN ("clean contaminated":
+#        (default: ACTIVATIONS; empty to skip), DIGITS ("0 1 … 9"), THREADS (2), RUN ("clean contaminated":
 #        which parts to run; each rewrites its own results file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +27,7 @@ OUT=${OUT:-$ROOT/target/novelty-mnist}
 HIDDEN=${HIDDEN:-100}
 EPOCHS=${EPOCHS:-5}
 ACTIVATIONS=${ACTIVATIONS:-sigmoid relu}
-CONTAMINATED_ACTIVATIONS=${CONTAMINATED_ACTIVATIONS-sigmoid}
+CONTAMINATED_ACTIVATIONS=${CONTAMINATED_ACTIVATIONS-$ACTIVATIONS}
 DIGITS=${DIGITS:-0 1 2 3 4 5 6 7 8 9}
 THREADS=${THREADS:-2}
 RUN=${RUN:-clean contaminated}
