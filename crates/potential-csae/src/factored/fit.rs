@@ -20,7 +20,9 @@ use std::time::Instant;
 /// `schedule`, `momentum`, `weight_decay` (L2 on Wˣ, Wʰ, Wᶠ), `noise` (the paper: zero-masking
 /// 0.2 or 0.5), `seed`, `metric_rows`. The contractive penalty, filter renormalisation and
 /// pretraining patience are not defined for the factored model and are rejected.
-/// Finetuning uses every field of [`FinetuneConfig`]; variants `log`, `hinge`, `normalize-only`.
+/// Finetuning (momentum SGD, `v ← μv − η∇; θ ← θ + v`) uses these fields of [`FinetuneConfig`]:
+/// `epochs`, `batch_size`, `learning_rate`, `momentum`, `weight_decay` (L2 on Wˣ, Wʰ, Wᶠ),
+/// `variant` (`log`, `hinge`, `normalize-only`), `seed`, `patience`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FactoredConfig {
     /// Factors F (shared).
