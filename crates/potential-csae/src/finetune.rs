@@ -23,7 +23,7 @@
 //! the class models fixed).
 
 use crate::model::{argmax, log_sum_exp};
-use crate::{Csae, Error, Result, Variant};
+use crate::{Csae, Error, Optimizer, Result, Variant};
 use potential_kernels::{antiderivative_sum, bias_act, gemm, sq_dist, HiddenFn, MatMut, MatRef, Parallelism};
 use potential_models::Output;
 use rayon::prelude::*;
@@ -62,7 +62,10 @@ struct ClassBuf {
     /// h(U), \[B, H\].
     h: Vec<f32>,
     grad: ClassGrad,
+    /// Momentum velocity, or Adam's first moment.
     vel: ClassGrad,
+    /// Adam's second moment (allocated when Adam is chosen).
+    sq: Option<ClassGrad>,
 }
 
 /// One finetuning step of a [`Csae`] in buffers allocated once: [`Finetuner::gradient`] computes
@@ -85,6 +88,11 @@ pub struct Finetuner {
     vel_c: Vec<f64>,
     grad_a: Option<Vec<f64>>,
     errors: usize,
+    optimizer: Optimizer,
+    /// Adam's second moment of C.
+    sq_c: Vec<f64>,
+    /// Updates taken (Adam's bias correction).
+    t: u64,
 }
 
 impl std::fmt::Debug for Finetuner {
@@ -111,6 +119,7 @@ impl Finetuner {
                     h: vec![0.0; batch * h],
                     grad: ClassGrad::zeros(h, d),
                     vel: ClassGrad::zeros(h, d),
+                    sq: None,
                 }
             })
             .collect();
@@ -127,6 +136,24 @@ impl Finetuner {
             vel_c: vec![0.0; k],
             grad_a: model.readout.as_ref().map(|_| vec![0.0; k * k]),
             errors: 0,
+            optimizer: Optimizer::Momentum,
+            sq_c: Vec::new(),
+            t: 0,
+        }
+    }
+
+    /// Choose the update rule of [`Finetuner::step`] (default [`Optimizer::Momentum`]); resets the
+    /// optimiser state.
+    pub fn set_optimizer(&mut self, optimizer: Optimizer) {
+        self.optimizer = optimizer;
+        self.t = 0;
+        self.vel_c.iter_mut().for_each(|v| *v = 0.0);
+        let adam = optimizer == Optimizer::Adam;
+        self.sq_c = if adam { vec![0.0; self.k] } else { Vec::new() };
+        for b in &mut self.bufs {
+            let (h, d) = (b.grad.hidden_bias.len(), b.grad.visible_bias.len());
+            b.vel = ClassGrad::zeros(h, d);
+            b.sq = adam.then(|| ClassGrad::zeros(h, d));
         }
     }
 
@@ -327,25 +354,72 @@ impl Finetuner {
         }
     }
 
-    /// One momentum-SGD step on the minibatch (`x`, `y`) with learning rate `lr` and momentum `mu`:
-    /// the gradient, then `v ← μv − η∇; θ ← θ + v` for the trained parameters of the variant.
-    /// Returns the objective before the update.
+    /// One update on the minibatch (`x`, `y`) with learning rate `lr` and momentum `mu`: the
+    /// gradient, then `v ← μv − η∇; θ ← θ + v` (or Adam with β₁ = μ, see [`Optimizer`]) for the
+    /// trained parameters of the variant. Returns the objective before the update.
     ///
     /// # Errors
     /// As [`Finetuner::gradient`]; [`Error::Diverged`] (epoch and step 0: the caller sets them)
     /// when a parameter turns non-finite.
     pub fn step(&mut self, model: &mut Csae, x: &[f32], y: &[u32], lr: f32, mu: f32) -> Result<f64> {
         let loss = self.gradient(model, x, y)?;
-        for (c, (v, &g)) in model.class_bias.iter_mut().zip(self.vel_c.iter_mut().zip(&self.grad_c)) {
-            *v = mu as f64 * *v - lr as f64 * g;
-            *c += *v as f32;
+        self.t += 1;
+        let rule = match self.optimizer {
+            Optimizer::Momentum => Rule::Momentum { lr, mu },
+            Optimizer::Adam => {
+                // Bias corrections folded into the step size and ε (Kingma & Ba, Sec. 2).
+                let t = self.t as f64;
+                let (c1, c2) = (1.0 - (mu as f64).powf(t), 1.0 - ADAM_BETA2.powf(t));
+                Rule::Adam { lr: lr as f64 * c2.sqrt() / c1, mu, eps: ADAM_EPS * c2.sqrt() }
+            }
+        };
+        for (i, c) in model.class_bias.iter_mut().enumerate() {
+            let g = self.grad_c[i];
+            let v = &mut self.vel_c[i];
+            let delta = match rule {
+                Rule::Momentum { lr, mu } => {
+                    *v = mu as f64 * *v - lr as f64 * g;
+                    *v
+                }
+                Rule::Adam { lr, mu, eps } => {
+                    let s = &mut self.sq_c[i];
+                    *v = mu as f64 * *v + (1.0 - mu as f64) * g;
+                    *s = ADAM_BETA2 * *s + (1.0 - ADAM_BETA2) * g * g;
+                    -lr * *v / (s.sqrt() + eps)
+                }
+            };
+            *c += delta as f32;
         }
         if self.variant.trains_class_models() {
             model.classes.par_iter_mut().zip(self.bufs.par_iter_mut()).for_each(|(m, b)| {
                 let p = m.params_mut();
-                momentum(p.weight, &mut b.vel.weight, &b.grad.weight, lr, mu);
-                momentum(p.hidden_bias, &mut b.vel.hidden_bias, &b.grad.hidden_bias, lr, mu);
-                momentum(p.visible_bias, &mut b.vel.visible_bias, &b.grad.visible_bias, lr, mu);
+                match rule {
+                    Rule::Momentum { lr, mu } => {
+                        momentum(p.weight, &mut b.vel.weight, &b.grad.weight, lr, mu);
+                        momentum(p.hidden_bias, &mut b.vel.hidden_bias, &b.grad.hidden_bias, lr, mu);
+                        momentum(p.visible_bias, &mut b.vel.visible_bias, &b.grad.visible_bias, lr, mu);
+                    }
+                    Rule::Adam { lr, mu, eps } => {
+                        let (h, d) = (b.grad.hidden_bias.len(), b.grad.visible_bias.len());
+                        let s = b.sq.get_or_insert_with(|| ClassGrad::zeros(h, d));
+                        let a = (lr as f32, mu, eps as f32);
+                        adam(p.weight, &mut b.vel.weight, &mut s.weight, &b.grad.weight, a);
+                        adam(
+                            p.hidden_bias,
+                            &mut b.vel.hidden_bias,
+                            &mut s.hidden_bias,
+                            &b.grad.hidden_bias,
+                            a,
+                        );
+                        adam(
+                            p.visible_bias,
+                            &mut b.vel.visible_bias,
+                            &mut s.visible_bias,
+                            &b.grad.visible_bias,
+                            a,
+                        );
+                    }
+                }
             });
             for (i, m) in model.classes.iter().enumerate() {
                 if m.validate().is_err() {
@@ -364,10 +438,37 @@ impl Finetuner {
     }
 }
 
+const ADAM_BETA2: f64 = 0.999;
+const ADAM_EPS: f64 = 1e-8;
+
+#[derive(Clone, Copy)]
+enum Rule {
+    Momentum {
+        lr: f32,
+        mu: f32,
+    },
+    /// `lr` and `eps` carry the bias corrections.
+    Adam {
+        lr: f64,
+        mu: f32,
+        eps: f64,
+    },
+}
+
 fn momentum(p: &mut [f32], v: &mut [f32], g: &[f32], lr: f32, mu: f32) {
     for ((p, v), &g) in p.iter_mut().zip(v.iter_mut()).zip(g) {
         *v = mu * *v - lr * g;
         *p += *v;
+    }
+}
+
+/// One Adam update; `lr` and `eps` already carry the bias corrections.
+fn adam(p: &mut [f32], m: &mut [f32], s: &mut [f32], g: &[f32], (lr, b1, eps): (f32, f32, f32)) {
+    let b2 = ADAM_BETA2 as f32;
+    for (((p, m), s), &g) in p.iter_mut().zip(m.iter_mut()).zip(s.iter_mut()).zip(g) {
+        *m = b1 * *m + (1.0 - b1) * g;
+        *s = b2 * *s + (1.0 - b2) * g * g;
+        *p -= lr * *m / (s.sqrt() + eps);
     }
 }
 

@@ -252,6 +252,7 @@ pub fn finetune(
     let batch = cfg.batch_size.min(n);
     let steps = n.div_ceil(batch);
     let mut ws = Finetuner::new(model, batch, cfg.variant, cfg.weight_decay);
+    ws.set_optimizer(cfg.optimizer);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed ^ 0xC5AE_F1E7);
     let mut order: Vec<usize> = (0..n).collect();
     let mut xb = vec![0.0f32; batch * d];
@@ -264,6 +265,7 @@ pub fn finetune(
         let t0 = Instant::now();
         shuffle(&mut order, &mut rng);
         let (mut loss, mut errors) = (0.0f64, 0usize);
+        let lr = cfg.schedule.rate(cfg.learning_rate, epoch);
         for (step, rows) in order.chunks(batch).enumerate() {
             let nb = rows.len();
             for (i, &r) in rows.iter().enumerate() {
@@ -271,7 +273,7 @@ pub fn finetune(
                 yb[i] = train.labels()[r];
             }
             let l = ws
-                .step(model, &xb[..nb * d], &yb[..nb], cfg.learning_rate, cfg.momentum)
+                .step(model, &xb[..nb * d], &yb[..nb], lr, cfg.momentum)
                 .map_err(|e| with_position(e, epoch, step))?;
             loss += l * nb as f64;
             errors += ws.errors();

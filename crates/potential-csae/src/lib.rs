@@ -79,7 +79,7 @@ mod fit;
 mod model;
 mod select;
 
-pub use config::{CsaeConfig, FinetuneConfig, Variant};
+pub use config::{CsaeConfig, FinetuneConfig, Optimizer, Variant};
 pub use error::{Error, FormatError, Result};
 pub use factored::{
     class_means, factored_silent, finetune_factored, pretrain_factored, train_factored, AnyCsae,
