@@ -37,7 +37,9 @@ impl Parallelism {
 /// On the AVX2+FMA [`simd_path`] (default on x86-64 CPUs with both features) the product runs on
 /// this crate's packed sgemm: a 6×16 register-blocked FMA micro-kernel with Goto/BLIS blocking
 /// (k split into equal blocks of ≤ 320, 120-row blocks of A, 2048-column blocks of B, C prefetched
-/// ahead of each tile). On the portable path (`POTENTIAL_FORCE_PORTABLE=1` or no AVX2/FMA) it runs
+/// ahead of each tile), edge tiles on kernels sized to their rows and 8-column vectors, and packing
+/// that transposes in registers where an operand lies the other way (row-major A, column-major B
+/// such as a `Wᵀ` view). On the portable path (`POTENTIAL_FORCE_PORTABLE=1` or no AVX2/FMA) it runs
 /// on `matrixmultiply::sgemm`, which picks its own kernel at run time. Both are tested against the
 /// same `f64` reference; they may differ from each other in the last bits.
 ///
