@@ -12,7 +12,14 @@
 //! computes it — 1024-row blocks (the block size of `potential-models`), each a sequential gemm, blocks
 //! in parallel on the pool — so `energy/*` against it isolates the cost of the elementwise pass
 //! (the blocked product is faster than one big gemm here: its output block stays in cache).
+//!
+//! Clock: wall time, or with `POTENTIAL_BENCH_CLOCK=thread-cpu` the CPU time of the timing thread
+//! (`common/clock.rs`), which keeps the `t1` ratios meaningful on a loaded machine (not `t2`).
 
+#[path = "common/clock.rs"]
+mod clock;
+
+use clock::Clock;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use potential_activations::ActivationKind;
 use potential_kernels::{gemm, MatMut, MatRef, Parallelism};
@@ -30,7 +37,7 @@ fn random(n: usize, lo: f32, hi: f32, seed: u64) -> Vec<f32> {
     (0..n).map(|_| rng.random_range(lo..hi)).collect()
 }
 
-fn bench_energy(c: &mut Criterion) {
+fn bench_energy(c: &mut Criterion<Clock>) {
     let x = random(N * D, 0.0, 1.0, 11); // pixel-like inputs in [0, 1]
     let w = random(H * D, -0.05, 0.05, 12);
     let bh = random(H, -0.5, 0.5, 13);
@@ -119,5 +126,9 @@ fn bench_energy(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_energy);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(Clock::from_env());
+    targets = bench_energy
+}
 criterion_main!(benches);

@@ -6,7 +6,15 @@
 //! rayon pool. The act benches map 10⁷ f32 once per iteration: `simd` is `potential_kernels::map` on the
 //! process's SIMD path (AVX2+FMA here unless `POTENTIAL_FORCE_PORTABLE=1`), `scalar` a plain `std` loop
 //! over the `reference` functions.
+//!
+//! Clock: wall time, or with `POTENTIAL_BENCH_CLOCK=thread-cpu` the CPU time of the timing thread
+//! (`common/clock.rs`) — the fair one-thread comparison on a shared machine, against
+//! `gemm_numpy.py --cpu-time`; `t2` figures need the wall clock on an idle machine.
 
+#[path = "common/clock.rs"]
+mod clock;
+
+use clock::Clock;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use potential_kernels::{gemm, map, reference, MatMut, MatRef, Parallelism, UnaryOp};
 use rand::{rngs::StdRng, RngExt, SeedableRng};
@@ -24,7 +32,7 @@ fn random(n: usize, lo: f32, hi: f32, seed: u64) -> Vec<f32> {
     (0..n).map(|_| rng.random_range(lo..hi)).collect()
 }
 
-fn bench_gemm(c: &mut Criterion) {
+fn bench_gemm(c: &mut Criterion<Clock>) {
     let mut g = c.benchmark_group("gemm");
     for &(m, k, n) in &SHAPES {
         let a = random(m * k, -1.0, 1.0, 1);
@@ -72,7 +80,7 @@ fn bench_gemm(c: &mut Criterion) {
     g.finish();
 }
 
-fn bench_act(c: &mut Criterion) {
+fn bench_act(c: &mut Criterion<Clock>) {
     const N: usize = 10_000_000;
     let src = random(N, -10.0, 10.0, 3);
     let mut dst = vec![0.0f32; N];
@@ -111,5 +119,9 @@ fn bench_act(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_gemm, bench_act);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(Clock::from_env());
+    targets = bench_gemm, bench_act
+}
 criterion_main!(benches);
