@@ -213,3 +213,94 @@ fn plain_files_still_work_and_bad_arguments_fail() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("potential.tied-autoencoder"));
 }
+
+/// `--factors F --grid-factors … --refit` runs Sec. 4.4 for the factored model (choice on the
+/// validation rows, refit on all rows); `--optimizer adam` is accepted with --factors.
+#[test]
+fn factored_selection_and_refit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (xp, yp, x, y) = digits(dir.path());
+    let model = dir.path().join("sel.safetensors");
+    let o = potential(&[
+        "csae",
+        "train",
+        "--data",
+        s(&xp),
+        "--labels",
+        s(&yp),
+        "--activation",
+        "modulus",
+        "--factors",
+        "8",
+        "--hidden",
+        "8",
+        "--grid-factors",
+        "6,10",
+        "--grid-lr",
+        "0.003,0.001",
+        "--denoise",
+        "0.2",
+        "--pretrain-epochs",
+        "10",
+        "--pretrain-lr",
+        "0.01",
+        "--finetune-epochs",
+        "6",
+        "--optimizer",
+        "adam",
+        "--batch",
+        "20",
+        "--valid-rows",
+        "60",
+        "--seed",
+        "2",
+        "--threads",
+        "2",
+        "--out",
+        s(&model),
+    ]);
+    ok(&o);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.matches("validation error").count() > 4, "{err}");
+    assert!(err.contains("chosen: factors"), "{err}");
+    let m = match AnyCsae::load(&model).unwrap() {
+        AnyCsae::Factored(m) => m,
+        other => panic!("expected a factored model, got {}", other.format()),
+    };
+    assert!([6, 10].contains(&m.factors()), "{}", m.factors());
+    assert!(m.provenance().unwrap().contains("refit on train+validation"));
+    assert!(m.provenance().unwrap().contains("\"optimizer\":\"adam\""));
+    let ev = m.evaluate(MatRef::from_row_major(&x, y.len(), m.visible()), &y).unwrap();
+    assert!(ev.error_rate < 0.1, "{ev:?}");
+    let o = potential(&[
+        "csae",
+        "train",
+        "--data",
+        s(&xp),
+        "--labels",
+        s(&yp),
+        "--grid-factors",
+        "4,8",
+        "--valid-rows",
+        "60",
+        "--out",
+        s(&dir.path().join("bad.safetensors")),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--factors"));
+    let o = potential(&[
+        "csae",
+        "train",
+        "--data",
+        s(&xp),
+        "--labels",
+        s(&yp),
+        "--factors",
+        "4",
+        "--refit",
+        "--out",
+        s(&dir.path().join("bad.safetensors")),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--valid-rows"));
+}

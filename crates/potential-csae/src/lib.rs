@@ -82,10 +82,10 @@ mod select;
 pub use config::{CsaeConfig, FinetuneConfig, Optimizer, Variant};
 pub use error::{Error, FormatError, Result};
 pub use factored::{
-    class_means, factored_silent, finetune_factored, pretrain_factored, train_factored, AnyCsae,
-    FactoredConfig, FactoredCsae, FactoredEvent, FactoredFinetuner, FactoredGradient, FactoredObserver,
-    FactoredParams, FactoredParamsMut, FactoredPretrainer, FactoredReport, PretrainEpoch,
-    FACTORED_CSAE_FORMAT, FACTORED_TENSORS,
+    class_means, factored_silent, finetune_factored, pretrain_factored, select_and_fit_factored,
+    train_factored, AnyCsae, FactoredConfig, FactoredCsae, FactoredEvent, FactoredFinetuner,
+    FactoredGradient, FactoredGrid, FactoredObserver, FactoredParams, FactoredParamsMut, FactoredPretrainer,
+    FactoredReport, FactoredSelection, FactoredTrial, PretrainEpoch, FACTORED_CSAE_FORMAT, FACTORED_TENSORS,
 };
 pub use file::CSAE_FORMAT;
 pub use finetune::{ClassGrad, CsaeGradient, Finetuner};

@@ -339,3 +339,35 @@ fn normalize_only_gradient_is_the_class_bias_part() {
     assert_ne!(m.class_bias(), c.model.class_bias());
     assert!(FactoredFinetuner::new(&c.model, 4, Variant::Energies, 0.0).is_err());
 }
+
+/// Adam's first step moves every parameter by ≈ −η·sign(∂L/∂θ) (bias-corrected moments: m̂ = g,
+/// ŝ = g², so the step is −η g/(|g| + ε)).
+#[test]
+fn adam_first_step_is_a_signed_step() {
+    let c = case(Dims { d: 5, f: 4, h: 3, k: 3 }, ActivationKind::Relu, Output::Real, 5, 4);
+    let mut ws = FactoredFinetuner::new(&c.model, 4, Variant::Log, 0.1).unwrap();
+    ws.set_optimizer(&c.model, potential_csae::Optimizer::Adam);
+    let mut m = c.model.clone();
+    ws.step(&mut m, &c.x, &c.y, 0.01, 0.9).unwrap();
+    let g = flat(ws.gradient_parts());
+    let before = &c.reference.theta;
+    let after: Vec<f64> = [
+        m.input_factors(),
+        m.hidden_factors(),
+        m.class_factors(),
+        m.hidden_bias(),
+        m.visible_bias(),
+        m.class_bias(),
+    ]
+    .iter()
+    .flat_map(|v| v.iter().map(|&a| a as f64))
+    .collect();
+    let mut checked = 0;
+    for ((&b, &a), &g) in before.iter().zip(&after).zip(&g) {
+        if g.abs() > 1e-4 {
+            assert!((a - b + 0.01 * g.signum()).abs() < 2e-4, "{b} → {a} with gradient {g}");
+            checked += 1;
+        }
+    }
+    assert!(checked > before.len() / 2, "{checked} of {}", before.len());
+}

@@ -109,6 +109,9 @@ pub struct TrainArgs {
     /// finetune the chosen pretrained models again on all rows for the chosen number of epochs.
     #[arg(long)]
     pub refit: bool,
+    /// Numbers of factors to choose from on the validation rows (with --factors; implies --refit).
+    #[arg(long, value_name = "F,...", value_delimiter = ',', num_args = 1..)]
+    pub grid_factors: Vec<usize>,
     /// Hidden sizes to choose from on the validation rows (implies --refit), e.g. 100,200,300,500.
     #[arg(long, value_name = "H,...", value_delimiter = ',', num_args = 1..)]
     pub grid_hidden: Vec<usize>,
@@ -222,13 +225,10 @@ fn open(data: &Path, labels: Option<&Path>) -> Result<Dataset> {
 
 fn train(a: TrainArgs) -> Result<()> {
     if a.factors.is_some() {
-        if a.refit || !a.grid_hidden.is_empty() || !a.grid_lr.is_empty() || !a.grid_weight_decay.is_empty() {
-            return Err(usage("--refit and --grid-* are not available with --factors yet"));
-        }
-        if a.optimizer != "momentum" {
-            return Err(usage("--optimizer adam is not available with --factors yet"));
-        }
         return train_factored(a);
+    }
+    if !a.grid_factors.is_empty() {
+        return Err(usage("--grid-factors needs --factors F"));
     }
     let t0 = Instant::now();
     let activation: ActivationKind = a.activation.parse().map_err(|e| usage(format!("--activation: {e}")))?;
@@ -477,11 +477,23 @@ fn train_factored(a: TrainArgs) -> Result<()> {
             variant,
             seed: a.seed,
             patience: a.patience,
+            optimizer: a.optimizer.parse()?,
             ..FinetuneConfig::default()
         },
         seed: a.seed,
     };
     cfg.validate()?;
+    let select = a.refit
+        || !a.grid_factors.is_empty()
+        || !a.grid_hidden.is_empty()
+        || !a.grid_lr.is_empty()
+        || !a.grid_weight_decay.is_empty();
+    if select {
+        let Some(va) = va.as_ref() else {
+            return Err(usage("--refit and --grid-* choose on validation rows: give --valid-rows N"));
+        };
+        return train_factored_select(&a, &cfg, &tr, va, &pool, t0);
+    }
     let k = tr.num_classes();
     if !a.quiet {
         eprintln!(
@@ -542,6 +554,89 @@ fn train_factored(a: TrainArgs) -> Result<()> {
         if let (Some(e), Some(v)) = (report.finetune.best_epoch, report.finetune.best_valid_error) {
             eprintln!("kept epoch {e} (validation error {:.2}%)", 100.0 * v);
         }
+        eprintln!("wrote {} in {:.1}s", a.out.display(), t0.elapsed().as_secs_f64());
+    }
+    Ok(())
+}
+
+/// `csae train --factors F --refit` / `--grid-*`: Sec. 4.4 for the factored CSAE
+/// ([`potential_csae::select_and_fit_factored`]).
+fn train_factored_select(
+    a: &TrainArgs,
+    cfg: &FactoredConfig,
+    tr: &Dataset,
+    va: &Dataset,
+    pool: &rayon::ThreadPool,
+    t0: Instant,
+) -> Result<()> {
+    let or = |v: &[f32], d: f32| if v.is_empty() { vec![d] } else { v.to_vec() };
+    let oru = |v: &[usize], d: usize| if v.is_empty() { vec![d] } else { v.to_vec() };
+    let grid = potential_csae::FactoredGrid {
+        factors: oru(&a.grid_factors, cfg.factors),
+        hidden: oru(&a.grid_hidden, cfg.hidden),
+        learning_rate: or(&a.grid_lr, a.lr),
+        weight_decay: or(&a.grid_weight_decay, a.weight_decay),
+    };
+    let quiet = a.quiet;
+    if !quiet {
+        eprintln!(
+            "factored CSAE, Sec. 4.4 protocol: {} classes, {} training + {} validation rows of {} values, {} \
+             activation; factors {:?}, hidden {:?}, learning rate {:?}, weight decay {:?}",
+            tr.num_classes(),
+            tr.n(),
+            va.n(),
+            tr.d(),
+            cfg.activation,
+            grid.factors,
+            grid.hidden,
+            grid.learning_rate,
+            grid.weight_decay
+        );
+    }
+    let observer = |e: FactoredEvent<'_>| match e {
+        FactoredEvent::PretrainEpoch(r) if !quiet => eprintln!(
+            "  pretrain epoch {:3}: loss {:.4}, reconstruction error {:.4} ({:.1}s)",
+            r.epoch, r.loss, r.reconstruction_error, r.seconds
+        ),
+        FactoredEvent::FinetuneEpoch(r) if !quiet => eprintln!(
+            "  finetune epoch {:3}: loss {:.4}, train error {:.2}%{} ({:.1}s)",
+            r.epoch,
+            r.loss,
+            100.0 * r.train_error,
+            r.valid_error.map_or(String::new(), |v| format!(", validation error {:.2}%", 100.0 * v)),
+            r.seconds
+        ),
+        _ => {}
+    };
+    let mut on_trial = |t: &potential_csae::FactoredTrial| {
+        if !quiet {
+            eprintln!(
+                "factors {:4}, hidden {:4}, lr {:<8}, weight decay {:<8}: validation error {:.2}% (NLL {:.4}) at epoch {}",
+                t.factors,
+                t.hidden,
+                t.learning_rate,
+                t.weight_decay,
+                100.0 * t.valid_error,
+                t.valid_nll,
+                t.best_epoch
+            );
+        }
+    };
+    let (model, sel) = pool
+        .install(|| potential_csae::select_and_fit_factored(cfg, &grid, tr, va, &observer, &mut on_trial))?;
+    model.save(&a.out)?;
+    if !quiet {
+        let t = &sel.trials[sel.best];
+        eprintln!(
+            "chosen: factors {}, hidden {}, lr {}, weight decay {}, {} epochs (validation error {:.2}%); refit on all {} rows",
+            t.factors,
+            t.hidden,
+            t.learning_rate,
+            t.weight_decay,
+            t.best_epoch,
+            100.0 * t.valid_error,
+            tr.n() + va.n()
+        );
         eprintln!("wrote {} in {:.1}s", a.out.display(), t0.elapsed().as_secs_f64());
     }
     Ok(())
@@ -901,6 +996,7 @@ mod tests {
             activation: "sigmoid".into(),
             hidden: 16,
             factors: None,
+            grid_factors: Vec::new(),
             output: "real".into(),
             contractive: Some(0.2),
             denoise: None,

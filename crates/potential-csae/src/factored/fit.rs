@@ -20,9 +20,9 @@ use std::time::Instant;
 /// `schedule`, `momentum`, `weight_decay` (L2 on Wˣ, Wʰ, Wᶠ), `noise` (the paper: zero-masking
 /// 0.2 or 0.5), `seed`, `metric_rows`. The contractive penalty, filter renormalisation and
 /// pretraining patience are not defined for the factored model and are rejected.
-/// Finetuning (momentum SGD, `v ← μv − η∇; θ ← θ + v`) uses these fields of [`FinetuneConfig`]:
-/// `epochs`, `batch_size`, `learning_rate`, `momentum`, `weight_decay` (L2 on Wˣ, Wʰ, Wᶠ),
-/// `variant` (`log`, `hinge`, `normalize-only`), `seed`, `patience`.
+/// Finetuning uses every field of [`FinetuneConfig`] as the plain CSAE does (`optimizer`: momentum
+/// SGD or Adam; `schedule`: the learning rate per epoch; `weight_decay`: L2 on Wˣ, Wʰ, Wᶠ);
+/// variants `log`, `hinge`, `normalize-only`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FactoredConfig {
     /// Factors F (shared).
@@ -181,7 +181,7 @@ pub struct FactoredReport {
     pub finetune: FinetuneReport,
 }
 
-fn check_data(what: &'static str, data: &Dataset, d: usize, k: usize) -> Result<()> {
+pub(crate) fn check_data(what: &'static str, data: &Dataset, d: usize, k: usize) -> Result<()> {
     if data.d() != d {
         return Err(Error::Data {
             what,
@@ -297,7 +297,8 @@ pub fn pretrain_factored(
 }
 
 /// Discriminative finetuning (Sec. 4.4) of `model` on `train`: every epoch shuffles the rows
-/// (seeded), runs ⌈n/batch⌉ momentum steps of [`FactoredFinetuner`] and, with `valid`, measures
+/// (seeded), runs ⌈n/batch⌉ steps of [`FactoredFinetuner`] (`cfg.optimizer`, learning rate
+/// `cfg.schedule.rate(cfg.learning_rate, epoch)`) and, with `valid`, measures
 /// the validation error; the model of the best validation epoch is kept (lowest error, then
 /// lowest NLL), and `patience` epochs without improvement stop the run.
 ///
@@ -320,6 +321,7 @@ pub fn finetune_factored(
     let batch = cfg.batch_size.min(n);
     let steps = n.div_ceil(batch);
     let mut ws = FactoredFinetuner::new(model, batch, cfg.variant, cfg.weight_decay)?;
+    ws.set_optimizer(model, cfg.optimizer);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed ^ 0xC5AE_F1E7);
     let mut order: Vec<usize> = (0..n).collect();
     let (mut xb, mut yb) = (vec![0.0f32; batch * d], vec![0u32; batch]);
@@ -329,6 +331,7 @@ pub fn finetune_factored(
     let mut bad_epochs = 0usize;
     for epoch in 0..cfg.epochs {
         let t0 = Instant::now();
+        let lr = cfg.schedule.rate(cfg.learning_rate, epoch);
         shuffle(&mut order, &mut rng);
         let (mut loss, mut errors) = (0.0f64, 0usize);
         for (step, rows) in order.chunks(batch).enumerate() {
@@ -338,7 +341,7 @@ pub fn finetune_factored(
                 yb[i] = train.labels()[r];
             }
             let l = ws
-                .step(model, &xb[..nb * d], &yb[..nb], cfg.learning_rate, cfg.momentum)
+                .step(model, &xb[..nb * d], &yb[..nb], lr, cfg.momentum)
                 .map_err(|e| with_position(e, epoch, step))?;
             loss += l * nb as f64;
             errors += ws.errors();

@@ -32,7 +32,7 @@
 
 use super::model::{FactoredCsae, Forward};
 use crate::model::{argmax, log_sum_exp};
-use crate::{Error, Result, Variant};
+use crate::{Error, Optimizer, Result, Variant};
 use potential_kernels::{bias_act, gemm, sum_sq, MatMut, MatRef, Parallelism};
 use potential_models::Output;
 
@@ -74,31 +74,127 @@ fn momentum(p: &mut [f32], v: &mut [f32], g: &[f32], lr: f32, mu: f32) {
     }
 }
 
-/// `v ← μv − η∇; θ ← θ + v` on every parameter (or on C alone), then a finiteness check naming
-/// the first non-finite tensor.
-fn update(
-    model: &mut FactoredCsae,
-    vel: &mut FactoredGradient,
-    grad: &FactoredGradient,
-    lr: f32,
-    mu: f32,
-    only_c: bool,
-) -> Result<()> {
-    momentum(&mut model.class_bias, &mut vel.class_bias, &grad.class_bias, lr, mu);
-    if !only_c {
-        let p = model.params_mut();
-        momentum(p.input_factors, &mut vel.input_factors, &grad.input_factors, lr, mu);
-        momentum(p.hidden_factors, &mut vel.hidden_factors, &grad.hidden_factors, lr, mu);
-        momentum(p.class_factors, &mut vel.class_factors, &grad.class_factors, lr, mu);
-        momentum(p.hidden_bias, &mut vel.hidden_bias, &grad.hidden_bias, lr, mu);
-        momentum(p.visible_bias, &mut vel.visible_bias, &grad.visible_bias, lr, mu);
+/// Adam's β₂ and ε (as the plain CSAE's finetuning).
+const ADAM_BETA2: f32 = 0.999;
+const ADAM_EPS: f64 = 1e-8;
+
+/// Adam with β₁ = `b1`, the bias corrections folded into `lr` and `eps` (Kingma & Ba, Sec. 2).
+fn adam(p: &mut [f32], m: &mut [f32], s: &mut [f32], g: &[f32], lr: f32, b1: f32, eps: f32) {
+    for (((p, m), s), &g) in p.iter_mut().zip(m.iter_mut()).zip(s.iter_mut()).zip(g) {
+        *m = b1 * *m + (1.0 - b1) * g;
+        *s = ADAM_BETA2 * *s + (1.0 - ADAM_BETA2) * g * g;
+        *p -= lr * *m / (s.sqrt() + eps);
     }
-    for (name, v, _) in model.tensors() {
-        if v.iter().any(|x| !x.is_finite()) {
-            return Err(Error::Diverged { epoch: 0, step: 0, parameter: name.to_owned() });
+}
+
+/// The update rule's state: momentum velocity, or Adam's moments and step count.
+struct Updater {
+    optimizer: Optimizer,
+    vel: FactoredGradient,
+    sq: Option<FactoredGradient>,
+    t: u64,
+}
+
+impl Updater {
+    fn new(model: &FactoredCsae, optimizer: Optimizer) -> Self {
+        let sq = (optimizer == Optimizer::Adam).then(|| FactoredGradient::zeros(model));
+        Self { optimizer, vel: FactoredGradient::zeros(model), sq, t: 0 }
+    }
+
+    /// Momentum `v ← μv − η∇; θ ← θ + v`, or Adam with β₁ = μ, on every parameter (or on C
+    /// alone), then a finiteness check naming the first non-finite tensor.
+    fn update(
+        &mut self,
+        model: &mut FactoredCsae,
+        grad: &FactoredGradient,
+        lr: f32,
+        mu: f32,
+        only_c: bool,
+    ) -> Result<()> {
+        self.t += 1;
+        let vel = &mut self.vel;
+        match (&mut self.sq, self.optimizer) {
+            (Some(sq), Optimizer::Adam) => {
+                let t = self.t as f64;
+                let (c1, c2) = (1.0 - (mu as f64).powf(t), 1.0 - (ADAM_BETA2 as f64).powf(t));
+                let (lr, eps) = ((lr as f64 * c2.sqrt() / c1) as f32, (ADAM_EPS * c2.sqrt()) as f32);
+                adam(
+                    &mut model.class_bias,
+                    &mut vel.class_bias,
+                    &mut sq.class_bias,
+                    &grad.class_bias,
+                    lr,
+                    mu,
+                    eps,
+                );
+                if !only_c {
+                    let p = model.params_mut();
+                    adam(
+                        p.input_factors,
+                        &mut vel.input_factors,
+                        &mut sq.input_factors,
+                        &grad.input_factors,
+                        lr,
+                        mu,
+                        eps,
+                    );
+                    adam(
+                        p.hidden_factors,
+                        &mut vel.hidden_factors,
+                        &mut sq.hidden_factors,
+                        &grad.hidden_factors,
+                        lr,
+                        mu,
+                        eps,
+                    );
+                    adam(
+                        p.class_factors,
+                        &mut vel.class_factors,
+                        &mut sq.class_factors,
+                        &grad.class_factors,
+                        lr,
+                        mu,
+                        eps,
+                    );
+                    adam(
+                        p.hidden_bias,
+                        &mut vel.hidden_bias,
+                        &mut sq.hidden_bias,
+                        &grad.hidden_bias,
+                        lr,
+                        mu,
+                        eps,
+                    );
+                    adam(
+                        p.visible_bias,
+                        &mut vel.visible_bias,
+                        &mut sq.visible_bias,
+                        &grad.visible_bias,
+                        lr,
+                        mu,
+                        eps,
+                    );
+                }
+            }
+            _ => {
+                momentum(&mut model.class_bias, &mut vel.class_bias, &grad.class_bias, lr, mu);
+                if !only_c {
+                    let p = model.params_mut();
+                    momentum(p.input_factors, &mut vel.input_factors, &grad.input_factors, lr, mu);
+                    momentum(p.hidden_factors, &mut vel.hidden_factors, &grad.hidden_factors, lr, mu);
+                    momentum(p.class_factors, &mut vel.class_factors, &grad.class_factors, lr, mu);
+                    momentum(p.hidden_bias, &mut vel.hidden_bias, &grad.hidden_bias, lr, mu);
+                    momentum(p.visible_bias, &mut vel.visible_bias, &grad.visible_bias, lr, mu);
+                }
+            }
         }
+        for (name, v, _) in model.tensors() {
+            if v.iter().any(|x| !x.is_finite()) {
+                return Err(Error::Diverged { epoch: 0, step: 0, parameter: name.to_owned() });
+            }
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 fn check_batch(m: &FactoredCsae, batch: usize, x: &[f32], y: &[u32]) -> Result<()> {
@@ -170,7 +266,7 @@ pub struct FactoredFinetuner {
     gr: Vec<f64>,
     dp: Vec<f32>,
     grad: FactoredGradient,
-    vel: FactoredGradient,
+    updater: Updater,
     errors: usize,
 }
 
@@ -221,9 +317,16 @@ impl FactoredFinetuner {
             gr: vec![0.0; k],
             dp: vec![0.0; batch * f],
             grad: FactoredGradient::zeros(model),
-            vel: FactoredGradient::zeros(model),
+            updater: Updater::new(model, Optimizer::Momentum),
             errors: 0,
         })
+    }
+
+    /// Choose the update rule of [`FactoredFinetuner::step`] (default [`Optimizer::Momentum`];
+    /// Adam as the plain CSAE's: β₁ = μ, β₂ = 0.999, ε = 10⁻⁸, bias-corrected); resets the
+    /// optimiser state.
+    pub fn set_optimizer(&mut self, model: &FactoredCsae, optimizer: Optimizer) {
+        self.updater = Updater::new(model, optimizer);
     }
 
     /// Misclassified rows of the last [`FactoredFinetuner::gradient`] call.
@@ -383,15 +486,16 @@ impl FactoredFinetuner {
         Ok(loss + decay)
     }
 
-    /// One momentum-SGD step on (`x`, `y`) with learning rate `lr` and momentum `mu`; returns the
-    /// objective before the update.
+    /// One step on (`x`, `y`) with learning rate `lr` and momentum (Adam: β₁) `mu` — momentum SGD
+    /// `v ← μv − η∇; θ ← θ + v` unless [`FactoredFinetuner::set_optimizer`] chose Adam; returns
+    /// the objective before the update.
     ///
     /// # Errors
     /// As [`FactoredFinetuner::gradient`]; [`Error::Diverged`] (epoch and step 0: the caller sets
     /// them) naming the first tensor that turned non-finite.
     pub fn step(&mut self, model: &mut FactoredCsae, x: &[f32], y: &[u32], lr: f32, mu: f32) -> Result<f64> {
         let loss = self.gradient(model, x, y)?;
-        update(model, &mut self.vel, &self.grad, lr, mu, !self.variant.trains_class_models())?;
+        self.updater.update(model, &self.grad, lr, mu, !self.variant.trains_class_models())?;
         Ok(loss)
     }
 }
@@ -414,7 +518,7 @@ pub struct FactoredPretrainer {
     dz: Vec<f32>,
     dq: Vec<f32>,
     grad: FactoredGradient,
-    vel: FactoredGradient,
+    updater: Updater,
 }
 
 impl std::fmt::Debug for FactoredPretrainer {
@@ -461,7 +565,7 @@ impl FactoredPretrainer {
             dz: bf(),
             dq: bf(),
             grad: FactoredGradient::zeros(model),
-            vel: FactoredGradient::zeros(model),
+            updater: Updater::new(model, Optimizer::Momentum),
         })
     }
 
@@ -686,7 +790,7 @@ impl FactoredPretrainer {
     ) -> Result<f64> {
         let loss = self.gradient(model, x, xt, y)?;
         // C is not part of the reconstruction: its gradient is zero and its velocity stays zero.
-        update(model, &mut self.vel, &self.grad, lr, mu, false)?;
+        self.updater.update(model, &self.grad, lr, mu, false)?;
         Ok(loss)
     }
 }

@@ -12,7 +12,8 @@
 //!   [`FactoredFinetuner`]: the negative log of Eq. 45 plus L2 weight decay on Wˣ, Wʰ, Wᶠ. Both
 //!   compute exact gradients (derivations in their docs) in buffers allocated once.
 //! - [`train_factored`] ([`pretrain_factored`] then [`finetune_factored`]) with
-//!   [`FactoredConfig`].
+//!   [`FactoredConfig`]; [`select_and_fit_factored`]: the protocol of Sec. 4.4 (grid over factors,
+//!   hiddens, learning rate, weight decay on a validation split, refit on train + validation).
 //! - Files: safetensors, format [`FACTORED_CSAE_FORMAT`], tensors [`FACTORED_TENSORS`]:
 //!   `factor.input` \[D, F\] (Wˣ), `factor.hidden` \[F, H\] (Wʰ), `factor.class` \[K, F\] (Wᶠ),
 //!   `class.hidden_bias` \[K, H\] (Bʰ), `class.visible_bias` \[K, D\] (Bʳ), `class_bias` \[K\] (C);
@@ -57,6 +58,7 @@ mod file;
 mod fit;
 mod grad;
 mod model;
+mod select;
 
 pub use any::AnyCsae;
 pub use file::{FACTORED_CSAE_FORMAT, FACTORED_TENSORS};
@@ -66,3 +68,4 @@ pub use fit::{
 };
 pub use grad::{FactoredFinetuner, FactoredGradient, FactoredPretrainer};
 pub use model::{FactoredCsae, FactoredParams, FactoredParamsMut};
+pub use select::{select_and_fit_factored, FactoredGrid, FactoredSelection, FactoredTrial};
