@@ -130,7 +130,7 @@ pub fn pretrain_classes(
                     reason: format!("class {c} ({}) has no rows to pretrain on", data.class_names()[c]),
                 });
             }
-            let model = init_model(cfg.hidden, data.d(), cfg.activation, cfg.output, cfg.seed + c as u64)?;
+            let model = init_class_model(cfg, data.d(), c)?;
             let mut tc = pretrain.clone();
             tc.seed = pretrain.seed.wrapping_add(c as u64);
             let mut trainer = Trainer::new(model, tc)?;
@@ -147,6 +147,21 @@ pub fn pretrain_classes(
         .collect()
 }
 
+/// Class model `c` before training: [`init_model`] with seed `cfg.seed + c`, its weights rescaled
+/// to the bound ±`init_scale`·√(6/(H+D)) when [`CsaeConfig::init_scale`] is set.
+///
+/// # Errors
+/// [`Error::Train`] from [`init_model`].
+pub fn init_class_model(cfg: &CsaeConfig, d: usize, c: usize) -> Result<TiedAutoencoder> {
+    let mut m = init_model(cfg.hidden, d, cfg.activation, cfg.output, cfg.seed + c as u64)?;
+    if let Some(s) = cfg.init_scale {
+        // init_model draws uniform on ±g·√(6/(H+D)) with g = 4 for sigmoid, else 1.
+        let g = if cfg.activation == potential_activations::ActivationKind::Sigmoid { 4.0 } else { 1.0 };
+        m.params_mut().weight.iter_mut().for_each(|w| *w *= s / g);
+    }
+    Ok(m)
+}
+
 /// Class models without pretraining (the "no pretraining" row of Table 4): [`init_model`] with seed
 /// `seed + i`, and the visible bias set to the class mean (so the energies start on the data's scale).
 ///
@@ -159,7 +174,7 @@ pub fn init_classes(data: &Dataset, k: usize, cfg: &CsaeConfig) -> Result<Vec<Ti
             if x.n() == 0 {
                 return Err(Error::Data { what: "training data", reason: format!("class {c} has no rows") });
             }
-            let mut m = init_model(cfg.hidden, data.d(), cfg.activation, cfg.output, cfg.seed + c as u64)?;
+            let mut m = init_class_model(cfg, data.d(), c)?;
             if cfg.output == potential_models::Output::Real {
                 let d = data.d();
                 let vb = m.params_mut().visible_bias;
@@ -271,6 +286,15 @@ pub fn finetune(
             for (i, &r) in rows.iter().enumerate() {
                 xb[i * d..(i + 1) * d].copy_from_slice(&xs[r * d..(r + 1) * d]);
                 yb[i] = train.labels()[r];
+            }
+            if cfg.input_mask > 0.0 {
+                // Zero-masking of the inputs (FinetuneConfig::input_mask), from the shuffling stream.
+                let p = cfg.input_mask as f64;
+                for v in xb[..nb * d].iter_mut() {
+                    if ((rng.next_u64() >> 11) as f64) * (1.0 / (1u64 << 53) as f64) < p {
+                        *v = 0.0;
+                    }
+                }
             }
             let l = ws
                 .step(model, &xb[..nb * d], &yb[..nb], lr, cfg.momentum)

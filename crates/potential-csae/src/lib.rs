@@ -90,8 +90,8 @@ pub use factored::{
 pub use file::CSAE_FORMAT;
 pub use finetune::{ClassGrad, CsaeGradient, Finetuner};
 pub use fit::{
-    class_features, features_view, finetune, fit_class_biases, init_classes, pretrain_classes, silent, train,
-    Event, FinetuneEpoch, FinetuneReport, Observer,
+    class_features, features_view, finetune, fit_class_biases, init_class_model, init_classes,
+    pretrain_classes, silent, train, Event, FinetuneEpoch, FinetuneReport, Observer,
 };
 pub use model::{log_sum_exp, Csae, Evaluation};
 pub use select::{concat, select_and_fit, Grid, Selection, Trial};

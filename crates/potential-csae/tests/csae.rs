@@ -4,8 +4,8 @@
 
 use potential_activations::ActivationKind;
 use potential_csae::{
-    features_view, fit_class_biases, log_sum_exp, pretrain_classes, silent, train, Csae, CsaeConfig, Error,
-    FinetuneConfig, FormatError, Variant,
+    features_view, fit_class_biases, init_class_model, log_sum_exp, pretrain_classes, silent, train, Csae,
+    CsaeConfig, Error, FinetuneConfig, Finetuner, FormatError, Optimizer, Variant,
 };
 use potential_data::{embedded_digits, Dataset};
 use potential_kernels::MatRef;
@@ -298,4 +298,78 @@ fn files_round_trip_and_fail_with_typed_errors() {
     nan[off..off + 4].copy_from_slice(&f32::NAN.to_le_bytes());
     assert!(matches!(format_err(&rebuild(&header, &nan)), FormatError::NonFinite { .. }));
     assert!(matches!(format_err(b"garbage"), FormatError::Corrupt(_)));
+}
+
+#[test]
+fn finetuning_options_are_validated_and_init_scale_bounds_the_weights() {
+    let bad_mask = CsaeConfig {
+        finetune: FinetuneConfig { input_mask: 1.0, ..FinetuneConfig::default() },
+        ..CsaeConfig::default()
+    };
+    assert!(matches!(bad_mask.validate(), Err(Error::InvalidConfig { field: "finetune.input_mask", .. })));
+    for s in [0.0, -1.0, f32::NAN] {
+        let c = CsaeConfig { init_scale: Some(s), ..CsaeConfig::default() };
+        assert!(matches!(c.validate(), Err(Error::InvalidConfig { field: "init_scale", .. })), "{s}");
+    }
+    let bad_schedule = CsaeConfig {
+        finetune: FinetuneConfig {
+            schedule: potential_train::Schedule::Exponential { gamma: 1.5 },
+            ..FinetuneConfig::default()
+        },
+        ..CsaeConfig::default()
+    };
+    assert!(matches!(bad_schedule.validate(), Err(Error::InvalidConfig { field: "finetune.schedule", .. })));
+    assert!("adam".parse::<Optimizer>().is_ok() && "sgd".parse::<Optimizer>().is_err());
+    // The bound ±s·√(6/(H+D)) holds and is nearly reached, for sigmoid (init_model's ×4) and tanh.
+    for (act, s) in
+        [(ActivationKind::Sigmoid, 1.0f32), (ActivationKind::Sigmoid, 0.5), (ActivationKind::Tanh, 2.0)]
+    {
+        let cfg = CsaeConfig { hidden: 30, activation: act, init_scale: Some(s), ..CsaeConfig::default() };
+        let m = init_class_model(&cfg, 70, 3).unwrap();
+        let bound = s * (6.0f32 / 100.0).sqrt();
+        let max = m.weight().iter().fold(0.0f32, |a, w| a.max(w.abs()));
+        assert!(max <= bound * (1.0 + 1e-6) && max > 0.95 * bound, "{act:?} {s}: max {max}, bound {bound}");
+    }
+}
+
+#[test]
+fn adam_first_step_moves_every_parameter_by_the_learning_rate_against_its_gradient() {
+    let data = two_digit_classes(&[0, 1]);
+    let mut model = train(
+        &CsaeConfig {
+            pretrain: None,
+            finetune: FinetuneConfig { epochs: 1, ..small_config().finetune },
+            ..small_config()
+        },
+        &data,
+        None,
+        &silent,
+    )
+    .unwrap()
+    .0;
+    let (x, y) = (&data.features().as_slice()[..20 * data.d()], &data.labels()[..20]);
+    let before = model.clone();
+    let mut ws = Finetuner::new(&model, 20, Variant::Log, 0.0);
+    ws.set_optimizer(Optimizer::Adam);
+    let lr = 1e-3f32;
+    ws.step(&mut model, x, y, lr, 0.9).unwrap();
+    let g = ws.gradient_parts();
+    // Adam's first bias-corrected step is −η·g/(|g| + ε′): −η·sign(g) wherever |g| ≫ ε.
+    let mut checked = 0;
+    for i in 0..2 {
+        let (a, b) = (before.class_model(i).weight(), model.class_model(i).weight());
+        for ((&w0, &w1), &gw) in a.iter().zip(b).zip(&g.classes[i].weight) {
+            if gw.abs() > 1e-4 {
+                let want = w0 - lr * gw.signum();
+                assert!((w1 - want).abs() <= 1e-6 + 1e-5 * lr, "w {w0} → {w1}, g {gw}, want {want}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} weights had a gradient");
+    for (c0, (c1, gc)) in before.class_bias().iter().zip(model.class_bias().iter().zip(&g.class_bias)) {
+        if gc.abs() > 1e-4 {
+            assert!((c1 - (c0 - lr * gc.signum() as f32)).abs() < 1e-6, "C {c0} → {c1}, g {gc}");
+        }
+    }
 }

@@ -3,8 +3,8 @@
 //! the 10000 test images. Skips (or fails with POTENTIAL_REQUIRE_DATA=1) when the data is absent.
 //!
 //! Knobs for tuning runs (defaults are the CI configuration): CSAE_MNIST_N, CSAE_MNIST_HIDDEN,
-//! CSAE_MNIST_PRE, CSAE_MNIST_FT, CSAE_MNIST_LR, CSAE_MNIST_PLR,
-//! CSAE_MNIST_LAMBDA.
+//! CSAE_MNIST_PRE, CSAE_MNIST_FT, CSAE_MNIST_LR, CSAE_MNIST_PLR, CSAE_MNIST_LAMBDA,
+//! CSAE_MNIST_MASK, CSAE_MNIST_INIT.
 
 use potential_csae::{features_view, train, CsaeConfig, Event, FinetuneConfig};
 use potential_train::TrainConfig;
@@ -15,7 +15,7 @@ fn env_or<T: std::str::FromStr>(k: &str, d: T) -> T {
 }
 
 #[test]
-fn reduced_mnist_pipeline_reaches_10_percent() {
+fn reduced_mnist_pipeline_reaches_4_percent() {
     let Some(dir) = potential_data::shared_data("mnist") else { return };
     if potential_data::shared_data("mnist/train-images-idx3-ubyte").is_none()
         && potential_data::shared_data("mnist/train-images-idx3-ubyte.gz").is_none()
@@ -29,18 +29,20 @@ fn reduced_mnist_pipeline_reaches_10_percent() {
     let cfg = CsaeConfig {
         hidden: env_or("CSAE_MNIST_HIDDEN", 100),
         pretrain: Some(TrainConfig {
-            epochs: env_or("CSAE_MNIST_PRE", 5),
-            learning_rate: env_or("CSAE_MNIST_PLR", 0.01),
+            epochs: env_or("CSAE_MNIST_PRE", 50),
+            learning_rate: env_or("CSAE_MNIST_PLR", 0.02),
             contractive: env_or("CSAE_MNIST_LAMBDA", 0.2),
             seed: 1,
             ..TrainConfig::default()
         }),
         finetune: FinetuneConfig {
-            epochs: env_or("CSAE_MNIST_FT", 5),
+            epochs: env_or("CSAE_MNIST_FT", 20),
             learning_rate: env_or("CSAE_MNIST_LR", 0.1),
+            input_mask: env_or("CSAE_MNIST_MASK", 0.2),
             seed: 2,
             ..FinetuneConfig::default()
         },
+        init_scale: Some(env_or("CSAE_MNIST_INIT", 1.0)),
         ..CsaeConfig::default()
     };
     let obs = |e: Event<'_>| {
@@ -60,7 +62,6 @@ fn reduced_mnist_pipeline_reaches_10_percent() {
         ev.n,
         t0.elapsed().as_secs_f64()
     );
-    // The target for this reduced run is 4%; this configuration measures ≈ 8.7% (finetuning
-    // is still improving after 5 epochs), so the bar is 10% until the optimisation is faster.
-    assert!(ev.error_rate <= 0.10, "test error {:.4} > 10%", ev.error_rate);
+    // The target for this reduced run (RESULTS.md has the measured figure).
+    assert!(ev.error_rate <= 0.04, "test error {:.4} > 4%", ev.error_rate);
 }
