@@ -15,3 +15,13 @@ pub fn bar(len: u64, unit: &str, quiet: bool) -> ProgressBar {
     }
     pb
 }
+
+/// Print `line` above `bar`, or straight to stderr when the bar is hidden (a bar drawn to a
+/// non-terminal is hidden, and so are the lines it prints).
+pub fn say(bar: &ProgressBar, line: String) {
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.println(line);
+    }
+}

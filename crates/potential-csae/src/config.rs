@@ -268,7 +268,7 @@ impl CsaeConfig {
     }
 }
 
-mod activation_name {
+pub(crate) mod activation_name {
     use potential_activations::ActivationKind;
     use serde::{Deserialize, Deserializer, Serializer};
     pub fn serialize<S: Serializer>(a: &ActivationKind, s: S) -> Result<S::Ok, S::Error> {
@@ -280,7 +280,7 @@ mod activation_name {
     }
 }
 
-mod output_name {
+pub(crate) mod output_name {
     use potential_models::Output;
     use serde::{Deserialize, Deserializer, Serializer};
     pub fn serialize<S: Serializer>(o: &Output, s: S) -> Result<S::Ok, S::Error> {

@@ -320,22 +320,7 @@ fn train(a: TrainArgs) -> Result<()> {
         Event::PretrainEpoch { .. } => pre_bar.inc(1),
         Event::PretrainDone { .. } => {}
         Event::FinetuneStep { .. } => ft_bar.inc(1),
-        Event::FinetuneEpoch(r) if !quiet => {
-            let line = format!(
-                "finetune epoch {:3}: loss {:.4}, train error {:.2}%{} ({:.1}s)",
-                r.epoch,
-                r.loss,
-                100.0 * r.train_error,
-                r.valid_error.map_or(String::new(), |v| format!(", validation error {:.2}%", 100.0 * v)),
-                r.seconds
-            );
-            // A bar drawn to a non-terminal is hidden, and so are its printed lines.
-            if ft_bar.is_hidden() {
-                eprintln!("{line}");
-            } else {
-                ft_bar.println(line);
-            }
-        }
+        Event::FinetuneEpoch(r) if !quiet => progress::say(&ft_bar, epoch_line(r)),
         _ => {}
     };
     let (model, report) = pool.install(|| potential_csae::train(&cfg, &tr, va.as_ref(), &observer))?;
@@ -349,6 +334,18 @@ fn train(a: TrainArgs) -> Result<()> {
         eprintln!("wrote {} in {:.1}s", a.out.display(), t0.elapsed().as_secs_f64());
     }
     Ok(())
+}
+
+/// One line of finetuning progress.
+fn epoch_line(r: &potential_csae::FinetuneEpoch) -> String {
+    format!(
+        "finetune epoch {:3}: loss {:.4}, train error {:.2}%{} ({:.1}s)",
+        r.epoch,
+        r.loss,
+        100.0 * r.train_error,
+        r.valid_error.map_or(String::new(), |v| format!(", validation error {:.2}%", 100.0 * v)),
+        r.seconds
+    )
 }
 
 /// `csae train --refit` / `--grid-*`: choose on the validation rows, then refit on all rows
@@ -393,21 +390,7 @@ fn train_select(
     let t_phase = std::sync::Mutex::new(Instant::now());
     let observer = |e: Event<'_>| match e {
         Event::PretrainEpoch { .. } => pre_bar.inc(1),
-        Event::FinetuneEpoch(r) if !quiet => {
-            let line = format!(
-                "  finetune epoch {:3}: loss {:.4}, train error {:.2}%{} ({:.1}s)",
-                r.epoch,
-                r.loss,
-                100.0 * r.train_error,
-                r.valid_error.map_or(String::new(), |v| format!(", validation error {:.2}%", 100.0 * v)),
-                r.seconds
-            );
-            if pre_bar.is_hidden() {
-                eprintln!("{line}");
-            } else {
-                pre_bar.println(line);
-            }
-        }
+        Event::FinetuneEpoch(r) if !quiet => progress::say(&pre_bar, format!("  {}", epoch_line(r))),
         _ => {}
     };
     let mut on_trial = |t: &potential_csae::Trial| {
@@ -528,13 +511,7 @@ fn train_factored(a: TrainArgs) -> Result<()> {
     let pre_bar = progress::bar((pre_epochs * steps) as u64, "pretraining steps", a.quiet || pre_epochs == 0);
     let ft_bar = progress::bar((a.finetune_epochs * steps) as u64, "finetuning steps", a.quiet);
     let quiet = a.quiet;
-    let say = |bar: &indicatif::ProgressBar, line: String| {
-        if bar.is_hidden() {
-            eprintln!("{line}");
-        } else {
-            bar.println(line);
-        }
-    };
+    let say = progress::say;
     let observer = |e: FactoredEvent<'_>| match e {
         FactoredEvent::PretrainStep { .. } => pre_bar.inc(1),
         FactoredEvent::FinetuneStep { .. } => ft_bar.inc(1),
@@ -545,17 +522,7 @@ fn train_factored(a: TrainArgs) -> Result<()> {
                 r.epoch, r.loss, r.reconstruction_error, r.seconds
             ),
         ),
-        FactoredEvent::FinetuneEpoch(r) if !quiet => say(
-            &ft_bar,
-            format!(
-                "finetune epoch {:3}: loss {:.4}, train error {:.2}%{} ({:.1}s)",
-                r.epoch,
-                r.loss,
-                100.0 * r.train_error,
-                r.valid_error.map_or(String::new(), |v| format!(", validation error {:.2}%", 100.0 * v)),
-                r.seconds
-            ),
-        ),
+        FactoredEvent::FinetuneEpoch(r) if !quiet => say(&ft_bar, epoch_line(r)),
         _ => {}
     };
     let (model, report) =
@@ -611,14 +578,7 @@ fn train_factored_select(
             "  pretrain epoch {:3}: loss {:.4}, reconstruction error {:.4} ({:.1}s)",
             r.epoch, r.loss, r.reconstruction_error, r.seconds
         ),
-        FactoredEvent::FinetuneEpoch(r) if !quiet => eprintln!(
-            "  finetune epoch {:3}: loss {:.4}, train error {:.2}%{} ({:.1}s)",
-            r.epoch,
-            r.loss,
-            100.0 * r.train_error,
-            r.valid_error.map_or(String::new(), |v| format!(", validation error {:.2}%", 100.0 * v)),
-            r.seconds
-        ),
+        FactoredEvent::FinetuneEpoch(r) if !quiet => eprintln!("  {}", epoch_line(r)),
         _ => {}
     };
     let mut on_trial = |t: &potential_csae::FactoredTrial| {

@@ -30,10 +30,10 @@ pub struct FactoredConfig {
     /// Hidden units H per class.
     pub hidden: usize,
     /// The hidden activation (Table 2: tanh, modulus, relu, square; sigmoid in Table 3/5).
-    #[serde(with = "activation_name")]
+    #[serde(with = "crate::config::activation_name")]
     pub activation: ActivationKind,
     /// Output kind (real: squared error and Eq. 11–21; binary: cross-entropy and Eq. 28).
-    #[serde(with = "output_name")]
+    #[serde(with = "crate::config::output_name")]
     pub output: Output,
     /// Denoising pretraining.
     pub pretrain: Option<TrainConfig>,
@@ -428,28 +428,4 @@ pub fn train_factored(
         .to_string(),
     ));
     Ok((model, FactoredReport { pretrain, finetune }))
-}
-
-mod activation_name {
-    use potential_activations::ActivationKind;
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(a: &ActivationKind, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(a.name())
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ActivationKind, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-mod output_name {
-    use potential_models::Output;
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(o: &Output, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(o.name())
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Output, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
 }

@@ -1,10 +1,11 @@
 //! [`FactoredCsae`]: shared factor matrices, class factor weights and biases (Eq. 46–50), and the
 //! classifier of Eq. 45 on its class energies.
 
+use crate::finetune::visible_term;
 use crate::model::{argmax, check_labels, evaluation_from_logits, log_sum_exp};
 use crate::{Csae, Error, Evaluation, Result};
 use potential_activations::ActivationKind;
-use potential_kernels::{antiderivative_sum, bias_act, gemm, sq_dist, HiddenFn, MatMut, MatRef, Parallelism};
+use potential_kernels::{antiderivative_sum, bias_act, gemm, HiddenFn, MatMut, MatRef, Parallelism};
 use potential_models::{Output, TiedAutoencoder};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -92,24 +93,6 @@ pub struct FactoredParamsMut<'a> {
     pub visible_bias: &'a mut [f32],
     /// C \[K\].
     pub class_bias: &'a mut [f32],
-}
-
-/// The visible part of the energy: −½‖x − b_r‖² (real) or b_rᵀx − Σⱼ[xⱼ log xⱼ + (1−xⱼ) log(1−xⱼ)]
-/// (binary, Eq. 28, 0 log 0 = 0). (The same formula as the plain CSAE's.)
-pub(crate) fn visible_term(output: Output, x: &[f32], br: &[f32]) -> f64 {
-    match output {
-        Output::Real => -0.5 * sq_dist(x, br),
-        Output::Binary => {
-            let xlogx = |v: f64| if v <= 0.0 { 0.0 } else { v * v.ln() };
-            x.iter()
-                .zip(br)
-                .map(|(&x, &b)| {
-                    let x = x as f64;
-                    b as f64 * x - xlogx(x) - xlogx(1.0 - x)
-                })
-                .sum()
-        }
-    }
 }
 
 /// Buffers of one forward pass over `nb` rows: P \[nb, F\], Q \[K·nb, F\], U and h(U) \[K·nb, H\]
