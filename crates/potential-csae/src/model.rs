@@ -52,6 +52,22 @@ pub fn log_sum_exp(a: &[f64]) -> f64 {
     m + a.iter().map(|&v| (v - m).exp()).sum::<f64>().ln()
 }
 
+/// Each row of K logits replaced by its softmax (Eq. 45), stable in `f64`.
+pub(crate) fn softmax_rows(mut s: Vec<f64>, k: usize) -> Vec<f64> {
+    for row in s.chunks_exact_mut(k) {
+        let lse = log_sum_exp(row);
+        for v in row.iter_mut() {
+            *v = (*v - lse).exp();
+        }
+    }
+    s
+}
+
+/// The argmax of each row of K logits (the first one on ties).
+pub(crate) fn argmax_rows(s: &[f64], k: usize) -> Vec<u32> {
+    s.chunks_exact(k).map(|r| argmax(r) as u32).collect()
+}
+
 /// Index of the largest entry (the first one on ties).
 pub(crate) fn argmax(a: &[f64]) -> usize {
     let mut best = 0;
@@ -249,15 +265,7 @@ impl Csae {
     /// # Errors
     /// As [`Csae::energies`].
     pub fn predict_proba(&self, x: MatRef<'_>) -> Result<Vec<f64>> {
-        let k = self.num_classes();
-        let mut s = self.logits(x)?;
-        for row in s.chunks_exact_mut(k) {
-            let lse = log_sum_exp(row);
-            for v in row.iter_mut() {
-                *v = (*v - lse).exp();
-            }
-        }
-        Ok(s)
+        Ok(softmax_rows(self.logits(x)?, self.num_classes()))
     }
 
     /// The most probable class of every row (argmax of the logits; the lowest index on ties).
@@ -265,8 +273,7 @@ impl Csae {
     /// # Errors
     /// As [`Csae::energies`].
     pub fn predict(&self, x: MatRef<'_>) -> Result<Vec<u32>> {
-        let k = self.num_classes();
-        Ok(self.logits(x)?.chunks_exact(k).map(|s| argmax(s) as u32).collect())
+        Ok(argmax_rows(&self.logits(x)?, self.num_classes()))
     }
 
     /// The out-of-distribution score log Σᵢ exp(Eᵢ(x) + Cᵢ) (log Σᵢ exp sᵢ with a read-out): the
@@ -276,8 +283,7 @@ impl Csae {
     /// # Errors
     /// As [`Csae::energies`].
     pub fn ood_score(&self, x: MatRef<'_>) -> Result<Vec<f64>> {
-        let k = self.num_classes();
-        Ok(self.logits(x)?.chunks_exact(k).map(log_sum_exp).collect())
+        Ok(self.logits(x)?.chunks_exact(self.num_classes()).map(log_sum_exp).collect())
     }
 
     /// Error rate, confusion matrix, per-class error and mean −log P(y|x) on labelled rows.

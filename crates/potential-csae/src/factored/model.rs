@@ -2,7 +2,7 @@
 //! classifier of Eq. 45 on its class energies.
 
 use crate::finetune::visible_term;
-use crate::model::{argmax, check_labels, evaluation_from_logits, log_sum_exp};
+use crate::model::{argmax_rows, check_labels, evaluation_from_logits, log_sum_exp, softmax_rows};
 use crate::{Csae, Error, Evaluation, Result};
 use potential_activations::ActivationKind;
 use potential_kernels::{antiderivative_sum, bias_act, gemm, HiddenFn, MatMut, MatRef, Parallelism};
@@ -483,15 +483,7 @@ impl FactoredCsae {
     /// # Errors
     /// As [`FactoredCsae::energies`].
     pub fn predict_proba(&self, x: MatRef<'_>) -> Result<Vec<f64>> {
-        let k = self.num_classes();
-        let mut s = self.logits(x)?;
-        for row in s.chunks_exact_mut(k) {
-            let lse = log_sum_exp(row);
-            for v in row.iter_mut() {
-                *v = (*v - lse).exp();
-            }
-        }
-        Ok(s)
+        Ok(softmax_rows(self.logits(x)?, self.num_classes()))
     }
 
     /// The most probable class of every row (argmax of the logits; lowest index on ties).
@@ -499,8 +491,7 @@ impl FactoredCsae {
     /// # Errors
     /// As [`FactoredCsae::energies`].
     pub fn predict(&self, x: MatRef<'_>) -> Result<Vec<u32>> {
-        let k = self.num_classes();
-        Ok(self.logits(x)?.chunks_exact(k).map(|s| argmax(s) as u32).collect())
+        Ok(argmax_rows(&self.logits(x)?, self.num_classes()))
     }
 
     /// log Σⱼ exp(Eⱼ(x) + Cⱼ) of every row (as [`Csae::ood_score`]).
@@ -508,8 +499,7 @@ impl FactoredCsae {
     /// # Errors
     /// As [`FactoredCsae::energies`].
     pub fn ood_score(&self, x: MatRef<'_>) -> Result<Vec<f64>> {
-        let k = self.num_classes();
-        Ok(self.logits(x)?.chunks_exact(k).map(log_sum_exp).collect())
+        Ok(self.logits(x)?.chunks_exact(self.num_classes()).map(log_sum_exp).collect())
     }
 
     /// Error rate, confusion matrix, per-class error and mean −log P(y|x) on labelled rows.
