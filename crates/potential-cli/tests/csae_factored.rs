@@ -25,6 +25,18 @@ fn digits(dir: &Path) -> (PathBuf, PathBuf, Vec<f32>, Vec<u32>) {
     (xp, yp, d.features().as_slice().to_vec(), y)
 }
 
+/// `csae train --data X --labels Y EXTRA --out DIR/bad.safetensors` must fail with `needle` on stderr.
+fn train_fails(xp: &Path, yp: &Path, dir: &Path, extra: &[&str], needle: &str) {
+    let out = dir.join("bad.safetensors");
+    let mut args = vec!["csae", "train", "--data", s(xp), "--labels", s(yp)];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--out", s(&out)]);
+    let o = potential(&args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains(needle), "{extra:?}: wanted {needle:?} in {err}");
+    assert!(!out.exists(), "{extra:?} left an output file");
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -162,40 +174,8 @@ fn plain_files_still_work_and_bad_arguments_fail() {
     assert_eq!(v["format"], "potential.csae");
 
     // The factored model is pretrained with denoising, not a contraction penalty.
-    let o = potential(&[
-        "csae",
-        "train",
-        "--data",
-        s(&xp),
-        "--labels",
-        s(&yp),
-        "--factors",
-        "4",
-        "--contractive",
-        "0.5",
-        "--out",
-        s(&dir.path().join("bad.safetensors")),
-    ]);
-    assert!(!o.status.success());
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("denoising"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let o = potential(&[
-        "csae",
-        "train",
-        "--data",
-        s(&xp),
-        "--labels",
-        s(&yp),
-        "--factors",
-        "0",
-        "--out",
-        s(&dir.path().join("bad.safetensors")),
-    ]);
-    assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("factors"));
+    train_fails(&xp, &yp, dir.path(), &["--factors", "4", "--contractive", "0.5"], "denoising");
+    train_fails(&xp, &yp, dir.path(), &["--factors", "0"], "factors");
     assert!(!dir.path().join("bad.safetensors").exists());
 
     // A file of another format: the error names it.
@@ -272,35 +252,6 @@ fn factored_selection_and_refit() {
     assert!(m.provenance().unwrap().contains("\"optimizer\":\"adam\""));
     let ev = m.evaluate(MatRef::from_row_major(&x, y.len(), m.visible()), &y).unwrap();
     assert!(ev.error_rate < 0.1, "{ev:?}");
-    let o = potential(&[
-        "csae",
-        "train",
-        "--data",
-        s(&xp),
-        "--labels",
-        s(&yp),
-        "--grid-factors",
-        "4,8",
-        "--valid-rows",
-        "60",
-        "--out",
-        s(&dir.path().join("bad.safetensors")),
-    ]);
-    assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--factors"));
-    let o = potential(&[
-        "csae",
-        "train",
-        "--data",
-        s(&xp),
-        "--labels",
-        s(&yp),
-        "--factors",
-        "4",
-        "--refit",
-        "--out",
-        s(&dir.path().join("bad.safetensors")),
-    ]);
-    assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--valid-rows"));
+    train_fails(&xp, &yp, dir.path(), &["--grid-factors", "4,8", "--valid-rows", "60"], "--factors");
+    train_fails(&xp, &yp, dir.path(), &["--factors", "4", "--refit"], "--valid-rows");
 }
