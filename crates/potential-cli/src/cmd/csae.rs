@@ -97,8 +97,8 @@ pub struct TrainArgs {
     /// Skip pretraining (random initialisation; only with --variant log or hinge).
     #[arg(long)]
     pub no_pretrain: bool,
-    /// Finetuning update rule: the paper's momentum SGD, or Adam (β₁ = 0.9, β₂ = 0.999; needs a
-    /// smaller --lr, e.g. 0.003; converges in far fewer epochs from pretrained models).
+    /// Finetuning update rule: the paper's momentum SGD, or Adam (β₁ = 0.9, β₂ = 0.999; use a
+    /// smaller --lr, e.g. 0.003).
     #[arg(long, default_value = "momentum", value_parser = ["momentum", "adam"])]
     pub optimizer: String,
     /// Zero-masking probability of the inputs during finetuning (not in the paper; 0.2 regularises
