@@ -231,17 +231,19 @@ fn open(data: &Path, labels: Option<&Path>) -> Result<Dataset> {
     Ok(potential_data::open_dataset(data, labels)?)
 }
 
-fn train(a: TrainArgs) -> Result<()> {
-    if a.factors.is_some() {
-        if a.finetune_mask != 0.0 || a.init_scale != 1.0 {
-            return Err(usage("--finetune-mask and --init-scale apply to the plain CSAE, not --factors"));
-        }
-        return train_factored(a);
-    }
-    if !a.grid_factors.is_empty() {
-        return Err(usage("--grid-factors needs --factors F"));
-    }
-    let t0 = Instant::now();
+/// What both kinds of `csae train` read from the arguments: parsed names, the thread pool, the
+/// data split into training and validation rows, and the pretraining and finetuning settings.
+struct Setup {
+    activation: ActivationKind,
+    output: Output,
+    pool: rayon::ThreadPool,
+    tr: Dataset,
+    va: Option<Dataset>,
+    pretrain: Option<TrainConfig>,
+    finetune: FinetuneConfig,
+}
+
+fn setup(a: &TrainArgs) -> Result<Setup> {
     let activation: ActivationKind = a.activation.parse().map_err(|e| usage(format!("--activation: {e}")))?;
     let output: Output = a.output.parse().map_err(|e| usage(format!("--output: {e}")))?;
     let variant: Variant = a.variant.parse()?;
@@ -262,30 +264,56 @@ fn train(a: TrainArgs) -> Result<()> {
         seed: a.seed,
         ..TrainConfig::default()
     });
+    let finetune = FinetuneConfig {
+        epochs: a.finetune_epochs,
+        batch_size: a.batch,
+        learning_rate: a.lr,
+        weight_decay: a.weight_decay,
+        variant,
+        seed: a.seed,
+        patience: a.patience,
+        optimizer: a.optimizer.parse()?,
+        input_mask: a.finetune_mask,
+        ..FinetuneConfig::default()
+    };
+    Ok(Setup { activation, output, pool, tr, va, pretrain, finetune })
+}
+
+impl TrainArgs {
+    /// Whether the run chooses on validation rows and refits (Sec. 4.4).
+    fn selects(&self) -> bool {
+        self.refit
+            || !self.grid_factors.is_empty()
+            || !self.grid_hidden.is_empty()
+            || !self.grid_lr.is_empty()
+            || !self.grid_weight_decay.is_empty()
+    }
+}
+
+fn train(a: TrainArgs) -> Result<()> {
+    if a.factors.is_some() {
+        if a.finetune_mask != 0.0 || a.init_scale != 1.0 {
+            return Err(usage("--finetune-mask and --init-scale apply to the plain CSAE, not --factors"));
+        }
+        return train_factored(a);
+    }
+    if !a.grid_factors.is_empty() {
+        return Err(usage("--grid-factors needs --factors F"));
+    }
+    let t0 = Instant::now();
+    let Setup { activation, output, pool, tr, va, pretrain, finetune } = setup(&a)?;
+    let variant = finetune.variant;
     let cfg = CsaeConfig {
         hidden: a.hidden,
         activation,
         output,
         pretrain,
-        finetune: FinetuneConfig {
-            epochs: a.finetune_epochs,
-            batch_size: a.batch,
-            learning_rate: a.lr,
-            weight_decay: a.weight_decay,
-            variant,
-            seed: a.seed,
-            patience: a.patience,
-            optimizer: a.optimizer.parse()?,
-            input_mask: a.finetune_mask,
-            ..FinetuneConfig::default()
-        },
+        finetune,
         seed: a.seed,
         init_scale: Some(a.init_scale),
     };
     cfg.validate()?;
-    let select =
-        a.refit || !a.grid_hidden.is_empty() || !a.grid_lr.is_empty() || !a.grid_weight_decay.is_empty();
-    if select {
+    if a.selects() {
         let Some(va) = va else {
             return Err(usage("--refit and --grid-* choose on validation rows: give --valid-rows N"));
         };
@@ -440,51 +468,14 @@ fn train_factored(a: TrainArgs) -> Result<()> {
             "--contractive: the factored CSAE is pretrained with denoising (--denoise P), Sec. 4.2",
         ));
     }
-    let activation: ActivationKind = a.activation.parse().map_err(|e| usage(format!("--activation: {e}")))?;
-    let output: Output = a.output.parse().map_err(|e| usage(format!("--output: {e}")))?;
-    let variant: Variant = a.variant.parse()?;
-    let pool = crate::threads::pool(a.threads)?;
-    let all = open(&a.data, a.labels.as_deref())?;
-    let (tr, va) = if a.valid_rows > 0 {
-        let (t, v) = all.split_tail(a.valid_rows)?;
-        (t, Some(v))
-    } else {
-        (all, None)
-    };
-    let pretrain = (!a.no_pretrain).then(|| TrainConfig {
-        epochs: a.pretrain_epochs,
-        batch_size: a.batch,
-        learning_rate: a.pretrain_lr,
-        noise: a.denoise.map(Noise::Mask),
-        seed: a.seed,
-        ..TrainConfig::default()
-    });
-    let cfg = FactoredConfig {
-        factors,
-        hidden: a.hidden,
-        activation,
-        output,
-        pretrain,
-        finetune: FinetuneConfig {
-            epochs: a.finetune_epochs,
-            batch_size: a.batch,
-            learning_rate: a.lr,
-            weight_decay: a.weight_decay,
-            variant,
-            seed: a.seed,
-            patience: a.patience,
-            optimizer: a.optimizer.parse()?,
-            ..FinetuneConfig::default()
-        },
-        seed: a.seed,
-    };
+    // --contractive and --finetune-mask are rejected above, so the shared setup's contraction and
+    // input mask are 0 here.
+    let Setup { activation, output, pool, tr, va, pretrain, finetune } = setup(&a)?;
+    let variant = finetune.variant;
+    let cfg =
+        FactoredConfig { factors, hidden: a.hidden, activation, output, pretrain, finetune, seed: a.seed };
     cfg.validate()?;
-    let select = a.refit
-        || !a.grid_factors.is_empty()
-        || !a.grid_hidden.is_empty()
-        || !a.grid_lr.is_empty()
-        || !a.grid_weight_decay.is_empty();
-    if select {
+    if a.selects() {
         let Some(va) = va.as_ref() else {
             return Err(usage("--refit and --grid-* choose on validation rows: give --valid-rows N"));
         };
