@@ -85,23 +85,8 @@ impl Csae {
         if format != CSAE_FORMAT {
             return Err(FormatError::UnknownFormat { found: format.clone() });
         }
-        let bad = |key: &'static str, value: &str, reason: String| FormatError::BadMetadata {
-            key,
-            value: value.to_owned(),
-            reason,
-        };
-        let act_s = get("activation")?;
-        let activation: ActivationKind =
-            act_s.parse().map_err(|e| bad("activation", act_s, format!("{e}")))?;
-        let out_s = get("output")?;
-        let output: Output = out_s.parse().map_err(|e| bad("output", out_s, format!("{e}")))?;
-        let cls = get("classes")?;
-        let names: Vec<String> = serde_json::from_str(cls)
-            .map_err(|e| bad("classes", cls, format!("not a JSON array of strings: {e}")))?;
+        let (activation, output, names) = class_metadata(meta)?;
         let k = names.len();
-        if k == 0 {
-            return Err(bad("classes", cls, "no classes".into()));
-        }
         let mut known: Vec<String> = vec!["class_bias".into(), "readout".into()];
         for i in 0..k {
             for t in ["weight", "hidden_bias", "visible_bias"] {
@@ -166,4 +151,28 @@ impl Csae {
         write_atomically(path, &self.to_safetensors_bytes(), ".potential-csae-")
             .map_err(|source| Error::Io { path: path.to_owned(), source })
     }
+}
+
+/// The `activation`, `output` and `classes` metadata shared by the plain and the factored CSAE
+/// files, parsed; at least one class.
+pub(crate) fn class_metadata(
+    meta: &HashMap<String, String>,
+) -> std::result::Result<(ActivationKind, Output, Vec<String>), FormatError> {
+    let get = |key: &'static str| meta.get(key).ok_or(FormatError::MissingMetadata { key });
+    let bad = |key: &'static str, value: &str, reason: String| FormatError::BadMetadata {
+        key,
+        value: value.to_owned(),
+        reason,
+    };
+    let act_s = get("activation")?;
+    let activation: ActivationKind = act_s.parse().map_err(|e| bad("activation", act_s, format!("{e}")))?;
+    let out_s = get("output")?;
+    let output: Output = out_s.parse().map_err(|e| bad("output", out_s, format!("{e}")))?;
+    let cls = get("classes")?;
+    let names: Vec<String> = serde_json::from_str(cls)
+        .map_err(|e| bad("classes", cls, format!("not a JSON array of strings: {e}")))?;
+    if names.is_empty() {
+        return Err(bad("classes", cls, "no classes".into()));
+    }
+    Ok((activation, output, names))
 }

@@ -19,8 +19,7 @@
 use super::model::{FactoredCsae, FactoredParams};
 use crate::error::FormatError;
 use crate::{Error, Result};
-use potential_activations::ActivationKind;
-use potential_models::{safetensors_f32_bytes, write_atomically, Output};
+use potential_models::{safetensors_f32_bytes, write_atomically};
 use safetensors::tensor::{Dtype, SafeTensors};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -106,23 +105,8 @@ impl FactoredCsae {
         if format != FACTORED_CSAE_FORMAT {
             return Err(FormatError::WrongFormat { found: format.clone(), expected: FACTORED_CSAE_FORMAT });
         }
-        let bad = |key: &'static str, value: &str, reason: String| FormatError::BadMetadata {
-            key,
-            value: value.to_owned(),
-            reason,
-        };
-        let act_s = get("activation")?;
-        let activation: ActivationKind =
-            act_s.parse().map_err(|e| bad("activation", act_s, format!("{e}")))?;
-        let out_s = get("output")?;
-        let output: Output = out_s.parse().map_err(|e| bad("output", out_s, format!("{e}")))?;
-        let cls = get("classes")?;
-        let names: Vec<String> = serde_json::from_str(cls)
-            .map_err(|e| bad("classes", cls, format!("not a JSON array of strings: {e}")))?;
+        let (activation, output, names) = crate::file::class_metadata(meta)?;
         let k = names.len();
-        if k == 0 {
-            return Err(bad("classes", cls, "no classes".into()));
-        }
         for name in st.names() {
             if !FACTORED_TENSORS.contains(&name) {
                 return Err(FormatError::UnexpectedTensor { tensor: name.to_owned() });
@@ -166,8 +150,12 @@ impl FactoredCsae {
             visible_bias: b_r,
             class_bias,
         };
-        let mut m = FactoredCsae::new(params, names, activation, output)
-            .map_err(|e| bad("format", FACTORED_CSAE_FORMAT, e.to_string()))?;
+        let mut m =
+            FactoredCsae::new(params, names, activation, output).map_err(|e| FormatError::BadMetadata {
+                key: "format",
+                value: FACTORED_CSAE_FORMAT.to_owned(),
+                reason: e.to_string(),
+            })?;
         m.provenance = meta.get("provenance").cloned();
         Ok(m)
     }
