@@ -112,7 +112,15 @@ pub struct TrainArgs {
     /// Hold out the last N training rows for validation: early stopping and the best epoch.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub valid_rows: usize,
-    /// The protocol of Sec. 4.4 (needs --valid-rows): pretrain on all rows, finetune on the
+    /// Validation rows from their own file instead of --valid-rows (e.g. a Larochelle set's
+    /// valid_images.npy): used exactly as held-out rows would be, and with --refit they join the
+    /// training rows for pretraining and the final fit.
+    #[arg(long, value_name = "X", conflicts_with = "valid_rows")]
+    pub valid_data: Option<PathBuf>,
+    /// Labels of --valid-data (default: inside that file or its companion labels file).
+    #[arg(long, value_name = "Y", requires = "valid_data")]
+    pub valid_labels: Option<PathBuf>,
+    /// The protocol of Sec. 4.4 (needs --valid-rows or --valid-data): pretrain on all rows, finetune on the
     /// training part choosing the epoch (and the --grid-* values) on the validation rows, then
     /// finetune the chosen pretrained models again on all rows for the chosen number of epochs.
     #[arg(long)]
@@ -249,7 +257,10 @@ fn setup(a: &TrainArgs) -> Result<Setup> {
     let variant: Variant = a.variant.parse()?;
     let pool = crate::threads::pool(a.threads)?;
     let all = open(&a.data, a.labels.as_deref())?;
-    let (tr, va) = if a.valid_rows > 0 {
+    let (tr, va) = if let Some(path) = &a.valid_data {
+        let va = validation_file(&all, path, a.valid_labels.as_deref())?;
+        (all, Some(va))
+    } else if a.valid_rows > 0 {
         let (t, v) = all.split_tail(a.valid_rows)?;
         (t, Some(v))
     } else {
@@ -277,6 +288,29 @@ fn setup(a: &TrainArgs) -> Result<Setup> {
         ..FinetuneConfig::default()
     };
     Ok(Setup { activation, output, pool, tr, va, pretrain, finetune })
+}
+
+/// Validation rows read from their own file (`--valid-data`): same width as the training data,
+/// labels within the training classes, which name them.
+fn validation_file(tr: &Dataset, path: &Path, labels: Option<&Path>) -> Result<Dataset> {
+    let va = open(path, labels)?;
+    if va.d() != tr.d() {
+        return Err(usage(format!(
+            "--valid-data {}: rows of {} values, but the training data has {}",
+            path.display(),
+            va.d(),
+            tr.d()
+        )));
+    }
+    let k = tr.num_classes();
+    if let Some(&bad) = va.labels().iter().find(|&&l| l as usize >= k) {
+        return Err(usage(format!(
+            "--valid-data {}: label {bad}, but the training data has only {k} classes",
+            path.display()
+        )));
+    }
+    let (features, labels, _) = va.into_parts();
+    Ok(Dataset::new(features, labels, Some(tr.class_names().to_vec()))?)
 }
 
 impl TrainArgs {
@@ -315,7 +349,9 @@ fn train(a: TrainArgs) -> Result<()> {
     cfg.validate()?;
     if a.selects() {
         let Some(va) = va else {
-            return Err(usage("--refit and --grid-* choose on validation rows: give --valid-rows N"));
+            return Err(usage(
+                "--refit and --grid-* choose on validation rows: give --valid-rows N or --valid-data X",
+            ));
         };
         return train_select(&a, &cfg, &tr, &va, &pool, t0);
     }
@@ -477,7 +513,9 @@ fn train_factored(a: TrainArgs) -> Result<()> {
     cfg.validate()?;
     if a.selects() {
         let Some(va) = va.as_ref() else {
-            return Err(usage("--refit and --grid-* choose on validation rows: give --valid-rows N"));
+            return Err(usage(
+                "--refit and --grid-* choose on validation rows: give --valid-rows N or --valid-data X",
+            ));
         };
         return train_factored_select(&a, &cfg, &tr, va, &pool, t0);
     }

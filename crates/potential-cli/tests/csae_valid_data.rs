@@ -1,0 +1,106 @@
+//! `potential csae train --valid-data X --valid-labels Y`: validation rows from their own file (a
+//! Larochelle set's `valid_*.npy`) act exactly as the same rows held out with `--valid-rows`, and
+//! files that do not fit the training data fail with a message naming them.
+
+use potential_csae::Csae;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn potential(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_potential")).args(args).output().expect("run potential")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+const TRAIN: &[&str] = &[
+    "--hidden",
+    "6",
+    "--contractive",
+    "0.1",
+    "--pretrain-epochs",
+    "2",
+    "--finetune-epochs",
+    "3",
+    "--grid-lr",
+    "0.03,0.1",
+    "--batch",
+    "20",
+    "--seed",
+    "3",
+    "--threads",
+    "2",
+];
+
+#[test]
+fn valid_data_file_equals_held_out_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    let d = potential_data::embedded_digits().subset_classes(&[1, 7, 9]);
+    let y: Vec<u32> =
+        d.labels().iter().map(|&l| [1, 7, 9].iter().position(|&c| c == l).unwrap() as u32).collect();
+    let (n, dim, nv) = (d.n(), d.d(), 90);
+    let x = d.features().as_slice();
+    let cut = n - nv;
+    potential_data::write_npy_f32(&p("all.npy"), x, &[n, dim]).unwrap();
+    potential_data::write_npy_labels(&p("all-y.npy"), &y).unwrap();
+    potential_data::write_npy_f32(&p("tr.npy"), &x[..cut * dim], &[cut, dim]).unwrap();
+    potential_data::write_npy_labels(&p("tr-y.npy"), &y[..cut]).unwrap();
+    potential_data::write_npy_f32(&p("va.npy"), &x[cut * dim..], &[nv, dim]).unwrap();
+    potential_data::write_npy_labels(&p("va-y.npy"), &y[cut..]).unwrap();
+
+    let run = |extra: &[&str], out: &Path| {
+        let mut args = vec!["csae", "train"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(TRAIN);
+        args.extend_from_slice(&["--out", s(out)]);
+        let o = potential(&args);
+        assert!(o.status.success(), "{extra:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let held = p("held.safetensors");
+    let file = p("file.safetensors");
+    let e1 = run(&["--data", s(&p("all.npy")), "--labels", s(&p("all-y.npy")), "--valid-rows", "90"], &held);
+    let e2 = run(
+        &[
+            "--data",
+            s(&p("tr.npy")),
+            "--labels",
+            s(&p("tr-y.npy")),
+            "--valid-data",
+            s(&p("va.npy")),
+            "--valid-labels",
+            s(&p("va-y.npy")),
+        ],
+        &file,
+    );
+    let all_rows = format!("refit on all {n} rows");
+    assert!(e1.contains(&all_rows) && e2.contains(&all_rows), "{e1}\n{e2}");
+    let chosen = |e: &str| e.lines().find(|l| l.starts_with("chosen:")).map(str::to_owned);
+    assert_eq!(chosen(&e1), chosen(&e2));
+    let (a, b) = (Csae::load(&held).unwrap(), Csae::load(&file).unwrap());
+    assert_eq!(a.class_bias(), b.class_bias());
+    for (ma, mb) in a.class_models().iter().zip(b.class_models()) {
+        assert_eq!(ma.weight(), mb.weight());
+    }
+
+    // Files that do not fit: wider rows, a label the training data does not have, both options.
+    potential_data::write_npy_f32(&p("wide.npy"), &vec![0.5; 4 * (dim + 1)], &[4, dim + 1]).unwrap();
+    potential_data::write_npy_labels(&p("wide-y.npy"), &[0, 1, 2, 0]).unwrap();
+    potential_data::write_npy_labels(&p("bad-y.npy"), &vec![3; nv]).unwrap();
+    let (trx, try_, out) = (p("tr.npy"), p("tr-y.npy"), p("bad.safetensors"));
+    let fails = |extra: &[&str], needle: &str| {
+        let mut args = vec!["csae", "train", "--data", s(&trx), "--labels", s(&try_)];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(TRAIN);
+        args.extend_from_slice(&["--out", s(&out)]);
+        let o = potential(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(needle), "{extra:?}: wanted {needle:?} in {err}");
+        assert!(!out.exists());
+    };
+    fails(&["--valid-data", s(&p("wide.npy")), "--valid-labels", s(&p("wide-y.npy"))], "wide.npy");
+    fails(&["--valid-data", s(&p("va.npy")), "--valid-labels", s(&p("bad-y.npy"))], "label 3");
+    fails(&["--valid-data", s(&p("va.npy")), "--valid-rows", "10"], "--valid-rows");
+}

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Reproduce RESULTS.md "Deep-learning benchmark (Tables 3 and 5)".
+#
+# Generates the eight Larochelle et al. (2007) sets from MNIST and the background images
+# (`potential data generate all`), then for every set S and model M of Table 3 (CSAE linear,
+# modulus, sigmoid, sigmoid factored) runs the protocol of Sec. 4.4 with the set's own validation
+# split: pretrain on train + validation, choose the finetuning learning rate and epoch on the
+# validation rows, refit the chosen models on train + validation
+# (`potential csae train --valid-data … --grid-lr …`), then the test error on the 50000 test
+# images (`potential csae eval --json`). Table 5's CSAE cell is the sigmoid or sigmoid-factored
+# model, whichever has the lower *validation* error.
+#
+# Each cell appends one JSON line to $OUT/results.jsonl:
+#   {"set", "model", "valid_error", "test_error", "train_seconds", "command"}
+# and a cell already present there is skipped, so an interrupted run resumes where it stopped.
+# TABLES_ONLY=1 prints the markdown tables of an existing results file.
+#
+# Usage: scripts/larochelle-tables.sh
+# Env:   MNIST, BACKGROUNDS (default: ../shared/datasets/{mnist,backgrounds}), OUT (default
+#        target/larochelle), SETS (all eight), MODELS ("linear modulus sigmoid sigmoid-factored"),
+#        HIDDEN (500), PRETRAIN_EPOCHS (30), FINETUNE_EPOCHS (30), PATIENCE (6), THREADS (2),
+#        SEED (1), POTENTIAL (a potential binary to use instead of building one).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+DATA=${DATA:-$ROOT/../shared/datasets}
+MNIST=${MNIST:-$DATA/mnist}
+BACKGROUNDS=${BACKGROUNDS:-$DATA/backgrounds}
+OUT=${OUT:-$ROOT/target/larochelle}
+SETS=${SETS:-rectangles rectangles-image convex mnist-basic mnist-rot mnist-back-rand mnist-back-image mnist-rot-back-image}
+MODELS=${MODELS:-linear modulus sigmoid sigmoid-factored}
+HIDDEN=${HIDDEN:-500}
+PRETRAIN_EPOCHS=${PRETRAIN_EPOCHS:-30}
+FINETUNE_EPOCHS=${FINETUNE_EPOCHS:-30}
+PATIENCE=${PATIENCE:-6}
+THREADS=${THREADS:-2}
+SEED=${SEED:-1}
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+RES=$OUT/results.jsonl
+
+# Per-model settings: the MNIST ones of RESULTS.md (Table 2 rows), unchanged per set.
+settings() {
+    case $1 in
+        linear) echo "--activation linear --contractive 0.2 --pretrain-lr 0.001 --grid-lr 0.001,0.003 --finetune-mask 0.2" ;;
+        modulus) echo "--activation modulus --denoise 0.2 --pretrain-lr 0.001 --grid-lr 0.001,0.003 --finetune-mask 0.2" ;;
+        sigmoid) echo "--activation sigmoid --contractive 0.2 --pretrain-lr 0.02 --grid-lr 0.03,0.1 --finetune-mask 0.1" ;;
+        sigmoid-factored) echo "--activation sigmoid --factors $HIDDEN --denoise 0.2 --pretrain-lr 0.003 --grid-lr 0.01,0.03" ;;
+        *) echo "unknown model $1 (linear, modulus, sigmoid, sigmoid-factored)" >&2; exit 2 ;;
+    esac
+}
+
+# Paper's Table 3 (linear, modulus, sigmoid, sigmoid factored) and Table 5 (CSAE) figures.
+paper() {
+    case $1 in
+        rectangles) echo "0.84 4.82 2.72 0.84 0.84" ;;
+        rectangles-image) echo "25.3 24.9 21.45 22.76 21.45" ;;
+        convex) echo "36.34 23.18 21.52 22.12 21.52" ;;
+        mnist-basic) echo "3.91 5.17 3.18 3.62 2.61" ;;
+        mnist-rot) echo "16.19 13.22 13.11 14.46 11.25" ;;
+        mnist-back-rand) echo "17.96 17.08 19.52 12.64 12.64" ;;
+        mnist-back-image) echo "22.37 23.38 21.87 22.77 20.15" ;;
+        mnist-rot-back-image) echo "56.15 52.88 54.79 47.14 47.14" ;;
+    esac
+}
+
+tables() {
+    python3 - "$RES" "$SETS" <<'EOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+sets = sys.argv[2].split()
+paper = {
+    "rectangles": (0.84, 4.82, 2.72, 0.84, 0.84), "rectangles-image": (25.3, 24.9, 21.45, 22.76, 21.45),
+    "convex": (36.34, 23.18, 21.52, 22.12, 21.52), "mnist-basic": (3.91, 5.17, 3.18, 3.62, 2.61),
+    "mnist-rot": (16.19, 13.22, 13.11, 14.46, 11.25), "mnist-back-rand": (17.96, 17.08, 19.52, 12.64, 12.64),
+    "mnist-back-image": (22.37, 23.38, 21.87, 22.77, 20.15),
+    "mnist-rot-back-image": (56.15, 52.88, 54.79, 47.14, 47.14),
+}
+models = ["linear", "modulus", "sigmoid", "sigmoid-factored"]
+cell = {(r["set"], r["model"]): r for r in rows}
+def fmt(r):
+    return "—" if r is None else f"{100 * r['test_error']:.2f} (val {100 * r['valid_error']:.2f}, {r['train_seconds'] / 60:.1f} min)"
+print("Table 3: test error %, paper → ours (validation error, training time)\n")
+print("| set | " + " | ".join(models) + " |")
+print("|---|" + "---|" * len(models))
+for s in sets:
+    p = paper.get(s, ("?",) * 5)
+    print(f"| {s} | " + " | ".join(f"{p[i]} → {fmt(cell.get((s, m)))}" for i, m in enumerate(models)) + " |")
+print("\nTable 5: CSAE = sigmoid or sigmoid factored, chosen by validation error\n")
+print("| set | paper | ours | chosen |")
+print("|---|---|---|---|")
+for s in sets:
+    c = [cell[(s, m)] for m in ("sigmoid", "sigmoid-factored") if (s, m) in cell]
+    if not c:
+        continue
+    best = min(c, key=lambda r: r["valid_error"])
+    print(f"| {s} | {paper.get(s, ('?',) * 5)[4]} | {100 * best['test_error']:.2f} | {best['model']} |")
+EOF
+}
+
+if [ "${TABLES_ONLY:-0}" = 1 ]; then
+    tables
+    exit 0
+fi
+
+if [ -n "${POTENTIAL:-}" ]; then
+    P=$POTENTIAL
+else
+    cargo build --release -p potential-cli --quiet
+    P=$TARGET/release/potential
+fi
+mkdir -p "$OUT"
+touch "$RES"
+
+for s in $SETS; do
+    if [ ! -f "$OUT/data/$s/test_labels.npy" ]; then
+        "$P" data generate "$s" --out "$OUT/data" --mnist "$MNIST" --backgrounds "$BACKGROUNDS" --seed 0 --grid
+    fi
+done
+
+for s in $SETS; do
+    d=$OUT/data/$s
+    for m in $MODELS; do
+        if grep -q "\"set\": \"$s\", \"model\": \"$m\"" "$RES"; then
+            echo "== $s / $m: done already"
+            continue
+        fi
+        model=$OUT/models/$s-$m.safetensors
+        mkdir -p "$OUT/models" "$OUT/logs"
+        # shellcheck disable=SC2046
+        args=(csae train --data "$d/train_images.npy" --labels "$d/train_labels.npy"
+            --valid-data "$d/valid_images.npy" --valid-labels "$d/valid_labels.npy"
+            --hidden "$HIDDEN" $(settings "$m") --pretrain-epochs "$PRETRAIN_EPOCHS"
+            --finetune-epochs "$FINETUNE_EPOCHS" --patience "$PATIENCE" --refit --seed "$SEED"
+            --threads "$THREADS" --out "$model")
+        echo "== $s / $m: potential ${args[*]}"
+        t0=$(date +%s.%N)
+        "$P" "${args[@]}" 2>&1 | tee "$OUT/logs/$s-$m.log" | grep -v "^\s*finetune epoch" || true
+        [ -f "$model" ] || { echo "training $s / $m failed: see $OUT/logs/$s-$m.log" >&2; exit 1; }
+        t1=$(date +%s.%N)
+        valid=$(grep -o "^chosen: .*validation error [0-9.]*%" "$OUT/logs/$s-$m.log" | grep -o "[0-9.]*%$" | tr -d % || true)
+        test=$("$P" csae eval --model "$model" --data "$d/test_images.npy" --labels "$d/test_labels.npy" \
+            --threads "$THREADS" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["error_rate"])')
+        python3 - "$RES" "$s" "$m" "${valid:-nan}" "$test" "$t0" "$t1" "potential ${args[*]}" <<'EOF'
+import json, sys
+res, s, m, valid, test, t0, t1, cmd = sys.argv[1:]
+with open(res, "a") as f:
+    f.write(json.dumps({"set": s, "model": m, "valid_error": float(valid) / 100, "test_error": float(test),
+                        "train_seconds": round(float(t1) - float(t0), 1), "command": cmd}) + "\n")
+EOF
+        echo "== $s / $m: validation ${valid:-?}%, test $(python3 -c "print(f'{100*$test:.2f}')")%"
+    done
+done
+tables
