@@ -44,7 +44,7 @@ settings() {
         linear) echo "--activation linear --contractive 0.2 --pretrain-lr 0.001 --grid-lr 0.001,0.003 --finetune-mask 0.2" ;;
         modulus) echo "--activation modulus --denoise 0.2 --pretrain-lr 0.001 --grid-lr 0.001,0.003 --finetune-mask 0.2" ;;
         sigmoid) echo "--activation sigmoid --contractive 0.2 --pretrain-lr 0.02 --grid-lr 0.03,0.1 --finetune-mask 0.1" ;;
-        sigmoid-factored) echo "--activation sigmoid --factors $HIDDEN --denoise 0.2 --pretrain-lr 0.003 --grid-lr 0.01,0.03" ;;
+        sigmoid-factored) echo "--activation sigmoid --factors $HIDDEN --denoise 0.2 --pretrain-lr 0.001 --grid-lr 0.01,0.03" ;;
         *) echo "unknown model $1 (linear, modulus, sigmoid, sigmoid-factored)" >&2; exit 2 ;;
     esac
 }
@@ -126,16 +126,30 @@ for s in $SETS; do
         fi
         model=$OUT/models/$s-$m.safetensors
         mkdir -p "$OUT/models" "$OUT/logs"
-        # shellcheck disable=SC2046
-        args=(csae train --data "$d/train_images.npy" --labels "$d/train_labels.npy"
-            --valid-data "$d/valid_images.npy" --valid-labels "$d/valid_labels.npy"
-            --hidden "$HIDDEN" $(settings "$m") --pretrain-epochs "$PRETRAIN_EPOCHS"
-            --finetune-epochs "$FINETUNE_EPOCHS" --patience "$PATIENCE" --refit --seed "$SEED"
-            --threads "$THREADS" --out "$model")
-        echo "== $s / $m: potential ${args[*]}"
+        # Pretraining that diverges is retried with its learning rate divided by 3 (twice at most).
+        read -r -a set_args <<<"$(settings "$m")"
         t0=$(date +%s.%N)
-        "$P" "${args[@]}" 2>&1 | tee "$OUT/logs/$s-$m.log" | grep -v "^\s*finetune epoch" || true
-        [ -f "$model" ] || { echo "training $s / $m failed: see $OUT/logs/$s-$m.log" >&2; exit 1; }
+        for try in 1 2 3; do
+            args=(csae train --data "$d/train_images.npy" --labels "$d/train_labels.npy"
+                --valid-data "$d/valid_images.npy" --valid-labels "$d/valid_labels.npy"
+                --hidden "$HIDDEN" "${set_args[@]}" --pretrain-epochs "$PRETRAIN_EPOCHS"
+                --finetune-epochs "$FINETUNE_EPOCHS" --patience "$PATIENCE" --refit --seed "$SEED"
+                --threads "$THREADS" --out "$model")
+            rm -f "$model"
+            echo "== $s / $m: potential ${args[*]}"
+            "$P" "${args[@]}" 2>&1 | tee "$OUT/logs/$s-$m.log" | grep -v "^\s*finetune epoch" || true
+            [ -f "$model" ] && break
+            grep -q "pretraining diverged" "$OUT/logs/$s-$m.log" && [ "$try" -lt 3 ] || {
+                echo "training $s / $m failed: see $OUT/logs/$s-$m.log" >&2
+                exit 1
+            }
+            for i in "${!set_args[@]}"; do
+                if [ "${set_args[$i]}" = --pretrain-lr ]; then
+                    set_args[i + 1]=$(python3 -c "print(f'{${set_args[$i + 1]} / 3:.3g}')")
+                fi
+            done
+            echo "== $s / $m: pretraining diverged; pretraining learning rate / 3"
+        done
         t1=$(date +%s.%N)
         valid=$(grep -o "^chosen: .*validation error [0-9.]*%" "$OUT/logs/$s-$m.log" | grep -o "[0-9.]*%$" | tr -d % || true)
         test=$("$P" csae eval --model "$model" --data "$d/test_images.npy" --labels "$d/test_labels.npy" \

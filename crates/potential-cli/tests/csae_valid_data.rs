@@ -43,12 +43,12 @@ fn valid_data_file_equals_held_out_rows() {
     let (n, dim, nv) = (d.n(), d.d(), 90);
     let x = d.features().as_slice();
     let cut = n - nv;
-    potential_data::write_npy_f32(&p("all.npy"), x, &[n, dim]).unwrap();
-    potential_data::write_npy_labels(&p("all-y.npy"), &y).unwrap();
-    potential_data::write_npy_f32(&p("tr.npy"), &x[..cut * dim], &[cut, dim]).unwrap();
-    potential_data::write_npy_labels(&p("tr-y.npy"), &y[..cut]).unwrap();
-    potential_data::write_npy_f32(&p("va.npy"), &x[cut * dim..], &[nv, dim]).unwrap();
-    potential_data::write_npy_labels(&p("va-y.npy"), &y[cut..]).unwrap();
+    potential_data::write_npy_f32(p("all.npy"), x, &[n, dim]).unwrap();
+    potential_data::write_npy_labels(p("all-y.npy"), &y).unwrap();
+    potential_data::write_npy_f32(p("tr.npy"), &x[..cut * dim], &[cut, dim]).unwrap();
+    potential_data::write_npy_labels(p("tr-y.npy"), &y[..cut]).unwrap();
+    potential_data::write_npy_f32(p("va.npy"), &x[cut * dim..], &[nv, dim]).unwrap();
+    potential_data::write_npy_labels(p("va-y.npy"), &y[cut..]).unwrap();
 
     let run = |extra: &[&str], out: &Path| {
         let mut args = vec!["csae", "train"];
@@ -86,9 +86,9 @@ fn valid_data_file_equals_held_out_rows() {
     }
 
     // Files that do not fit: wider rows, a label the training data does not have, both options.
-    potential_data::write_npy_f32(&p("wide.npy"), &vec![0.5; 4 * (dim + 1)], &[4, dim + 1]).unwrap();
-    potential_data::write_npy_labels(&p("wide-y.npy"), &[0, 1, 2, 0]).unwrap();
-    potential_data::write_npy_labels(&p("bad-y.npy"), &vec![3; nv]).unwrap();
+    potential_data::write_npy_f32(p("wide.npy"), &vec![0.5; 4 * (dim + 1)], &[4, dim + 1]).unwrap();
+    potential_data::write_npy_labels(p("wide-y.npy"), &[0, 1, 2, 0]).unwrap();
+    potential_data::write_npy_labels(p("bad-y.npy"), &vec![3; nv]).unwrap();
     let (trx, try_, out) = (p("tr.npy"), p("tr-y.npy"), p("bad.safetensors"));
     let fails = |extra: &[&str], needle: &str| {
         let mut args = vec!["csae", "train", "--data", s(&trx), "--labels", s(&try_)];

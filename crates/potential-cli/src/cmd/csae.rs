@@ -1014,6 +1014,8 @@ mod tests {
             finetune_mask: 0.0,
             init_scale: 1.0,
             valid_rows: 50,
+            valid_data: None,
+            valid_labels: None,
             refit: false,
             grid_hidden: Vec::new(),
             grid_lr: Vec::new(),
