@@ -44,8 +44,18 @@ settings() {
         linear) echo "--activation linear --contractive 0.2 --pretrain-lr 0.001 --grid-lr 0.001,0.003 --finetune-mask 0.2" ;;
         modulus) echo "--activation modulus --denoise 0.2 --pretrain-lr 0.001 --grid-lr 0.001,0.003 --finetune-mask 0.2" ;;
         sigmoid) echo "--activation sigmoid --contractive 0.2 --pretrain-lr 0.02 --grid-lr 0.03,0.1 --finetune-mask 0.1" ;;
-        sigmoid-factored) echo "--activation sigmoid --factors $HIDDEN --denoise 0.2 --pretrain-lr 0.001 --grid-lr 0.01,0.03" ;;
+        sigmoid-factored) echo "--activation sigmoid --factors $HIDDEN --denoise 0.2 --pretrain-lr 0.0003 --grid-lr 0.003,0.01" ;;
         *) echo "unknown model $1 (linear, modulus, sigmoid, sigmoid-factored)" >&2; exit 2 ;;
+    esac
+}
+
+# Epoch multipliers (pretraining, finetuning, patience) per set. Pretraining and finetuning take
+# minibatches of 100, so RECTANGLES (1200 rows) gets a tenth of the updates per epoch of the
+# 12000-row sets; its epochs are scaled up so that every set sees a similar number of updates.
+scale() {
+    case $1 in
+        rectangles) echo "10 4 2" ;;
+        *) echo "1 1 1" ;;
     esac
 }
 
@@ -128,12 +138,13 @@ for s in $SETS; do
         mkdir -p "$OUT/models" "$OUT/logs"
         # Pretraining that diverges is retried with its learning rate divided by 3 (twice at most).
         read -r -a set_args <<<"$(settings "$m")"
+        read -r sp sf spat <<<"$(scale "$s")"
         t0=$(date +%s.%N)
         for try in 1 2 3; do
             args=(csae train --data "$d/train_images.npy" --labels "$d/train_labels.npy"
                 --valid-data "$d/valid_images.npy" --valid-labels "$d/valid_labels.npy"
-                --hidden "$HIDDEN" "${set_args[@]}" --pretrain-epochs "$PRETRAIN_EPOCHS"
-                --finetune-epochs "$FINETUNE_EPOCHS" --patience "$PATIENCE" --refit --seed "$SEED"
+                --hidden "$HIDDEN" "${set_args[@]}" --pretrain-epochs $((PRETRAIN_EPOCHS * sp))
+                --finetune-epochs $((FINETUNE_EPOCHS * sf)) --patience $((PATIENCE * spat)) --refit --seed "$SEED"
                 --threads "$THREADS" --out "$model")
             rm -f "$model"
             echo "== $s / $m: potential ${args[*]}"
