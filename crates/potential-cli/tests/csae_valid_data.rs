@@ -1,6 +1,7 @@
 //! `potential csae train --valid-data X --valid-labels Y`: validation rows from their own file (a
 //! Larochelle set's `valid_*.npy`) act exactly as the same rows held out with `--valid-rows`, and
-//! files that do not fit the training data fail with a message naming them.
+//! files that do not fit the training data fail with a message naming them (and so does an
+//! unknown `--lr-schedule`).
 
 use potential_csae::Csae;
 use std::path::Path;
@@ -103,4 +104,5 @@ fn valid_data_file_equals_held_out_rows() {
     fails(&["--valid-data", s(&p("wide.npy")), "--valid-labels", s(&p("wide-y.npy"))], "wide.npy");
     fails(&["--valid-data", s(&p("va.npy")), "--valid-labels", s(&p("bad-y.npy"))], "label 3");
     fails(&["--valid-data", s(&p("va.npy")), "--valid-rows", "10"], "--valid-rows");
+    fails(&["--lr-schedule", "cosine"], "--lr-schedule cosine");
 }

@@ -85,6 +85,10 @@ pub struct TrainArgs {
     /// Finetuning learning rate.
     #[arg(long, default_value_t = 0.01)]
     pub lr: f32,
+    /// Finetuning learning-rate schedule per epoch: `constant`, `exp:GAMMA` (lr·GAMMA^epoch) or
+    /// `inv:TAU` (lr/(1 + epoch/TAU)). With --refit the final fit follows the same schedule.
+    #[arg(long, value_name = "S", default_value = "constant")]
+    pub lr_schedule: String,
     /// L2 weight decay on every class's W during finetuning.
     #[arg(long, default_value_t = 0.0)]
     pub weight_decay: f32,
@@ -285,6 +289,7 @@ fn setup(a: &TrainArgs) -> Result<Setup> {
         patience: a.patience,
         optimizer: a.optimizer.parse()?,
         input_mask: a.finetune_mask,
+        schedule: crate::cmd::train::schedule(&a.lr_schedule)?,
         ..FinetuneConfig::default()
     };
     Ok(Setup { activation, output, pool, tr, va, pretrain, finetune })
@@ -1016,6 +1021,7 @@ mod tests {
             valid_rows: 50,
             valid_data: None,
             valid_labels: None,
+            lr_schedule: "exp:0.9".into(),
             refit: false,
             grid_hidden: Vec::new(),
             grid_lr: Vec::new(),

@@ -124,7 +124,8 @@ fn usage(msg: impl Into<String>) -> CliError {
     CliError::Usage(msg.into())
 }
 
-fn schedule(s: &str) -> Result<Schedule> {
+/// Parse `--lr-schedule` (shared with `csae train`).
+pub(crate) fn schedule(s: &str) -> Result<Schedule> {
     let bad = || usage(format!("--lr-schedule {s}: expected constant, exp:GAMMA or inv:TAU"));
     match s.split_once(':') {
         None if s == "constant" => Ok(Schedule::Constant),
