@@ -94,4 +94,6 @@ pub use fit::{
     pretrain_classes, silent, train, Event, FinetuneEpoch, FinetuneReport, Observer,
 };
 pub use model::{log_sum_exp, Csae, Evaluation};
-pub use select::{concat, select_and_fit, Grid, Selection, Trial};
+pub use select::{
+    check_pretrained, concat, pretrain_csae, select_and_fit, select_and_fit_from, Grid, Selection, Trial,
+};

@@ -89,6 +89,27 @@ pub fn select_and_fit(
     observer: Observer<'_>,
     on_trial: &mut dyn FnMut(&Trial),
 ) -> Result<(Csae, Selection)> {
+    select_and_fit_from(base, grid, train, valid, None, observer, on_trial)
+}
+
+/// [`select_and_fit`], optionally starting every trial from the class models of `pretrained`
+/// (e.g. written by an earlier run with the same pretraining on train + valid, see
+/// [`pretrain_csae`]) instead of pretraining: `base.pretrain` is then ignored, the grid's hidden
+/// sizes must be the model's, and its activation, output kind, input width and class count must
+/// fit `base` and the data. Its class biases are reset to 0.
+///
+/// # Errors
+/// [`Error::InvalidConfig`] for an empty grid or a `pretrained` model that does not fit; as
+/// [`crate::train`].
+pub fn select_and_fit_from(
+    base: &CsaeConfig,
+    grid: &Grid,
+    train: &Dataset,
+    valid: &Dataset,
+    pretrained: Option<&Csae>,
+    observer: Observer<'_>,
+    on_trial: &mut dyn FnMut(&Trial),
+) -> Result<(Csae, Selection)> {
     base.validate()?;
     if grid.hidden.is_empty() || grid.learning_rate.is_empty() || grid.weight_decay.is_empty() {
         return Err(crate::config::bad("grid", format!("{grid:?}"), "every list needs at least one value"));
@@ -96,17 +117,22 @@ pub fn select_and_fit(
     let all = concat(train, valid)?;
     let k = all.num_classes();
     crate::fit::check_data("training data", &all, all.d(), k)?;
-    let names = all.class_names().to_vec();
+    if let Some(m) = pretrained {
+        check_pretrained(m, base, &grid.hidden, &all)?;
+    }
     let mut trials = Vec::new();
-    let mut pretrained: Vec<(usize, Csae)> = Vec::new();
+    let mut starts: Vec<(usize, Csae)> = Vec::new();
     for &hidden in &grid.hidden {
         let cfg = CsaeConfig { hidden, ..base.clone() };
         cfg.validate()?;
-        let classes = match &cfg.pretrain {
-            Some(p) => pretrain_classes(&all, k, &cfg, p, observer)?,
-            None => init_classes(&all, k, &cfg)?,
+        let start = match pretrained {
+            Some(m) => {
+                let mut m = m.clone();
+                m.class_bias_mut().iter_mut().for_each(|c| *c = 0.0);
+                m
+            }
+            None => pretrain_csae(&cfg, &all, observer)?,
         };
-        let start = Csae::new(classes, names.clone(), vec![0.0; k])?;
         for &learning_rate in &grid.learning_rate {
             for &weight_decay in &grid.weight_decay {
                 let ft = crate::FinetuneConfig { learning_rate, weight_decay, ..base.finetune.clone() };
@@ -126,7 +152,7 @@ pub fn select_and_fit(
                 trials.push(t);
             }
         }
-        pretrained.push((hidden, start));
+        starts.push((hidden, start));
     }
     let best = (0..trials.len())
         .min_by(|&a, &b| {
@@ -135,10 +161,9 @@ pub fn select_and_fit(
         })
         .unwrap_or(0);
     let t = &trials[best];
-    let mut model =
-        pretrained.into_iter().find(|(h, _)| *h == t.hidden).map(|(_, m)| m).ok_or_else(|| {
-            crate::config::bad("grid", t.hidden, "internal: the chosen hidden size has no pretrained model")
-        })?;
+    let mut model = starts.into_iter().find(|(h, _)| *h == t.hidden).map(|(_, m)| m).ok_or_else(|| {
+        crate::config::bad("grid", t.hidden, "internal: the chosen hidden size has no pretrained model")
+    })?;
     let ft = crate::FinetuneConfig {
         learning_rate: t.learning_rate,
         weight_decay: t.weight_decay,
@@ -158,4 +183,64 @@ pub fn select_and_fit(
         .to_string(),
     ));
     Ok((model, Selection { trials, best, final_fit }))
+}
+
+/// The class models of `cfg` before finetuning, as a CSAE with zero class biases: each class's
+/// autoencoder pretrained on its own rows of `data` (or initialised, without `cfg.pretrain`).
+/// [`select_and_fit_from`] and [`crate::finetune`] start from it, so one pretraining can serve many
+/// finetuning runs.
+///
+/// # Errors
+/// As [`crate::train`].
+pub fn pretrain_csae(cfg: &CsaeConfig, data: &Dataset, observer: Observer<'_>) -> Result<Csae> {
+    cfg.validate()?;
+    let k = data.num_classes();
+    crate::fit::check_data("training data", data, data.d(), k)?;
+    let classes = match &cfg.pretrain {
+        Some(p) => pretrain_classes(data, k, cfg, p, observer)?,
+        None => init_classes(data, k, cfg)?,
+    };
+    let mut m = Csae::new(classes, data.class_names().to_vec(), vec![0.0; k])?;
+    m.set_provenance(Some(
+        serde_json::json!({
+            "trainer": "potential-csae",
+            "version": env!("CARGO_PKG_VERSION"),
+            "stage": "pretrained class models, class biases 0 (not finetuned)",
+            "config": cfg,
+        })
+        .to_string(),
+    ));
+    Ok(m)
+}
+
+/// Whether a pretrained CSAE can start finetuning for `cfg` (with these hidden sizes) on `data`:
+/// same hidden size, activation, output kind, input width and class names.
+///
+/// # Errors
+/// [`Error::InvalidConfig`] naming what differs.
+pub fn check_pretrained(m: &Csae, cfg: &CsaeConfig, hidden: &[usize], data: &Dataset) -> Result<()> {
+    let bad = |what: String| Err(crate::config::bad("pretrained", what, "does not fit the run"));
+    let h = m.class_model(0).hidden();
+    if hidden.iter().any(|&x| x != h) {
+        return bad(format!("{h} hiddens per class, but the run asks for {hidden:?}"));
+    }
+    if m.activation() != cfg.activation || m.output() != cfg.output {
+        return bad(format!(
+            "{} activation, {:?} output, but the run asks for {}, {:?}",
+            m.activation(),
+            m.output(),
+            cfg.activation,
+            cfg.output
+        ));
+    }
+    if m.visible() != data.d() || m.class_names() != data.class_names() {
+        return bad(format!(
+            "{} inputs, classes {:?}, but the data has {} and {:?}",
+            m.visible(),
+            m.class_names(),
+            data.d(),
+            data.class_names()
+        ));
+    }
+    Ok(())
 }

@@ -113,6 +113,16 @@ pub struct TrainArgs {
     /// saturated for tied autoencoders on pixels), 1 the plain Glorot bound. Plain CSAE only.
     #[arg(long, value_name = "S", default_value_t = 1.0)]
     pub init_scale: f32,
+    /// Stop after pretraining and write the pretrained class models (class biases 0) to --out:
+    /// with --valid-rows/--valid-data pretrained on training and validation rows together, as
+    /// --refit does. Finetuning runs then start from it with --pretrained. Plain CSAE only.
+    #[arg(long, conflicts_with = "pretrained")]
+    pub pretrain_only: bool,
+    /// Start finetuning from the class models of this file (written by --pretrain-only) instead of
+    /// pretraining; its hidden size, activation and output kind must match --hidden, --activation
+    /// and --output. Plain CSAE only.
+    #[arg(long, value_name = "P.safetensors", conflicts_with = "no_pretrain")]
+    pub pretrained: Option<PathBuf>,
     /// Hold out the last N training rows for validation: early stopping and the best epoch.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub valid_rows: usize,
@@ -331,8 +341,10 @@ impl TrainArgs {
 
 fn train(a: TrainArgs) -> Result<()> {
     if a.factors.is_some() {
-        if a.finetune_mask != 0.0 || a.init_scale != 1.0 {
-            return Err(usage("--finetune-mask and --init-scale apply to the plain CSAE, not --factors"));
+        if a.finetune_mask != 0.0 || a.init_scale != 1.0 || a.pretrain_only || a.pretrained.is_some() {
+            return Err(usage(
+                "--finetune-mask, --init-scale, --pretrain-only and --pretrained apply to the plain CSAE, not --factors",
+            ));
         }
         return train_factored(a);
     }
@@ -352,13 +364,30 @@ fn train(a: TrainArgs) -> Result<()> {
         init_scale: Some(a.init_scale),
     };
     cfg.validate()?;
+    if a.pretrain_only {
+        return pretrain_only(&a, &cfg, &tr, va.as_ref(), &pool, t0);
+    }
+    let pretrained = match &a.pretrained {
+        Some(p) => {
+            let hidden = if a.grid_hidden.is_empty() { vec![a.hidden] } else { a.grid_hidden.clone() };
+            let m = potential_csae::Csae::load(p)?;
+            let all = match &va {
+                Some(v) => potential_csae::concat(&tr, v)?,
+                None => tr.clone(),
+            };
+            potential_csae::check_pretrained(&m, &cfg, &hidden, &all)
+                .map_err(|e| usage(format!("--pretrained {}: {e}", p.display())))?;
+            Some(m)
+        }
+        None => None,
+    };
     if a.selects() {
         let Some(va) = va else {
             return Err(usage(
                 "--refit and --grid-* choose on validation rows: give --valid-rows N or --valid-data X",
             ));
         };
-        return train_select(&a, &cfg, &tr, &va, &pool, t0);
+        return train_select(&a, &cfg, &tr, &va, pretrained.as_ref(), &pool, t0);
     }
     let k = tr.num_classes();
     if !a.quiet {
@@ -392,7 +421,27 @@ fn train(a: TrainArgs) -> Result<()> {
         Event::FinetuneEpoch(r) if !quiet => progress::say(&ft_bar, epoch_line(r)),
         _ => {}
     };
-    let (model, report) = pool.install(|| potential_csae::train(&cfg, &tr, va.as_ref(), &observer))?;
+    let (model, report) = match pretrained {
+        Some(mut m) => {
+            m.class_bias_mut().iter_mut().for_each(|c| *c = 0.0);
+            let rep = pool
+                .install(|| potential_csae::finetune(&mut m, &cfg.finetune, &tr, va.as_ref(), &observer))?;
+            m.set_provenance(Some(
+                serde_json::json!({
+                    "trainer": "potential-csae",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "pretrained": a.pretrained.as_ref().map(|p| p.display().to_string()),
+                    "config": cfg,
+                    "best_epoch": rep.best_epoch,
+                    "best_valid_error": rep.best_valid_error,
+                    "epochs_run": rep.history.len(),
+                })
+                .to_string(),
+            ));
+            (m, rep)
+        }
+        None => pool.install(|| potential_csae::train(&cfg, &tr, va.as_ref(), &observer))?,
+    };
     pre_bar.finish_and_clear();
     ft_bar.finish_and_clear();
     model.save(&a.out)?;
@@ -419,11 +468,56 @@ fn epoch_line(r: &potential_csae::FinetuneEpoch) -> String {
 
 /// `csae train --refit` / `--grid-*`: choose on the validation rows, then refit on all rows
 /// ([`potential_csae::select_and_fit`], Sec. 4.4).
+/// `csae train --pretrain-only`: the pretrained class models of every row (training and
+/// validation), written for later `--pretrained` runs.
+fn pretrain_only(
+    a: &TrainArgs,
+    cfg: &CsaeConfig,
+    tr: &Dataset,
+    va: Option<&Dataset>,
+    pool: &rayon::ThreadPool,
+    t0: Instant,
+) -> Result<()> {
+    let all = match va {
+        Some(v) => potential_csae::concat(tr, v)?,
+        None => tr.clone(),
+    };
+    let k = all.num_classes();
+    let pre_epochs = cfg.pretrain.as_ref().map_or(0, |p| p.epochs);
+    if !a.quiet {
+        eprintln!(
+            "CSAE pretraining only: {k} classes, {} rows of {} values; {} {} hiddens per class, {pre_epochs} epochs",
+            all.n(),
+            all.d(),
+            a.hidden,
+            cfg.activation
+        );
+    }
+    let bar = progress::bar((k * pre_epochs) as u64, "class-epochs pretrained", a.quiet || pre_epochs == 0);
+    let observer = |e: Event<'_>| {
+        if let Event::PretrainEpoch { .. } = e {
+            bar.inc(1)
+        }
+    };
+    let m = pool.install(|| potential_csae::pretrain_csae(cfg, &all, &observer))?;
+    bar.finish_and_clear();
+    m.save(&a.out)?;
+    if !a.quiet {
+        eprintln!(
+            "wrote {} (pretrained, not finetuned) in {:.1}s",
+            a.out.display(),
+            t0.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
 fn train_select(
     a: &TrainArgs,
     cfg: &CsaeConfig,
     tr: &Dataset,
     va: &Dataset,
+    pretrained: Option<&potential_csae::Csae>,
     pool: &rayon::ThreadPool,
     t0: Instant,
 ) -> Result<()> {
@@ -479,8 +573,9 @@ fn train_select(
             }
         }
     };
-    let (model, sel) =
-        pool.install(|| potential_csae::select_and_fit(cfg, &grid, tr, va, &observer, &mut on_trial))?;
+    let (model, sel) = pool.install(|| {
+        potential_csae::select_and_fit_from(cfg, &grid, tr, va, pretrained, &observer, &mut on_trial)
+    })?;
     pre_bar.finish_and_clear();
     model.save(&a.out)?;
     if !quiet {
@@ -1021,6 +1116,8 @@ mod tests {
             valid_rows: 50,
             valid_data: None,
             valid_labels: None,
+            pretrain_only: false,
+            pretrained: None,
             lr_schedule: "exp:0.9".into(),
             refit: false,
             grid_hidden: Vec::new(),

@@ -106,3 +106,54 @@ fn valid_data_file_equals_held_out_rows() {
     fails(&["--valid-data", s(&p("va.npy")), "--valid-rows", "10"], "--valid-rows");
     fails(&["--lr-schedule", "cosine"], "--lr-schedule cosine");
 }
+
+/// `--pretrain-only` (all rows) then `--pretrained P`: the same model as one run that pretrains and
+/// finetunes (same seed), with or without the Sec. 4.4 selection; a file that does not fit the run
+/// is refused with its path in the message.
+#[test]
+fn pretrain_once_finetune_from_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    let d = potential_data::embedded_digits().subset_classes(&[0, 6]);
+    let y: Vec<u32> = d.labels().iter().map(|&l| u32::from(l == 6)).collect();
+    potential_data::write_npy_f32(p("x.npy"), d.features().as_slice(), &[d.n(), d.d()]).unwrap();
+    potential_data::write_npy_labels(p("y.npy"), &y).unwrap();
+    let (xp, yp) = (p("x.npy"), p("y.npy"));
+    let run = |extra: &[&str], out: &Path| {
+        let mut args = vec!["csae", "train", "--data", s(&xp), "--labels", s(&yp)];
+        args.extend_from_slice(extra);
+        // TRAIN without its --grid-lr: plain finetuning unless a case adds the selection.
+        let grid = TRAIN.iter().position(|&a| a == "--grid-lr").unwrap();
+        args.extend(TRAIN.iter().enumerate().filter(|(j, _)| *j != grid && *j != grid + 1).map(|(_, a)| *a));
+        args.extend_from_slice(&["--out", s(out)]);
+        potential(&args)
+    };
+    let pre = p("pre.safetensors");
+    let o = run(&["--pretrain-only"], &pre);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let m = Csae::load(&pre).unwrap();
+    assert!(m.class_bias().iter().all(|&c| c == 0.0));
+    assert!(m.provenance().unwrap().contains("not finetuned"));
+    for (i, extra) in
+        [&["--lr", "0.05"][..], &["--grid-lr", "0.03,0.1", "--valid-rows", "40"][..]].iter().enumerate()
+    {
+        let (one, two) = (p(&format!("one{i}.safetensors")), p(&format!("two{i}.safetensors")));
+        assert!(run(extra, &one).status.success());
+        let mut e2 = extra.to_vec();
+        e2.extend_from_slice(&["--pretrained", s(&pre)]);
+        let o = run(&e2, &two);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let (a, b) = (Csae::load(&one).unwrap(), Csae::load(&two).unwrap());
+        assert_eq!(a.class_bias(), b.class_bias(), "{extra:?}");
+        for (ma, mb) in a.class_models().iter().zip(b.class_models()) {
+            assert_eq!(ma.weight(), mb.weight(), "{extra:?}");
+        }
+    }
+    let o =
+        run(&["--pretrained", s(&pre), "--grid-hidden", "6,7", "--valid-rows", "40"], &p("bad.safetensors"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("pre.safetensors") && err.contains("hiddens"), "{err}");
+    let o = run(&["--pretrained", s(&pre), "--activation", "tanh"], &p("bad.safetensors"));
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("activation"));
+    assert!(!p("bad.safetensors").exists());
+}
