@@ -149,8 +149,9 @@ impl FactoredCsae {
 
     /// A freshly initialised classifier for `names.len()` classes: Wˣ uniform in ±√(6/(D + F)), Wʰ
     /// uniform in ±√(6/(F + H)) (Glorot; for D ≈ F ≈ H each Wʲ then has about the spread of a
-    /// Glorot-initialised D×H matrix), every class factor weight 1 (4 for sigmoid hiddens, the
-    /// usual Glorot factor), Bʰ = 0, C = 0, and Bʳⱼ = `class_means` row j when given (else 0).
+    /// Glorot-initialised D×H matrix), every class factor weight 1 (also for sigmoid hiddens: Glorot's
+    /// ×4 sigmoid bound saturates tied autoencoders on pixels, see `CsaeConfig::init_scale`; on
+    /// RECTANGLES-image it left every hidden unit dead from the first epoch), Bʰ = 0, C = 0, and Bʳⱼ = `class_means` row j when given (else 0).
     /// Drawn from a Xoshiro256++ generator seeded with `seed`.
     ///
     /// # Errors
@@ -173,7 +174,7 @@ impl FactoredCsae {
         };
         let w_x = uniform(visible * factors, visible, factors);
         let w_h = uniform(factors * hidden, factors, hidden);
-        let s = if activation == ActivationKind::Sigmoid { 4.0 } else { 1.0 };
+        let s = 1.0f32;
         let b_r = match class_means {
             Some(m) if m.len() == k * visible => m.to_vec(),
             Some(m) => {
