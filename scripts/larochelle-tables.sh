@@ -43,7 +43,7 @@ settings() {
     case $1 in
         linear) echo "--activation linear --contractive 0.2 --pretrain-lr 0.001 --grid-lr 0.001,0.003 --finetune-mask 0.2" ;;
         modulus) echo "--activation modulus --denoise 0.2 --pretrain-lr 0.001 --grid-lr 0.001,0.003 --finetune-mask 0.2" ;;
-        sigmoid) echo "--activation sigmoid --contractive 0.2 --pretrain-lr 0.02 --grid-lr 0.03,0.1 --finetune-mask 0.1" ;;
+        sigmoid) echo "--activation sigmoid --contractive 0.2 --pretrain-lr 0.02 --grid-lr 0.01,0.03,0.1 --finetune-mask 0.1" ;;
         sigmoid-factored) echo "--activation sigmoid --factors $HIDDEN --denoise 0.2 --pretrain-lr 0.0003 --grid-lr 0.003,0.01" ;;
         *) echo "unknown model $1 (linear, modulus, sigmoid, sigmoid-factored)" >&2; exit 2 ;;
     esac
