@@ -4,10 +4,10 @@
 //! error), λ = 0.5, minibatches of 100, momentum 0.9, on the 60000 MNIST training images
 //! (`../shared/datasets/mnist`; seeded uniform data of the same shape when absent — the timing does
 //! not depend on the values). One iteration = one epoch, [`STEPS`] = 600 training steps (gather,
-//! forward, the exact gradient, momentum update) through `Trainer::run_steps`, which validates the
-//! data once per call as `Trainer::fit` does once per run (a whole-data finiteness scan that would
-//! be ≈ 10 % of the time if it ran every 20 steps); throughput is in samples, flat sampling (every
-//! sample one epoch). `t1` runs in a one-thread rayon pool, `t2` in a two-thread pool. After the
+//! forward, the exact gradient and the momentum update fused into the last gemm) through
+//! `Trainer::run_steps`, which checks each gathered minibatch for non-finite values rather than
+//! scanning the whole data set per call; throughput is in samples, flat sampling (every sample one
+//! epoch). `t1` runs in a one-thread rayon pool, `t2` in a two-thread pool. After the
 //! criterion run a line per thread count gives the median of 3 more epochs, wall clock and process
 //! CPU time (all threads; a loaded machine inflates it less than the wall-clock time). Compare with
 //! `python3 benches/reference/train_cae_numpy.py` and `benches/reference/train_cae_torch.py`.

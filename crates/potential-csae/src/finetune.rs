@@ -24,8 +24,11 @@
 
 use crate::model::{argmax, log_sum_exp};
 use crate::{Csae, Error, Optimizer, Result, Variant};
-use potential_kernels::{antiderivative_sum, bias_act, gemm, sq_dist, HiddenFn, MatMut, MatRef, Parallelism};
-use potential_models::Output;
+use potential_kernels::{
+    all_finite, antiderivative_sum, bias_act, gemm, gemm_update, sq_dist, HiddenFn, MatMut, MatRef,
+    Parallelism,
+};
+use potential_models::{Output, TiedAutoencoder};
 use rayon::prelude::*;
 
 /// Gradient (or velocity) buffers of one class model.
@@ -66,6 +69,12 @@ struct ClassBuf {
     vel: ClassGrad,
     /// Adam's second moment (allocated when Adam is chosen).
     sq: Option<ClassGrad>,
+    /// γ of the fused momentum update, −η·λ per hidden unit \[H\].
+    gamma: Vec<f32>,
+    /// The decay term ½λ‖Wᵢ‖² of the last pass (summed over classes in order afterwards).
+    decay: f64,
+    /// Whether the last update left every parameter finite.
+    finite: bool,
 }
 
 /// One finetuning step of a [`Csae`] in buffers allocated once: [`Finetuner::gradient`] computes
@@ -74,6 +83,13 @@ struct ClassBuf {
 ///
 /// Classes run in parallel on the current rayon pool (each class's gemms on one thread when there
 /// are at least as many classes as threads), so results do not depend on the thread count.
+///
+/// # Performance
+/// A momentum step never materialises the weight gradient: the backward gemm of each class writes
+/// straight into its velocity, with the weight decay and the parameter update fused into the
+/// gemm's store ([`potential_kernels::gemm_update`]: `v ← μv − η(∇ + λW); W ← W + v`, one pass
+/// over v and W, which also reports non-finite weights). So a step reads W once for the forward
+/// gemm, once for ‖W‖² (the decay term of the returned objective) and once in the update.
 pub struct Finetuner {
     batch: usize,
     k: usize,
@@ -120,6 +136,9 @@ impl Finetuner {
                     grad: ClassGrad::zeros(h, d),
                     vel: ClassGrad::zeros(h, d),
                     sq: None,
+                    gamma: vec![0.0; h],
+                    decay: 0.0,
+                    finite: true,
                 }
             })
             .collect();
@@ -182,6 +201,38 @@ impl Finetuner {
     /// # Errors
     /// [`Error::Data`] for a wrong shape or a label ≥ K.
     pub fn gradient(&mut self, model: &Csae, x: &[f32], y: &[u32]) -> Result<f64> {
+        let loss = self.forward(model, x, y)?;
+        if !self.variant.trains_class_models() {
+            return Ok(loss);
+        }
+        let (k, nb, wd, par) = (self.k, y.len(), self.weight_decay, self.gemm_par());
+        let g = &self.g;
+        let xv = MatRef::from_row_major(x, nb, model.visible());
+        model.classes.par_iter().zip(self.bufs.par_iter_mut()).enumerate().for_each(|(i, (m, b))| {
+            b.decay = backward_small(m, b, g, i, k, x, nb, wd);
+            let h = m.hidden();
+            let gw = &mut b.grad.weight;
+            gemm(
+                1.0,
+                MatRef::from_row_major(&b.u[..nb * h], nb, h).t(),
+                xv,
+                0.0,
+                MatMut::from_row_major(gw, h, m.visible()),
+                par,
+            );
+            if wd > 0.0 {
+                for (o, &w) in gw.iter_mut().zip(m.weight()) {
+                    *o += wd * w;
+                }
+            }
+        });
+        // Summed in class order, so the objective does not depend on the thread count.
+        Ok(loss + self.bufs.iter().map(|b| b.decay).sum::<f64>())
+    }
+
+    /// The forward pass, the loss (without the decay term), the coefficients g (left in `self.g`),
+    /// ∂L/∂C and ∂L/∂A; leaves h(Uᵢ) in each class buffer.
+    fn forward(&mut self, model: &Csae, x: &[f32], y: &[u32]) -> Result<f64> {
         let (d, k) = (model.visible(), model.num_classes());
         let nb = y.len();
         if nb == 0 || nb > self.batch || x.len() != nb * d || k != self.k {
@@ -276,76 +327,14 @@ impl Finetuner {
                 self.g[r * k..(r + 1) * k].copy_from_slice(&ge);
             }
         }
-        let mut decay = 0.0f64;
-        if self.variant.trains_class_models() {
-            let (g, wd) = (&self.g, self.weight_decay);
-            decay = model
-                .classes
-                .par_iter()
-                .zip(self.bufs.par_iter_mut())
-                .enumerate()
-                .map(|(i, (m, b))| {
-                    let h = m.hidden();
-                    let hc = &mut b.u[..nb * h];
-                    let mut gr = 0.0f64;
-                    for r in 0..nb {
-                        let c = g[r * k + i] as f32;
-                        for (o, &v) in hc[r * h..(r + 1) * h].iter_mut().zip(&b.h[r * h..(r + 1) * h]) {
-                            *o = c * v;
-                        }
-                        gr += g[r * k + i];
-                    }
-                    let gw = &mut b.grad.weight;
-                    gemm(
-                        1.0,
-                        MatRef::from_row_major(hc, nb, h).t(),
-                        xv,
-                        0.0,
-                        MatMut::from_row_major(gw, h, d),
-                        par,
-                    );
-                    if wd > 0.0 {
-                        for (o, &w) in gw.iter_mut().zip(m.weight()) {
-                            *o += wd * w;
-                        }
-                    }
-                    let mut bh = vec![0.0f64; h];
-                    for r in 0..nb {
-                        for (a, &v) in bh.iter_mut().zip(&hc[r * h..(r + 1) * h]) {
-                            *a += v as f64;
-                        }
-                    }
-                    let mut br = vec![0.0f64; d];
-                    for r in 0..nb {
-                        let c = g[r * k + i];
-                        for (a, &v) in br.iter_mut().zip(&x[r * d..(r + 1) * d]) {
-                            *a += c * v as f64;
-                        }
-                    }
-                    if m.output() == Output::Real {
-                        for (a, &bv) in br.iter_mut().zip(m.visible_bias()) {
-                            *a -= gr * bv as f64;
-                        }
-                    }
-                    for (o, v) in b.grad.hidden_bias.iter_mut().zip(bh) {
-                        *o = v as f32;
-                    }
-                    for (o, v) in b.grad.visible_bias.iter_mut().zip(br) {
-                        *o = v as f32;
-                    }
-                    if wd > 0.0 {
-                        0.5 * wd as f64 * potential_kernels::sum_sq(m.weight())
-                    } else {
-                        0.0
-                    }
-                })
-                .sum();
-        }
-        Ok(loss + decay)
+        Ok(loss)
     }
 
     /// The gradient of the last [`Finetuner::gradient`] call. Class-model parts are meaningful only
-    /// for variants that train them.
+    /// for variants that train them. A [`Finetuner::step`] with Adam leaves its gradient here too;
+    /// a momentum step leaves its C, A and bias gradients but not the weight gradients (it folds
+    /// them straight into the velocity, see [`Finetuner`]'s performance notes), so their parts keep
+    /// the values of the last `gradient` call or Adam step.
     pub fn gradient_parts(&self) -> CsaeGradient {
         CsaeGradient {
             classes: self.bufs.iter().map(|b| b.grad.clone()).collect(),
@@ -362,7 +351,10 @@ impl Finetuner {
     /// As [`Finetuner::gradient`]; [`Error::Diverged`] (epoch and step 0: the caller sets them)
     /// when a parameter turns non-finite.
     pub fn step(&mut self, model: &mut Csae, x: &[f32], y: &[u32], lr: f32, mu: f32) -> Result<f64> {
-        let loss = self.gradient(model, x, y)?;
+        let trains = self.variant.trains_class_models();
+        // Momentum on the class models: the weight gradient goes straight into the velocity below.
+        let fused = trains && self.optimizer == Optimizer::Momentum;
+        let mut loss = if fused { self.forward(model, x, y)? } else { self.gradient(model, x, y)? };
         self.t += 1;
         let rule = match self.optimizer {
             Optimizer::Momentum => Rule::Momentum { lr, mu },
@@ -390,16 +382,34 @@ impl Finetuner {
             };
             *c += delta as f32;
         }
-        if self.variant.trains_class_models() {
-            model.classes.par_iter_mut().zip(self.bufs.par_iter_mut()).for_each(|(m, b)| {
-                let p = m.params_mut();
+        if trains {
+            let (k, nb, wd, par) = (self.k, y.len(), self.weight_decay, self.gemm_par());
+            let g = &self.g;
+            let xv = MatRef::from_row_major(x, nb, model.visible());
+            model.classes.par_iter_mut().zip(self.bufs.par_iter_mut()).enumerate().for_each(|(i, (m, b))| {
                 match rule {
                     Rule::Momentum { lr, mu } => {
-                        momentum(p.weight, &mut b.vel.weight, &b.grad.weight, lr, mu);
+                        b.decay = backward_small(m, b, g, i, k, x, nb, wd);
+                        let (h, d) = (m.hidden(), m.visible());
+                        b.gamma.iter_mut().for_each(|v| *v = -lr * wd);
+                        let p = m.params_mut();
+                        // v ← μv − η(Σₙgₙᵢh(uₙᵢ)xₙᵀ + λW); W ← W + v, in the store of the gemm.
+                        let w_ok = gemm_update(
+                            -lr,
+                            MatRef::from_row_major(&b.u[..nb * h], nb, h).t(),
+                            xv,
+                            mu,
+                            MatMut::from_row_major(&mut b.vel.weight, h, d),
+                            &b.gamma,
+                            MatMut::from_row_major(p.weight, h, d),
+                            par,
+                        );
                         momentum(p.hidden_bias, &mut b.vel.hidden_bias, &b.grad.hidden_bias, lr, mu);
                         momentum(p.visible_bias, &mut b.vel.visible_bias, &b.grad.visible_bias, lr, mu);
+                        b.finite = w_ok && all_finite(p.hidden_bias) && all_finite(p.visible_bias);
                     }
                     Rule::Adam { lr, mu, eps } => {
+                        let p = m.params_mut();
                         let (h, d) = (b.grad.hidden_bias.len(), b.grad.visible_bias.len());
                         let s = b.sq.get_or_insert_with(|| ClassGrad::zeros(h, d));
                         let a = (lr as f32, mu, eps as f32);
@@ -418,23 +428,82 @@ impl Finetuner {
                             &b.grad.visible_bias,
                             a,
                         );
+                        b.finite =
+                            all_finite(p.weight) && all_finite(p.hidden_bias) && all_finite(p.visible_bias);
                     }
                 }
             });
-            for (i, m) in model.classes.iter().enumerate() {
-                if m.validate().is_err() {
-                    return Err(Error::Diverged {
-                        epoch: 0,
-                        step: 0,
-                        parameter: format!("class.{i} parameters"),
-                    });
-                }
+            if fused {
+                // Summed in class order, as in `gradient`.
+                loss += self.bufs.iter().map(|b| b.decay).sum::<f64>();
+            }
+            if let Some(i) = self.bufs.iter().position(|b| !b.finite) {
+                return Err(Error::Diverged {
+                    epoch: 0,
+                    step: 0,
+                    parameter: format!("class.{i} parameters"),
+                });
             }
         }
         if model.class_bias.iter().any(|v| !v.is_finite()) {
             return Err(Error::Diverged { epoch: 0, step: 0, parameter: "class_bias".into() });
         }
         Ok(loss)
+    }
+}
+
+/// The backward pass of class `i` except the weight gemm: diag(g·ᵢ) h(Uᵢ) into `b.u` (the A operand
+/// of the weight gradient gemm), ∂L/∂b_h and ∂L/∂b_r into `b.grad`; returns the decay term
+/// ½λ‖Wᵢ‖² of the objective (0 without decay).
+#[allow(clippy::too_many_arguments)]
+fn backward_small(
+    m: &TiedAutoencoder,
+    b: &mut ClassBuf,
+    g: &[f64],
+    i: usize,
+    k: usize,
+    x: &[f32],
+    nb: usize,
+    wd: f32,
+) -> f64 {
+    let (h, d) = (m.hidden(), m.visible());
+    let hc = &mut b.u[..nb * h];
+    let mut gr = 0.0f64;
+    for r in 0..nb {
+        let c = g[r * k + i] as f32;
+        for (o, &v) in hc[r * h..(r + 1) * h].iter_mut().zip(&b.h[r * h..(r + 1) * h]) {
+            *o = c * v;
+        }
+        gr += g[r * k + i];
+    }
+    let mut bh = vec![0.0f64; h];
+    for r in 0..nb {
+        for (a, &v) in bh.iter_mut().zip(&hc[r * h..(r + 1) * h]) {
+            *a += v as f64;
+        }
+    }
+    let mut br = vec![0.0f64; d];
+    for r in 0..nb {
+        let c = g[r * k + i];
+        for (a, &v) in br.iter_mut().zip(&x[r * d..(r + 1) * d]) {
+            *a += c * v as f64;
+        }
+    }
+    if m.output() == Output::Real {
+        for (a, &bv) in br.iter_mut().zip(m.visible_bias()) {
+            *a -= gr * bv as f64;
+        }
+    }
+    for (o, v) in b.grad.hidden_bias.iter_mut().zip(bh) {
+        *o = v as f32;
+    }
+    for (o, v) in b.grad.visible_bias.iter_mut().zip(br) {
+        *o = v as f32;
+    }
+    if wd > 0.0 {
+        0.5 * wd as f64 * potential_kernels::sum_sq(m.weight())
+    } else {
+        0.0
     }
 }
 

@@ -373,3 +373,102 @@ fn adam_first_step_moves_every_parameter_by_the_learning_rate_against_its_gradie
         }
     }
 }
+
+/// A model of `k` classes of `h` hiddens over `d` inputs with seeded weights of scale `s`.
+fn seeded_model(k: usize, h: usize, d: usize, act: ActivationKind, out: Output, s: f32, seed: u64) -> Csae {
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut next = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        ((state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * s
+    };
+    let classes = (0..k)
+        .map(|_| {
+            let w = (0..h * d).map(|_| next()).collect();
+            let bh = (0..h).map(|_| next()).collect();
+            let br = (0..d).map(|_| next()).collect();
+            TiedAutoencoder::new(w, bh, br, act, out).unwrap()
+        })
+        .collect();
+    Csae::new(classes, (0..k).map(|i| i.to_string()).collect(), (0..k).map(|_| next()).collect()).unwrap()
+}
+
+/// Every parameter of the model, flattened (class models in order, then C).
+fn flat(m: &Csae) -> Vec<f32> {
+    let mut v = Vec::new();
+    for i in 0..m.num_classes() {
+        let c = m.class_model(i);
+        v.extend_from_slice(c.weight());
+        v.extend_from_slice(c.hidden_bias());
+        v.extend_from_slice(c.visible_bias());
+    }
+    v.extend_from_slice(m.class_bias());
+    v
+}
+
+/// The gradient flattened like [`flat`].
+fn flat_grad(ws: &Finetuner) -> Vec<f32> {
+    let g = ws.gradient_parts();
+    let mut v = Vec::new();
+    for c in &g.classes {
+        v.extend_from_slice(&c.weight);
+        v.extend_from_slice(&c.hidden_bias);
+        v.extend_from_slice(&c.visible_bias);
+    }
+    v.extend(g.class_bias.iter().map(|&c| c as f32));
+    v
+}
+
+/// The fused momentum step (weight gradient straight into the velocity, decay and update in the
+/// gemm's store) is `v ← μv − η∇; θ ← θ + v` with ∇ from `Finetuner::gradient`, over two steps (so
+/// the velocity carries over), for real and binary outputs, with and without weight decay; and it
+/// returns the same objective as `gradient`.
+#[test]
+fn momentum_step_is_the_momentum_rule_on_the_exact_gradient() {
+    let (k, h, d, nb) = (3, 21, 19, 7);
+    for (case, (act, out, wd)) in [
+        (ActivationKind::Sigmoid, Output::Real, 1e-2f32),
+        (ActivationKind::Tanh, Output::Binary, 0.0),
+        (ActivationKind::Sigmoid, Output::Binary, 0.3),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut model = seeded_model(k, h, d, act, out, 0.5, case as u64);
+        let x: Vec<f32> = (0..nb * d).map(|i| (i * 37 % 101) as f32 / 100.0).collect();
+        let y: Vec<u32> = (0..nb).map(|r| (r % k) as u32).collect();
+        let (lr, mu) = (0.05f32, 0.9f32);
+        let mut ws = Finetuner::new(&model, nb, Variant::Log, wd);
+        let mut check = Finetuner::new(&model, nb, Variant::Log, wd);
+        let mut v = vec![0.0f32; flat(&model).len()];
+        for step in 0..2 {
+            let before = flat(&model);
+            let want_loss = check.gradient(&model, &x, &y).unwrap();
+            let g = flat_grad(&check);
+            let loss = ws.step(&mut model, &x, &y, lr, mu).unwrap();
+            assert_eq!(loss, want_loss, "case {case} step {step}: objective");
+            let after = flat(&model);
+            for (j, ((&t0, &t1), &gj)) in before.iter().zip(&after).zip(&g).enumerate() {
+                v[j] = mu * v[j] - lr * gj;
+                let want = t0 + v[j];
+                let tol = 1e-6 * (1.0 + t0.abs()) + 1e-5 * v[j].abs();
+                assert!(
+                    (t1 - want).abs() <= tol,
+                    "case {case} step {step}: parameter {j}: {t0} → {t1}, want {want} (∇ {gj})"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_diverging_momentum_step_is_a_typed_error() {
+    let mut model = seeded_model(2, 5, 4, ActivationKind::Sigmoid, Output::Real, 0.5, 9);
+    // Inputs of 10⁴ keep the loss finite but make η·∇W overflow f32.
+    let x: Vec<f32> = (0..12).map(|i| if i % 2 == 0 { 1e4 } else { -1e4 }).collect();
+    let y = [0u32, 1, 0];
+    let mut ws = Finetuner::new(&model, 3, Variant::Log, 1e-3);
+    let err = ws.step(&mut model, &x, &y, 1e36, 0.9).unwrap_err();
+    assert!(matches!(err, Error::Diverged { ref parameter, .. } if parameter.starts_with("class.")), "{err}");
+}

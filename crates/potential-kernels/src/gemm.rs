@@ -2,7 +2,7 @@
 
 use crate::elementwise::{simd_path, SimdPath};
 use crate::mat::{MatMut, MatRef};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// How many threads a [`gemm`] may use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -63,6 +63,65 @@ pub fn gemm(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: MatMut<'_>, 
     gemm_on(simd_path(), alpha, a, b, beta, c, par)
 }
 
+/// Fused product and momentum-style update: `C ← α·A·B + β·C + diag(γ)·W`, then `W ← W + C`,
+/// each element of C and W finished in one visit while the product's tile is in registers.
+/// Returns whether every element of the updated W is finite.
+///
+/// This is a momentum SGD step whose gradient is a product: with C the velocity v, `α = −η·s`,
+/// `β = μ` and `γᵢ = −η·λᵢ`, it computes `v ← μv − η(s·A·B + λᵢ·wᵢ)` and `W ← W + v` in one pass over
+/// v and W, instead of writing the gradient, adding the decay, then updating v and W in separate
+/// passes. Rows of W may carry their own decay coefficient λᵢ (γ has one entry per row of C).
+///
+/// C's elements are rounded as in [`gemm`] (`fma(β, c, α·acc)`), then `c ← fma(γᵢ, w, c)` and
+/// `w ← w + c`, the same way for every tile, layout and thread split (so the result does not
+/// depend on the thread count on the AVX2 path; on the portable path the product is
+/// `matrixmultiply`'s and the update a separate pass). `β = 0` does not read C. W must not be C
+/// (the borrows guarantee it). Threads as for [`gemm`].
+///
+/// # Panics
+/// If the shapes do not agree, W is not the shape of C, or `gamma.len()` is not C's row count.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_update(
+    alpha: f32,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    beta: f32,
+    c: MatMut<'_>,
+    gamma: &[f32],
+    w: MatMut<'_>,
+    par: Parallelism,
+) -> bool {
+    gemm_update_on(simd_path(), alpha, a, b, beta, c, gamma, w, par)
+}
+
+/// [`gemm_update`] on an explicit implementation (see [`gemm_on`]).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemm_update_on(
+    path: SimdPath,
+    alpha: f32,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    beta: f32,
+    c: MatMut<'_>,
+    gamma: &[f32],
+    mut w: MatMut<'_>,
+    par: Parallelism,
+) -> bool {
+    let (m, n) = (c.rows(), c.cols());
+    assert_eq!((w.rows(), w.cols()), (m, n), "gemm_update: C is {m}×{n} but W is {}×{}", w.rows(), w.cols());
+    assert_eq!(gamma.len(), m, "gemm_update: {} values of γ for the {m} rows of C", gamma.len());
+    let upd = Upd {
+        gamma: gamma.as_ptr(),
+        w: w.as_mut_slice().as_mut_ptr(),
+        wsr: w.row_stride(),
+        wsc: w.col_stride(),
+    };
+    // SAFETY: W is a bounds-checked m×n view (the shape asserted above), uniquely borrowed for the
+    // call, so distinct from C (also uniquely borrowed) and from the shared A and B; γ holds m
+    // values.
+    unsafe { gemm_impl(path, alpha, a, b, beta, c, Some(upd), par) }
+}
+
 /// [`gemm`] on an explicit implementation: [`SimdPath::Avx2Fma`] is this crate's packed 6×16
 /// AVX2+FMA kernel, [`SimdPath::Portable`] is `matrixmultiply` (which picks its own kernel at run
 /// time). See [`crate::paths::gemm`].
@@ -75,18 +134,59 @@ pub(crate) fn gemm_on(
     c: MatMut<'_>,
     par: Parallelism,
 ) {
+    // SAFETY: no update.
+    unsafe { gemm_impl(path, alpha, a, b, beta, c, None, par) };
+}
+
+/// The update of [`gemm_update`]: W (the shape of C) at `w` with strides `(wsr, wsc)`, γ per row.
+#[derive(Clone, Copy)]
+struct Upd {
+    gamma: *const f32,
+    w: *mut f32,
+    wsr: usize,
+    wsc: usize,
+}
+
+impl Upd {
+    /// The update of the block from row `i`, column `j`.
+    ///
+    /// # Safety
+    /// (i, j) inside the m×n block (or i = m / j = n for an empty block).
+    unsafe fn at(self, i: usize, j: usize) -> Self {
+        // SAFETY: caller contract: the offsets stay inside (or one past) γ and W's block.
+        unsafe { Self { gamma: self.gamma.add(i), w: self.w.add(i * self.wsr + j * self.wsc), ..self } }
+    }
+}
+
+/// The body of [`gemm_on`] and [`gemm_update_on`]; returns whether every updated W is finite.
+///
+/// # Safety
+/// With `upd`: its W is an m×n block (C's shape) with its strides inside one allocation, valid for
+/// reads and writes, with pairwise distinct elements, not overlapping C, A or B and not accessed by
+/// anyone else during the call; γ points to m readable floats.
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_impl(
+    path: SimdPath,
+    alpha: f32,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    beta: f32,
+    c: MatMut<'_>,
+    upd: Option<Upd>,
+    par: Parallelism,
+) -> bool {
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
     assert_eq!(b.rows(), k, "gemm: A is {m}×{k} but B is {}×{n}", b.rows());
     assert_eq!((c.rows(), c.cols()), (m, n), "gemm: A·B is {m}×{n} but C is {}×{}", c.rows(), c.cols());
     let threads = par.threads();
     if threads <= 1 || m == 0 || n == 0 {
-        gemm_seq(path, alpha, a, b, beta, c);
-        return;
+        // SAFETY: forwarded contract.
+        return unsafe { gemm_seq(path, alpha, a, b, beta, c, upd) };
     }
     let plan = plan(m, k, n, threads);
     if plan.parts <= 1 {
-        gemm_seq(path, alpha, a, b, beta, c);
-        return;
+        // SAFETY: forwarded contract.
+        return unsafe { gemm_seq(path, alpha, a, b, beta, c, upd) };
     }
     // Part boundaries are multiples of TILE, so every element of C falls in the same kind of
     // micro-kernel tile (full or edge) as in the sequential product: the result is bit-identical.
@@ -95,17 +195,20 @@ pub(crate) fn gemm_on(
     let (csr, csc) = (c.row_stride(), c.col_stride());
     let mut c = c;
     let c_ptr = SharedMut(c.as_mut_slice().as_mut_ptr());
+    let upd = SharedUpd(upd);
+    let finite = AtomicBool::new(true);
     // `threads` workers pull pieces from a shared counter: at most `threads` run at once, and a
     // worker on a busy core simply takes fewer pieces.
     let next = AtomicUsize::new(0);
     let work = |_: usize| loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(&(s0, sl)) = bounds.get(i) else { break };
-        let c_ptr = &c_ptr;
-        if plan.split_rows {
-            // SAFETY: rows s0..s0+sl of the (bounds-checked, uniquely borrowed) C view; the pieces
-            // are disjoint row ranges, and a MatMut's strides never alias distinct elements, so no
-            // element is written by two pieces. The offset stays inside C's slice.
+        let (c_ptr, upd) = (&c_ptr, &upd);
+        let ok = if plan.split_rows {
+            // SAFETY: rows s0..s0+sl of the (bounds-checked, uniquely borrowed) C view, and of W
+            // (same shape, caller contract); the pieces are disjoint row ranges, and a MatMut's
+            // strides never alias distinct elements, so no element is written by two pieces. The
+            // offsets stay inside C's slice and W's block.
             unsafe {
                 sgemm_raw(
                     path,
@@ -118,6 +221,7 @@ pub(crate) fn gemm_on(
                     n,
                     csr,
                     csc,
+                    upd.0.map(|u| u.at(s0, 0)),
                 )
             }
         } else {
@@ -134,8 +238,12 @@ pub(crate) fn gemm_on(
                     sl,
                     csr,
                     csc,
+                    upd.0.map(|u| u.at(0, s0)),
                 )
             }
+        };
+        if !ok {
+            finite.store(false, Ordering::Relaxed);
         }
     };
     let workers = threads.min(bounds.len());
@@ -146,7 +254,14 @@ pub(crate) fn gemm_on(
         }
         work(0);
     });
+    finite.into_inner()
 }
+
+/// The update shared by the parallel pieces, each touching a disjoint block of W.
+struct SharedUpd(Option<Upd>);
+// SAFETY: only used by `gemm_impl` to update disjoint blocks of a uniquely borrowed W (and read
+// the shared γ) from different threads; the borrows outlive the parallel loop.
+unsafe impl Sync for SharedUpd {}
 
 /// A pointer to C shared by the parallel pieces, each writing a disjoint block.
 struct SharedMut(*mut f32);
@@ -209,20 +324,35 @@ fn split_bounds(len: usize, parts: usize) -> Vec<(usize, usize)> {
     out
 }
 
-fn gemm_seq(path: SimdPath, alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, mut c: MatMut<'_>) {
+/// The product on the caller's thread.
+///
+/// # Safety
+/// As [`gemm_impl`].
+unsafe fn gemm_seq(
+    path: SimdPath,
+    alpha: f32,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    beta: f32,
+    mut c: MatMut<'_>,
+    upd: Option<Upd>,
+) -> bool {
     let (m, n) = (c.rows(), c.cols());
     let (csr, csc) = (c.row_stride(), c.col_stride());
     let c_ptr = c.as_mut_slice().as_mut_ptr();
-    // SAFETY: `c` is a bounds-checked, uniquely borrowed m×n view starting at `c_ptr`.
-    unsafe { sgemm_raw(path, alpha, a, b, beta, c_ptr, m, n, csr, csc) }
+    // SAFETY: `c` is a bounds-checked, uniquely borrowed m×n view starting at `c_ptr`; W per the
+    // caller contract.
+    unsafe { sgemm_raw(path, alpha, a, b, beta, c_ptr, m, n, csr, csc, upd) }
 }
 
-/// `C ← α·A·B + β·C` through the path's sequential kernel, C given as a raw m×n block.
+/// `C ← α·A·B + β·C` through the path's sequential kernel, C given as a raw m×n block; with
+/// `upd`, then `C ← C + diag(γ)·W; W ← W + C`. Returns whether every updated W is finite.
 ///
 /// # Safety
 /// `c` must point to an m×n block with strides `(csr, csc)` (in elements) inside one allocation,
 /// valid for reads and writes, whose elements are pairwise distinct and not accessed by anyone else
-/// for the duration of the call. `a` is m×k and `b` k×n (checked by the caller).
+/// for the duration of the call. `a` is m×k and `b` k×n (checked by the caller). `upd`'s W block
+/// likewise (m×n, not overlapping C, A or B), its γ m readable floats.
 #[allow(clippy::too_many_arguments)]
 unsafe fn sgemm_raw(
     path: SimdPath,
@@ -235,18 +365,20 @@ unsafe fn sgemm_raw(
     n: usize,
     csr: usize,
     csc: usize,
-) {
+    upd: Option<Upd>,
+) -> bool {
     let k = a.cols();
     debug_assert_eq!((a.rows(), b.rows(), b.cols()), (m, k, n));
     if m == 0 || n == 0 {
-        return;
+        return true;
     }
     #[cfg(target_arch = "x86_64")]
     if path == SimdPath::Avx2Fma {
         assert!(path.is_supported(), "SimdPath::Avx2Fma requested but this CPU lacks AVX2/FMA");
-        // SAFETY: AVX2+FMA detected (assert above); the C block contract is ours (see above).
-        unsafe { crate::sgemm::sgemm(alpha, a, b, beta, c, m, n, csr, csc) };
-        return;
+        let upd = upd.map(|u| crate::sgemm::Update { gamma: u.gamma, w: u.w, wsr: u.wsr, wsc: u.wsc });
+        // SAFETY: AVX2+FMA detected (assert above); the C and W block contracts are ours (see
+        // above).
+        return unsafe { crate::sgemm::sgemm(alpha, a, b, beta, c, m, n, csr, csc, upd) };
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = path;
@@ -272,6 +404,24 @@ unsafe fn sgemm_raw(
             csc as isize,
         );
     }
+    let Some(u) = upd else { return true };
+    // The update as a separate pass over C and W (same rounding as the fused AVX2 epilogue).
+    let mut finite = true;
+    for i in 0..m {
+        // SAFETY: row i of γ exists (m values, caller contract).
+        let g = unsafe { *u.gamma.add(i) };
+        for j in 0..n {
+            // SAFETY: (i, j) is inside the C and W blocks, which do not overlap (caller contract).
+            unsafe {
+                let (cp, wp) = (c.add(i * csr + j * csc), u.w.add(i * u.wsr + j * u.wsc));
+                let x = g.mul_add(*wp, *cp);
+                *cp = x;
+                *wp += x;
+                finite &= (*wp).is_finite();
+            }
+        }
+    }
+    finite
 }
 
 #[cfg(test)]

@@ -10,13 +10,16 @@
 //!   ([`MatRef::t`]).
 //! - [`gemm`]: `C ← α·op(A)·op(B) + β·C` on a packed AVX2+FMA sgemm (or `matrixmultiply` on the
 //!   portable path), with a [`Parallelism`] knob that cuts
-//!   large products into row or column blocks run on rayon (`β = 0` never reads C).
+//!   large products into row or column blocks run on rayon (`β = 0` never reads C);
+//!   [`gemm_update`] fuses a momentum step `v ← μv − η(∇ + λW); W ← W + v` into the store of a
+//!   product ∇, one pass over v and W.
 //! - [`map`] / [`map_inplace`] with [`UnaryOp`]: elementwise exp, sigmoid, tanh, softplus, log cosh,
 //!   logit, square, cube, relu and abs, each with a documented and tested error bound.
 //! - Fused row passes used in hot loops: [`bias_act`] (bias add + activation + derivative, for each
 //!   [`HiddenFn`]), [`antiderivative_sum`] (Σₖ H(uₖ)) and [`antiderivative_sum_bias`] (Σₖ H(uₖ + bₖ)),
 //!   [`sq_dist`] (‖x − b‖²).
-//! - Reductions accumulated in `f64`: [`dot`], [`sum`], [`sum_sq`], [`row_norms_sq`].
+//! - Reductions accumulated in `f64`: [`dot`], [`sum`], [`sum_sq`], [`row_norms_sq`]; the
+//!   finiteness scan [`all_finite`].
 //! - [`reference`](mod@reference): the plain scalar formulas (the test oracle's `f64` forms and the benchmarks'
 //!   scalar baseline); [`paths`]: every SIMD kernel with the implementation chosen explicitly.
 //!
@@ -65,6 +68,6 @@ mod simd;
 
 pub use elementwise::{map, map_inplace, simd_path, SimdPath, UnaryOp};
 pub use fused::{antiderivative_sum, antiderivative_sum_bias, bias_act, sq_dist, HiddenFn};
-pub use gemm::{gemm, Parallelism};
+pub use gemm::{gemm, gemm_update, Parallelism};
 pub use mat::{MatMut, MatRef};
-pub use reduce::{dot, row_norms_sq, sum, sum_sq};
+pub use reduce::{all_finite, dot, row_norms_sq, sum, sum_sq};

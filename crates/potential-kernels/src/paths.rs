@@ -128,3 +128,20 @@ pub fn gemm(
 ) {
     crate::gemm::gemm_on(path, alpha, a, b, beta, c, par)
 }
+
+/// [`crate::gemm_update`] on the given path (see [`gemm`]; on [`SimdPath::Portable`] the update
+/// is a separate pass after `matrixmultiply`'s product).
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_update(
+    path: SimdPath,
+    alpha: f32,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    beta: f32,
+    c: MatMut<'_>,
+    gamma: &[f32],
+    w: MatMut<'_>,
+    par: Parallelism,
+) -> bool {
+    crate::gemm::gemm_update_on(path, alpha, a, b, beta, c, gamma, w, par)
+}

@@ -25,6 +25,13 @@ pub fn sum_sq(a: &[f32]) -> f64 {
     paths::sum_sq(simd_path(), a)
 }
 
+/// Whether every element is finite (no NaN, no ±∞): the largest exponent field over the slice,
+/// in blocks of 4096 (integer max, vectorised by the compiler), stopping at the first bad block.
+pub fn all_finite(a: &[f32]) -> bool {
+    const EXP: u32 = 0x7f80_0000;
+    a.chunks(1 << 12).all(|c| c.iter().fold(0u32, |m, &v| m.max(v.to_bits() & EXP)) != EXP)
+}
+
 /// `out[i] = ‖row i of m‖²`.
 ///
 /// # Panics

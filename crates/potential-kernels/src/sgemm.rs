@@ -15,6 +15,10 @@
 //! `acc = Σₚ a·b` by FMA in order of p within a k-block, then `c ← fma(β′, c, α·acc)` with β′ = β
 //! for the first k-block (β = 0: C is not read) and 1 after. So results do not depend on m, n, the
 //! tiling or how [`crate::gemm`] splits the product between threads.
+//!
+//! With an [`Update`] ([`crate::gemm_update`]) the store of the last k-block also does
+//! `c ← fma(γᵢ, w, c); w ← w + c` on the matching element of W while the tile is in registers, so a
+//! momentum step `v ← μv − η(∇ + λW); W ← W + v` with ∇ a product costs one pass over v and W.
 
 use crate::mat::MatRef;
 use std::arch::x86_64::*;
@@ -31,18 +35,47 @@ const KC_MAX: usize = 320;
 /// Columns of B packed at a time (a multiple of NR).
 const NC: usize = 2048;
 
+/// The fused update of [`crate::gemm_update`] for a block of C: W of the same shape at `w` with
+/// strides `(wsr, wsc)`, and one γ per row of the block at `gamma`.
+#[derive(Clone, Copy)]
+pub(crate) struct Update {
+    /// γ of the block's first row; row i's at `gamma.add(i)`.
+    pub gamma: *const f32,
+    /// W's element matching C's first element.
+    pub w: *mut f32,
+    /// Row stride of W (elements).
+    pub wsr: usize,
+    /// Column stride of W (elements).
+    pub wsc: usize,
+}
+
+impl Update {
+    /// The update of the sub-block starting at row `i`, column `j` of this one.
+    ///
+    /// # Safety
+    /// (i, j) must lie inside the block this update describes.
+    #[inline(always)]
+    unsafe fn at(self, i: usize, j: usize) -> Self {
+        // SAFETY: (i, j) inside the block (caller contract), so both offsets stay inside γ and W.
+        unsafe { Self { gamma: self.gamma.add(i), w: self.w.add(i * self.wsr + j * self.wsc), ..self } }
+    }
+}
+
 thread_local! {
     /// Packing buffers (A block, B block), reused across calls to avoid page faults of fresh
     /// allocations on every product.
     static PACK: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
-/// `C ← α·A·B + β·C`, C an m×n block at `c` with strides `(csr, csc)`.
+/// `C ← α·A·B + β·C`, C an m×n block at `c` with strides `(csr, csc)`; with `upd`, then
+/// `C ← C + diag(γ)·W; W ← W + C` (see [`Update`]). Returns whether every updated element of W is
+/// finite (`true` without `upd`).
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA. `c` must point to an m×n block with strides `(csr, csc)`
 /// inside one allocation, valid for reads and writes, with pairwise distinct elements not accessed
-/// by anyone else during the call. `a` is m×k and `b` k×n.
+/// by anyone else during the call. `a` is m×k and `b` k×n. With `upd`, the same holds for its m×n
+/// block of W (which must not overlap C), and `gamma` points to m readable floats.
 #[target_feature(enable = "avx2,fma")]
 #[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn sgemm(
@@ -55,22 +88,42 @@ pub(crate) unsafe fn sgemm(
     n: usize,
     csr: usize,
     csc: usize,
-) {
+    upd: Option<Update>,
+) -> bool {
     let k = a.cols();
     if m == 0 || n == 0 {
-        return;
+        return true;
     }
     if k == 0 || alpha == 0.0 {
+        let mut finite = true;
         for i in 0..m {
             for j in 0..n {
                 // SAFETY: (i, j) is inside the m×n block (caller contract).
                 let p = unsafe { c.add(i * csr + j * csc) };
                 // SAFETY: as above; β = 0 writes without reading.
-                unsafe { *p = if beta == 0.0 { 0.0 } else { beta * *p } };
+                let mut v = unsafe {
+                    if beta == 0.0 {
+                        0.0
+                    } else {
+                        beta * *p
+                    }
+                };
+                if let Some(u) = upd {
+                    // SAFETY: (i, j) is inside W's block and row i of γ (caller contract).
+                    unsafe {
+                        let w = u.w.add(i * u.wsr + j * u.wsc);
+                        v = (*u.gamma.add(i)).mul_add(*w, v);
+                        *w += v;
+                        finite &= (*w).is_finite();
+                    }
+                }
+                // SAFETY: as above.
+                unsafe { *p = v };
             }
         }
-        return;
+        return finite;
     }
+    let mut finite = true;
     let kblocks = k.div_ceil(KC_MAX);
     let kc_step = k.div_ceil(kblocks);
     let nc_max = NC.min(n.div_ceil(NR) * NR);
@@ -93,6 +146,7 @@ pub(crate) unsafe fn sgemm(
                 // SAFETY: AVX2 enabled in this function.
                 unsafe { pack_b(b, pc, jc, kc, nc, bpack) };
                 let beta_eff = if pc == 0 { beta } else { 1.0 };
+                let last = pc + kc == k;
                 let mut ic = 0;
                 while ic < m {
                     let mc = MC.min(m - ic);
@@ -104,11 +158,13 @@ pub(crate) unsafe fn sgemm(
                         let mut ir = 0;
                         while ir < mc {
                             let mr = MR.min(mc - ir);
+                            // SAFETY: the tile (ic+ir, jc+jr) is inside the block of the update.
+                            let u = if last { upd.map(|u| unsafe { u.at(ic + ir, jc + jr) }) } else { None };
                             // SAFETY: the A panel at ir·kc holds MR·kc packed values and the B panel
                             // at jr·kc holds NR·kc (buffers sized above); the tile (ic+ir, jc+jr) of
-                            // mr×nr elements is inside C's block (caller contract); AVX2+FMA are
-                            // enabled in this function.
-                            unsafe {
+                            // mr×nr elements is inside C's block and, with an update, W's (caller
+                            // contract); AVX2+FMA are enabled in this function.
+                            finite &= unsafe {
                                 tile(
                                     kc,
                                     apack.as_ptr().add(ir * kc),
@@ -120,6 +176,7 @@ pub(crate) unsafe fn sgemm(
                                     csc,
                                     mr,
                                     nr,
+                                    u,
                                 )
                             };
                             ir += MR;
@@ -133,6 +190,7 @@ pub(crate) unsafe fn sgemm(
             jc += NC;
         }
     });
+    finite
 }
 
 /// Transpose an 8×8 block held as eight rows: `out[i][j] = rows[j][i]`.
@@ -203,7 +261,8 @@ unsafe fn pack_a(a: MatRef<'_>, ic: usize, pc: usize, mc: usize, kc: usize, out:
             if cs == 1 {
                 // SAFETY: AVX2 available (caller contract); every load is a bounds-checked slice
                 // of A's data (row ic+ir+r, columns pc+p0..pc+p0+8 ≤ pc+kc), every store a
-                // bounds-checked six-element slice of the panel written through a six-lane mask.
+                // bounds-checked eight-element slice of the panel, or six elements written through
+                // a six-lane mask for the panel's last p.
                 unsafe {
                     let mask6 = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
                     let zero = _mm256_setzero_ps();
@@ -214,16 +273,33 @@ unsafe fn pack_a(a: MatRef<'_>, ic: usize, pc: usize, mc: usize, kc: usize, out:
                         }
                         let cols = transpose8(rows);
                         for (i, v) in cols.iter().enumerate() {
-                            let dst = &mut panel[(p0 + i) * MR..(p0 + i) * MR + MR];
-                            _mm256_maskstore_ps(dst.as_mut_ptr(), mask6, *v);
+                            let at = (p0 + i) * MR;
+                            if p0 + i + 1 < kc {
+                                // Eight lanes: the two past this p land on the next p's first two
+                                // slots, which the next store (ascending p) overwrites. (A masked
+                                // store is much slower than a plain one on some CPUs.)
+                                let dst = &mut panel[at..at + 8];
+                                _mm256_storeu_ps(dst.as_mut_ptr(), *v);
+                            } else {
+                                let dst = &mut panel[at..at + MR];
+                                _mm256_maskstore_ps(dst.as_mut_ptr(), mask6, *v);
+                            }
                         }
                         p0 += 8;
                     }
                 }
             }
-            for (p, dst) in panel.chunks_exact_mut(MR).enumerate().skip(p0) {
-                for r in 0..MR {
-                    dst[r] = data[base[r] + p * cs];
+            if rs == 1 && cs != 1 {
+                // Column-major A (such as the transposed view of a row-major matrix): the MR
+                // values of each p are contiguous.
+                for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
+                    dst.copy_from_slice(&data[base[0] + p * cs..base[0] + p * cs + MR]);
+                }
+            } else {
+                for (p, dst) in panel.chunks_exact_mut(MR).enumerate().skip(p0) {
+                    for r in 0..MR {
+                        dst[r] = data[base[r] + p * cs];
+                    }
                 }
             }
         } else {
@@ -307,15 +383,16 @@ unsafe fn tile(
     csc: usize,
     mr: usize,
     nr: usize,
-) {
+    upd: Option<Update>,
+) -> bool {
     macro_rules! k {
         ($r:literal) => {
             if nr > 8 {
                 // SAFETY: forwarded contract of `tile` (= `kernel`'s); R = mr, NV covers nr.
-                unsafe { kernel::<$r, 2>(kc, ap, bp, alpha, beta, c, csr, csc, nr) }
+                unsafe { kernel::<$r, 2>(kc, ap, bp, alpha, beta, c, csr, csc, nr, upd) }
             } else {
                 // SAFETY: as above, one vector covers nr ≤ 8.
-                unsafe { kernel::<$r, 1>(kc, ap, bp, alpha, beta, c, csr, csc, nr) }
+                unsafe { kernel::<$r, 1>(kc, ap, bp, alpha, beta, c, csr, csc, nr, upd) }
             }
         };
     }
@@ -330,12 +407,15 @@ unsafe fn tile(
 }
 
 /// The micro-kernel for the first `R` rows (≤ MR) and `NV` 8-column vectors (NV·8 ≥ nr) of a
-/// tile: `C[0..R, 0..nr] ← fma(β, C, α·Σₚ a_p ⊗ b_p)`. The rounding of every element is the same
-/// for every `R`, `NV` and `nr` (so tiles and thread splits never change the result).
+/// tile: `C[0..R, 0..nr] ← fma(β, C, α·Σₚ a_p ⊗ b_p)`, then with `upd` `C ← fma(γ, W, C)`,
+/// `W ← W + C`; returns whether every updated W is finite. The rounding of every element is the
+/// same for every `R`, `NV`, `nr` and layout of C and W (so tiles and thread splits never change
+/// the result).
 ///
 /// # Safety
 /// AVX2+FMA available; `ap` points to `MR·kc` and `bp` to `NR·kc` readable floats; `c` to an R×nr
-/// block with strides `(csr, csc)` valid for reads and writes.
+/// block with strides `(csr, csc)` valid for reads and writes; with `upd`, its W block likewise
+/// (not overlapping C) and R readable γ values.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn kernel<const R: usize, const NV: usize>(
@@ -348,7 +428,8 @@ unsafe fn kernel<const R: usize, const NV: usize>(
     csr: usize,
     csc: usize,
     nr: usize,
-) {
+    upd: Option<Update>,
+) -> bool {
     // SAFETY: (whole body) the pointer arithmetic stays within the packed panels (p < kc) and the
     // C block (r < R, j < nr) per the contract above; the intrinsics need AVX/FMA, which the
     // caller (`sgemm`, `#[target_feature(enable = "avx2,fma")]`) guarantees.
@@ -360,6 +441,14 @@ unsafe fn kernel<const R: usize, const NV: usize>(
                 let cp = c.add(r * csr);
                 _mm_prefetch::<_MM_HINT_T0>(cp as *const i8);
                 _mm_prefetch::<_MM_HINT_T0>(cp.add(nr - 1) as *const i8);
+            }
+        }
+        // Likewise W's tile, which the fused update reads and writes.
+        if let Some(u) = upd.filter(|u| u.wsc == 1) {
+            for r in 0..R {
+                let wp = u.w.add(r * u.wsr);
+                _mm_prefetch::<_MM_HINT_T0>(wp as *const i8);
+                _mm_prefetch::<_MM_HINT_T0>(wp.add(nr - 1) as *const i8);
             }
         }
         let mut acc = [[_mm256_setzero_ps(); NV]; R];
@@ -394,10 +483,17 @@ unsafe fn kernel<const R: usize, const NV: usize>(
             p += 1;
         }
         let va = _mm256_set1_ps(alpha);
-        if csc == 1 {
+        if csc == 1 && upd.is_none_or(|u| u.wsc == 1) {
             let vb = _mm256_set1_ps(beta);
             let lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+            let zero = _mm256_setzero_ps();
+            // Σ 0·w over the updated W: 0 while every w is finite, NaN once one is not.
+            let mut check = zero;
             for (r, accr) in acc.iter().enumerate() {
+                let (vg, wrow) = match upd {
+                    Some(u) => (_mm256_set1_ps(*u.gamma.add(r)), u.w.add(r * u.wsr)),
+                    None => (zero, std::ptr::null_mut()),
+                };
                 for (v, &av) in accr.iter().enumerate() {
                     let cp = c.add(r * csr + 8 * v);
                     let cols = nr - 8 * v; // ≥ 1 since NV·8 covers nr and NV is minimal
@@ -406,17 +502,35 @@ unsafe fn kernel<const R: usize, const NV: usize>(
                         if beta != 0.0 {
                             x = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cp), x);
                         }
+                        if upd.is_some() {
+                            let wp = wrow.add(8 * v);
+                            let w = _mm256_loadu_ps(wp);
+                            x = _mm256_fmadd_ps(vg, w, x);
+                            let wn = _mm256_add_ps(w, x);
+                            _mm256_storeu_ps(wp, wn);
+                            check = _mm256_fmadd_ps(wn, zero, check);
+                        }
                         _mm256_storeu_ps(cp, x);
                     } else {
-                        // Only the first `cols` lanes exist in C: masked load and store.
+                        // Only the first `cols` lanes exist in C (and W): masked loads and stores;
+                        // the other lanes of x and wn are 0 (zero-padded panels, masked loads).
                         let mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols as i32), lane);
                         if beta != 0.0 {
                             x = _mm256_fmadd_ps(vb, _mm256_maskload_ps(cp, mask), x);
+                        }
+                        if upd.is_some() {
+                            let wp = wrow.add(8 * v);
+                            let w = _mm256_maskload_ps(wp, mask);
+                            x = _mm256_fmadd_ps(vg, w, x);
+                            let wn = _mm256_add_ps(w, x);
+                            _mm256_maskstore_ps(wp, mask, wn);
+                            check = _mm256_fmadd_ps(wn, zero, check);
                         }
                         _mm256_maskstore_ps(cp, mask, x);
                     }
                 }
             }
+            _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_UNORD_Q>(check, check)) == 0
         } else {
             let mut tmp = [[0.0f32; NR]; MR];
             for (r, accr) in acc.iter().enumerate() {
@@ -424,12 +538,21 @@ unsafe fn kernel<const R: usize, const NV: usize>(
                     _mm256_storeu_ps(tmp[r].as_mut_ptr().add(8 * v), _mm256_mul_ps(av, va));
                 }
             }
+            let mut finite = true;
             for (r, row) in tmp.iter().enumerate().take(R) {
                 for (j, &v) in row.iter().enumerate().take(nr) {
                     let cp = c.add(r * csr + j * csc);
-                    *cp = if beta == 0.0 { v } else { beta.mul_add(*cp, v) };
+                    let mut x = if beta == 0.0 { v } else { beta.mul_add(*cp, v) };
+                    if let Some(u) = upd {
+                        let wp = u.w.add(r * u.wsr + j * u.wsc);
+                        x = (*u.gamma.add(r)).mul_add(*wp, x);
+                        *wp += x;
+                        finite &= (*wp).is_finite();
+                    }
+                    *cp = x;
                 }
             }
+            finite
         }
     }
 }

@@ -319,3 +319,148 @@ fn shape_mismatch_panics() {
         Parallelism::Sequential,
     );
 }
+
+/// `gemm_update` = `gemm` followed by `c ← fma(γᵢ, w, c); w ← w + c`, bit for bit, on both paths,
+/// for every layout of C and W (the fused AVX2 epilogue and its scalar fallback), k over one or
+/// several k-blocks, β = 0 over a NaN-filled C, and parallel splits; the flag reports a
+/// non-finite W.
+#[test]
+fn gemm_update_is_gemm_then_the_update() {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+    let shapes = [(1, 1, 1), (7, 9, 17), (17, 65, 9), (100, 333, 67), (500, 100, 78), (64, 700, 130)];
+    let mut case = 0u64;
+    for path in impls() {
+        for &(m, k, n) in &shapes {
+            for layout in 0..4 {
+                let (tc, tw) = (layout & 1 == 1, layout & 2 == 2);
+                let (alpha, beta) = [(-0.01f32, 0.9f32), (0.5, 0.0), (1.0, 1.0), (-2.0, 0.25)][layout];
+                case += 1;
+                let a = Stored::new(m, k, case % 2 == 0, 0, case);
+                let b = Stored::new(k, n, case % 3 == 0, 1, case + 1);
+                let mut c0 = Stored::new(m, n, tc, 1, case + 2);
+                if beta == 0.0 {
+                    for i in 0..m {
+                        for j in 0..n {
+                            let idx = c0.off + i * c0.rs + j * c0.cs;
+                            c0.buf[idx] = f32::NAN;
+                        }
+                    }
+                }
+                let w0 = Stored::new(m, n, tw, 2, case + 3);
+                let gamma: Vec<f32> = fill(m, case + 4).iter().map(|g| g * 1e-3).collect();
+                // Reference: the plain product, then the update element by element.
+                let mut want_c = Stored { buf: c0.buf.clone(), ..c0 };
+                let mut want_w = Stored { buf: w0.buf.clone(), ..w0 };
+                paths::gemm(
+                    path,
+                    alpha,
+                    a.view(),
+                    b.view(),
+                    beta,
+                    want_c.view_mut(),
+                    Parallelism::Sequential,
+                );
+                for i in 0..m {
+                    for j in 0..n {
+                        let (ci, wi) = (
+                            want_c.off + i * want_c.rs + j * want_c.cs,
+                            want_w.off + i * want_w.rs + j * want_w.cs,
+                        );
+                        let x = gamma[i].mul_add(want_w.buf[wi], want_c.buf[ci]);
+                        want_c.buf[ci] = x;
+                        want_w.buf[wi] += x;
+                    }
+                }
+                for par in [Parallelism::Sequential, Parallelism::Rayon(2), Parallelism::Rayon(3)] {
+                    let mut c = Stored { buf: c0.buf.clone(), ..c0 };
+                    let mut w = Stored { buf: w0.buf.clone(), ..w0 };
+                    let finite = pool.install(|| {
+                        paths::gemm_update(
+                            path,
+                            alpha,
+                            a.view(),
+                            b.view(),
+                            beta,
+                            c.view_mut(),
+                            &gamma,
+                            w.view_mut(),
+                            par,
+                        )
+                    });
+                    assert!(
+                        finite,
+                        "{path:?} {m}x{k}x{n} layout {layout} {par:?}: finite W reported non-finite"
+                    );
+                    let exact = path == SimdPath::Avx2Fma || par == Parallelism::Sequential;
+                    for i in 0..m {
+                        for j in 0..n {
+                            let (got_c, got_w) = (c.get(i, j), w.get(i, j));
+                            let (exp_c, exp_w) = (want_c.get(i, j), want_w.get(i, j));
+                            if exact {
+                                assert_eq!(
+                                    (got_c.to_bits(), got_w.to_bits()),
+                                    (exp_c.to_bits(), exp_w.to_bits()),
+                                    "{path:?} {m}x{k}x{n} layout {layout} {par:?}: C/W[{i},{j}] = {got_c}/{got_w}, want {exp_c}/{exp_w}"
+                                );
+                            } else {
+                                // matrixmultiply split: the summation-order bound of the test above.
+                                let bound = 4.0 * k as f32 * f32::EPSILON * (alpha.abs() * k as f32 + 1.0);
+                                assert!((got_c - exp_c).abs() <= bound && (got_w - exp_w).abs() <= bound);
+                            }
+                        }
+                    }
+                    // Nothing outside C's and W's views was written (their padding is NaN).
+                    for (s, s0) in [(&c, &c0), (&w, &w0)] {
+                        let inside = |idx: usize| {
+                            let p = idx as isize - s.off as isize;
+                            p >= 0 && {
+                                let p = p as usize;
+                                let (i, j) =
+                                    if s.cs != 1 { (p % s.cs, p / s.cs) } else { (p / s.rs, p % s.rs) };
+                                i < m && j < n
+                            }
+                        };
+                        for (idx, (now, before)) in s.buf.iter().zip(&s0.buf).enumerate() {
+                            if !inside(idx) {
+                                assert_eq!(
+                                    now.to_bits(),
+                                    before.to_bits(),
+                                    "{path:?}: element {idx} outside written"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn gemm_update_reports_non_finite_weights() {
+    let (m, k, n) = (13, 20, 37);
+    let (a, b) = (fill(m * k, 1), fill(k * n, 2));
+    for path in impls() {
+        for (at, bad) in [(0usize, f32::NAN), (m * n - 1, f32::INFINITY), (5 * n + 30, f32::MAX)] {
+            let mut c = vec![0.0f32; m * n];
+            let mut w = fill(m * n, 3);
+            w[at] = bad;
+            let gamma = vec![if bad == f32::MAX { 1.0 } else { 0.0 }; m];
+            let finite = paths::gemm_update(
+                path,
+                1.0,
+                MatRef::from_row_major(&a, m, k),
+                MatRef::from_row_major(&b, k, n),
+                0.0,
+                MatMut::from_row_major(&mut c, m, n),
+                &gamma,
+                MatMut::from_row_major(&mut w, m, n),
+                Parallelism::Sequential,
+            );
+            assert!(!finite, "{path:?}: W[{at}] = {} not reported", w[at]);
+            assert!(!w[at].is_finite());
+            // One bad element does not spoil the others.
+            assert_eq!(w.iter().filter(|v| !v.is_finite()).count(), 1, "{path:?}");
+        }
+    }
+}

@@ -116,3 +116,22 @@ proptest! {
         check_all(&a, &b);
     }
 }
+
+#[test]
+fn all_finite_finds_any_nan_or_infinity_anywhere() {
+    use potential_kernels::all_finite;
+    assert!(all_finite(&[]));
+    let extremes = [0.0f32, -0.0, f32::MAX, f32::MIN, f32::MIN_POSITIVE, 1e-45, -1e-45];
+    assert!(all_finite(&extremes));
+    for n in [1usize, 7, 16, 4095, 4096, 4097, 10_000] {
+        let base: Vec<f32> = (0..n).map(|i| (i as f32 - 50.0) * 1e30).collect();
+        assert!(all_finite(&base), "{n}");
+        for at in [0, n / 2, n - 1] {
+            for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, -f32::NAN] {
+                let mut v = base.clone();
+                v[at] = bad;
+                assert!(!all_finite(&v), "{n} elements, {bad} at {at}");
+            }
+        }
+    }
+}

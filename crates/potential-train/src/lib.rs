@@ -12,7 +12,9 @@
 //!   binary (sigmoid) output.
 //! - [`Workspace`]: one training step — five gemms through `potential_kernels::gemm` and fused
 //!   elementwise passes over buffers allocated once; [`momentum_update`], [`renormalize_filters`].
-//!   The derivation of the gradient is in the [`Workspace`] docs.
+//!   The derivation of the gradient is in the [`Workspace`] docs. [`Workspace::momentum_step`]
+//!   (the trainer's step) fuses the weight gradient, its decay terms and the momentum update into
+//!   the store of the last gemm.
 //! - [`Trainer`]: the epoch loop, per-epoch [`EpochMetrics`] (loss, reconstruction error,
 //!   contraction, mean energy, fraction of absorbing points, Eq. 39), early stopping that restores
 //!   the best model, atomic per-epoch checkpoints and [`Trainer::resume`], bit for bit.

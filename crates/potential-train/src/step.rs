@@ -4,7 +4,9 @@
 //! See [`Workspace`] for the gradient and its determinism.
 
 use potential_activations::{Activation, ActivationKind};
-use potential_kernels::{gemm, map, map_inplace, MatMut, MatRef, Parallelism, UnaryOp};
+use potential_kernels::{
+    all_finite, gemm, gemm_update, map, map_inplace, MatMut, MatRef, Parallelism, UnaryOp,
+};
 use potential_models::{Output, TiedAutoencoder};
 use rayon::prelude::*;
 
@@ -105,6 +107,8 @@ pub struct Workspace {
     norms: Vec<f32>,
     /// Σᵢ Gᵢₖ² [H].
     g2: Vec<f32>,
+    /// γ of [`Workspace::momentum_step`]'s fused update [H].
+    gamma: Vec<f32>,
     /// Per-row losses [n].
     row_loss: Vec<f64>,
     /// Per-row contractions [n].
@@ -128,6 +132,7 @@ impl Workspace {
             tmp: vec![0.0; b * visible],
             norms: vec![0.0; hidden],
             g2: vec![0.0; hidden],
+            gamma: vec![0.0; hidden],
             row_loss: vec![0.0; b],
             row_contr: vec![0.0; b],
             grad: Params::zeros(hidden, visible),
@@ -286,6 +291,105 @@ impl Workspace {
         weight_decay: f32,
         par: Parallelism,
     ) -> BatchLoss {
+        let loss = self.backward(model, target, n, lambda, par);
+        let (h, d) = (self.hidden, self.visible);
+        if h > 0 {
+            let inv_n = 1.0 / n as f32;
+            let grad = &mut self.grad;
+            // Gemms 4 + 5: ∂/∂W = (1/n)·[H; Δ]ᵀ [δ; X̃].
+            gemm(
+                inv_n,
+                MatRef::from_row_major(&self.p[..2 * n * h], 2 * n, h).t(),
+                MatRef::from_row_major(&self.q[..2 * n * d], 2 * n, d),
+                0.0,
+                MatMut::from_row_major(&mut grad.weight, h, d),
+                par,
+            );
+            // The penalty through ‖wₖ‖² and the weight decay: + (2λ/n Σᵢ Gᵢₖ² + wd)·wₖ.
+            if lambda > 0.0 || weight_decay > 0.0 {
+                let g2 = &self.g2;
+                grad.weight.par_chunks_mut(d).zip(model.weight().par_chunks(d)).enumerate().for_each(
+                    |(k, (gw, wk))| {
+                        let c = decay_coefficient(lambda, weight_decay, g2[k], inv_n);
+                        for (gv, &wv) in gw.iter_mut().zip(wk) {
+                            *gv += c * wv;
+                        }
+                    },
+                );
+            }
+        }
+        loss
+    }
+
+    /// One momentum-SGD step on `n` rows, the gradient never materialised: the forward and
+    /// backward passes of [`Workspace::gradient`], then the weight gradient gemm writes straight
+    /// into the velocity with the penalty's ‖wₖ‖² term, the weight decay and the update
+    /// `W ← W + v` fused into its store ([`potential_kernels::gemm_update`]), so the step makes one
+    /// pass over v and W instead of four. The biases follow [`momentum_update`]. The result equals
+    /// `gradient` then `momentum_update` up to rounding (`−η·(∇/n)` is computed as `(−η/n)·∇`).
+    ///
+    /// When the objective is not finite, nothing is updated (check [`BatchLoss::total`]). Returns
+    /// the objective of the minibatch before the update and whether every updated parameter is
+    /// finite. [`Workspace::grad`] then holds the bias gradients of this step and the weight
+    /// gradient of the last [`Workspace::gradient`] call.
+    ///
+    /// # Panics
+    /// As [`Workspace::forward`]; if `velocity` is not shaped like the model.
+    #[allow(clippy::too_many_arguments)]
+    pub fn momentum_step(
+        &mut self,
+        model: &mut TiedAutoencoder,
+        velocity: &mut Params,
+        target: &[f32],
+        n: usize,
+        lambda: f32,
+        weight_decay: f32,
+        lr: f32,
+        momentum: f32,
+        par: Parallelism,
+    ) -> (BatchLoss, bool) {
+        let loss = self.backward(model, target, n, lambda, par);
+        if !loss.total(lambda).is_finite() {
+            return (loss, false);
+        }
+        let (h, d) = (self.hidden, self.visible);
+        assert_eq!(
+            (velocity.weight.len(), velocity.hidden_bias.len(), velocity.visible_bias.len()),
+            (h * d, h, d),
+            "momentum_step: velocity shape"
+        );
+        let inv_n = 1.0 / n as f32;
+        // γₖ = −η·(2λ/n Σᵢ Gᵢₖ² + wd).
+        for (gk, &g2) in self.gamma.iter_mut().zip(&self.g2) {
+            *gk = -lr * decay_coefficient(lambda, weight_decay, g2, inv_n);
+        }
+        let p = model.params_mut();
+        let w_ok = gemm_update(
+            -lr * inv_n,
+            MatRef::from_row_major(&self.p[..2 * n * h], 2 * n, h).t(),
+            MatRef::from_row_major(&self.q[..2 * n * d], 2 * n, d),
+            momentum,
+            MatMut::from_row_major(&mut velocity.weight, h, d),
+            &self.gamma,
+            MatMut::from_row_major(p.weight, h, d),
+            par,
+        );
+        momentum_slice(p.hidden_bias, &mut velocity.hidden_bias, &self.grad.hidden_bias, lr, momentum);
+        momentum_slice(p.visible_bias, &mut velocity.visible_bias, &self.grad.visible_bias, lr, momentum);
+        let ok = w_ok && all_finite(p.hidden_bias) && all_finite(p.visible_bias);
+        (loss, ok)
+    }
+
+    /// The forward pass and the backward pass up to the weight gradient: Δ, the bias gradients
+    /// (left in `grad`), Σᵢ Gᵢₖ² in `g2`; [H; Δ] and [δ; X̃] ready in `p` and `q`.
+    fn backward(
+        &mut self,
+        model: &TiedAutoencoder,
+        target: &[f32],
+        n: usize,
+        lambda: f32,
+        par: Parallelism,
+    ) -> BatchLoss {
         let loss = self.forward(model, target, n, par);
         let (h, d) = (self.hidden, self.visible);
         let w = MatRef::from_row_major(model.weight(), h, d);
@@ -323,35 +427,18 @@ impl Workspace {
         let grad = &mut self.grad;
         column_sums(&mut grad.visible_bias, q_delta, n, inv_n);
         column_sums(&mut grad.hidden_bias, p_d, n, inv_n);
-        if h > 0 {
-            // Gemms 4 + 5: ∂/∂W = (1/n)·[H; Δ]ᵀ [δ; X̃].
-            gemm(
-                inv_n,
-                MatRef::from_row_major(&self.p[..2 * n * h], 2 * n, h).t(),
-                MatRef::from_row_major(&self.q[..2 * n * d], 2 * n, d),
-                0.0,
-                MatMut::from_row_major(&mut grad.weight, h, d),
-                par,
-            );
-            // The penalty through ‖wₖ‖² and the weight decay: + (2λ/n Σᵢ Gᵢₖ² + wd)·wₖ.
-            if lambda > 0.0 || weight_decay > 0.0 {
-                let g2 = &self.g2;
-                grad.weight.par_chunks_mut(d).zip(model.weight().par_chunks(d)).enumerate().for_each(
-                    |(k, (gw, wk))| {
-                        // (λ = 0: no G² term at all, so an overflowing Σ G² cannot turn 0·∞ into NaN.)
-                        let c = if lambda > 0.0 {
-                            2.0 * lambda * g2[k] * inv_n + weight_decay
-                        } else {
-                            weight_decay
-                        };
-                        for (gv, &wv) in gw.iter_mut().zip(wk) {
-                            *gv += c * wv;
-                        }
-                    },
-                );
-            }
-        }
         loss
+    }
+}
+
+/// The coefficient of wₖ in ∂/∂wₖ besides the data term: 2λ/n·Σᵢ Gᵢₖ² (the penalty through ‖wₖ‖²)
+/// plus the weight decay. (λ = 0: no G² term at all, so an overflowing Σ G² cannot turn 0·∞ into
+/// NaN.)
+fn decay_coefficient(lambda: f32, weight_decay: f32, g2: f32, inv_n: f32) -> f32 {
+    if lambda > 0.0 {
+        2.0 * lambda * g2 * inv_n + weight_decay
+    } else {
+        weight_decay
     }
 }
 
@@ -429,13 +516,7 @@ pub fn momentum_update(
 ) {
     let d = model.visible();
     let p = model.params_mut();
-    let upd = |theta: &mut [f32], v: &mut [f32], g: &[f32]| {
-        assert_eq!((theta.len(), v.len()), (g.len(), g.len()), "momentum_update: shape mismatch");
-        for ((t, vv), &gv) in theta.iter_mut().zip(v.iter_mut()).zip(g) {
-            *vv = momentum * *vv - lr * gv;
-            *t += *vv;
-        }
-    };
+    let upd = |theta: &mut [f32], v: &mut [f32], g: &[f32]| momentum_slice(theta, v, g, lr, momentum);
     let chunk = d.max(1) * 16;
     p.weight
         .par_chunks_mut(chunk)
@@ -444,6 +525,18 @@ pub fn momentum_update(
         .for_each(|((t, v), g)| upd(t, v, g));
     upd(p.hidden_bias, &mut velocity.hidden_bias, &grad.hidden_bias);
     upd(p.visible_bias, &mut velocity.visible_bias, &grad.visible_bias);
+}
+
+/// `v ← μv − η·g; θ ← θ + v` over one tensor.
+///
+/// # Panics
+/// If the lengths differ.
+fn momentum_slice(theta: &mut [f32], v: &mut [f32], g: &[f32], lr: f32, momentum: f32) {
+    assert_eq!((theta.len(), v.len()), (g.len(), g.len()), "momentum_update: shape mismatch");
+    for ((t, vv), &gv) in theta.iter_mut().zip(v.iter_mut()).zip(g) {
+        *vv = momentum * *vv - lr * gv;
+        *t += *vv;
+    }
 }
 
 /// Rescale every filter wₖ to the mean filter norm (the optional renormalisation of Sec. 4.2).

@@ -2,10 +2,10 @@
 
 use crate::checkpoint::{self, Best, State};
 use crate::noise::{corrupt, run_rng, shuffled_identity};
-use crate::step::{momentum_update, non_finite_param, renormalize_filters, Params, Workspace};
+use crate::step::{non_finite_param, renormalize_filters, Params, Workspace};
 use crate::{EpochMetrics, Error, Result, TrainConfig};
 use potential_data::Features;
-use potential_kernels::{MatRef, Parallelism};
+use potential_kernels::{all_finite, MatRef, Parallelism};
 use potential_models::{Output, TiedAutoencoder};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -188,7 +188,8 @@ impl Trainer {
         m
     }
 
-    fn check_data(&self, what: &'static str, x: &Features) -> Result<()> {
+    /// The shape checks of [`Trainer::check_data`] (constant time).
+    fn check_shape(&self, what: &'static str, x: &Features) -> Result<()> {
         if x.d() != self.model.visible() {
             return Err(Error::Data {
                 what,
@@ -198,7 +199,14 @@ impl Trainer {
         if x.n() == 0 {
             return Err(Error::Data { what, reason: "no rows".into() });
         }
-        if let Some(i) = x.as_slice().iter().position(|v| !v.is_finite()) {
+        Ok(())
+    }
+
+    /// Shape, finiteness and (binary output) the [0, 1] range of the whole data set.
+    fn check_data(&self, what: &'static str, x: &Features) -> Result<()> {
+        self.check_shape(what, x)?;
+        if !all_finite(x.as_slice()) {
+            let i = x.as_slice().iter().position(|v| !v.is_finite()).unwrap_or(0);
             return Err(Error::Data { what, reason: format!("non-finite value at row {}", i / x.d()) });
         }
         if self.model.output() == Output::Binary {
@@ -211,6 +219,36 @@ impl Trainer {
                         ),
                     });
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// The value checks of [`Trainer::check_data`] on the gathered minibatch `x` (rows `idx` of the
+    /// training data), with the same errors: a non-finite value, or (binary output) a value outside
+    /// [0, 1].
+    fn check_rows(&self, x: &[f32], idx: &[usize]) -> Result<()> {
+        let d = self.model.visible();
+        let binary = self.model.output() == Output::Binary;
+        // One vectorised pass over the batch (in cache: just gathered); rows only on failure.
+        let ok = all_finite(x) && (!binary || x.iter().fold(true, |ok, &v| ok & (0.0..=1.0).contains(&v)));
+        if ok {
+            return Ok(());
+        }
+        for (row, &i) in x.chunks_exact(d).zip(idx) {
+            if !all_finite(row) {
+                return Err(Error::Data {
+                    what: "training data",
+                    reason: format!("non-finite value at row {i}"),
+                });
+            }
+            if let Some(v) = row.iter().find(|v| binary && !(0.0..=1.0).contains(*v)) {
+                return Err(Error::Data {
+                    what: "training data",
+                    reason: format!(
+                        "value {v} at row {i}; a binary-output model (cross-entropy) needs [0, 1]"
+                    ),
+                });
             }
         }
         Ok(())
@@ -243,7 +281,9 @@ impl Trainer {
         let mut outcome = Outcome::Completed;
         while self.epoch < self.config.epochs {
             let t0 = Instant::now();
-            let (loss_sum, stop) = self.run_epoch(train, &mut ws, &mut order, &mut xbuf, None, observer)?;
+            // (The data was checked above: no per-minibatch checks.)
+            let (loss_sum, stop) =
+                self.run_epoch(train, &mut ws, &mut order, &mut xbuf, None, false, observer)?;
             let seconds = t0.elapsed().as_secs_f64();
             if stop {
                 // An epoch cut short is not checkpointed: a resumed run repeats it from the start.
@@ -305,10 +345,15 @@ impl Trainer {
     /// finishing an epoch (no metrics, no checkpoint, the epoch counter unchanged): the hot loop
     /// alone, for benchmarks. Returns the mean objective of the steps.
     ///
+    /// The data is not scanned as a whole here (that would cost a pass over all of it per call):
+    /// each minibatch is checked as it is gathered, so a row with a non-finite value (or, for a
+    /// binary-output model, a value outside [0, 1]) stops the run with the same [`Error::Data`] as
+    /// [`Trainer::fit`] before the step that would use it (earlier steps of the call stay applied).
+    ///
     /// # Errors
     /// [`Error::Data`], [`Error::Diverged`].
     pub fn run_steps(&mut self, train: &Features, steps: usize) -> Result<f64> {
-        self.check_data("training data", train)?;
+        self.check_shape("training data", train)?;
         let (h, d) = (self.model.hidden(), self.model.visible());
         let batch = self.config.batch_size.min(train.n());
         let mut ws = Workspace::new(batch, h, d);
@@ -320,9 +365,10 @@ impl Trainer {
         while done < steps {
             let per_epoch = train.n().div_ceil(batch);
             let take = (steps - done).min(per_epoch);
-            let (s, _) = self.run_epoch(train, &mut ws, &mut order, &mut xbuf, Some(take), &mut |_| {
-                ControlFlow::Continue(())
-            })?;
+            let (s, _) =
+                self.run_epoch(train, &mut ws, &mut order, &mut xbuf, Some(take), true, &mut |_| {
+                    ControlFlow::Continue(())
+                })?;
             sum += s;
             rows += (take * batch).min(train.n());
             done += take;
@@ -331,6 +377,8 @@ impl Trainer {
     }
 
     /// The steps of one epoch (or its first `max_steps`); returns (Σ objective over rows, stop?).
+    /// With `check_rows`, every gathered minibatch is checked first ([`Trainer::check_rows`]).
+    #[allow(clippy::too_many_arguments)]
     fn run_epoch(
         &mut self,
         train: &Features,
@@ -338,6 +386,7 @@ impl Trainer {
         order: &mut [usize],
         xbuf: &mut [f32],
         max_steps: Option<usize>,
+        check_rows: bool,
         observer: &mut dyn FnMut(Event<'_>) -> ControlFlow<()>,
     ) -> Result<(f64, bool)> {
         let d = self.model.visible();
@@ -357,10 +406,25 @@ impl Trainer {
                 dst.copy_from_slice(&data[i * d..(i + 1) * d]);
             }
             let x = &xbuf[..n * d];
+            if check_rows {
+                self.check_rows(x, idx)?;
+            }
             corrupt(cfg.noise, x, ws.input_mut(n), &mut self.rng);
-            let loss = ws.gradient(&self.model, x, n, cfg.contractive, cfg.weight_decay, self.par);
+            // The gradient and the momentum update in one call (the update skipped when the
+            // objective is not finite).
+            let (loss, finite) = ws.momentum_step(
+                &mut self.model,
+                &mut self.velocity,
+                x,
+                n,
+                cfg.contractive,
+                cfg.weight_decay,
+                lr,
+                cfg.momentum,
+                self.par,
+            );
             let total = loss.total(cfg.contractive);
-            if !total.is_finite() {
+            if !total.is_finite() || !finite {
                 let parameter = non_finite_param(
                     self.model.weight(),
                     self.model.hidden_bias(),
@@ -369,7 +433,6 @@ impl Trainer {
                 .unwrap_or("loss");
                 return Err(Error::Diverged { epoch: self.epoch, step, parameter });
             }
-            momentum_update(&mut self.model, &mut self.velocity, ws.grad(), lr, cfg.momentum);
             if cfg.renormalize {
                 renormalize_filters(&mut self.model);
             }

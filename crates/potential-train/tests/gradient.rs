@@ -277,3 +277,111 @@ fn gradient_is_independent_of_thread_count() {
     assert_eq!(l1, l2);
     assert_eq!(g1, g2);
 }
+
+/// `momentum_step` (gradient gemm into the velocity, decay terms and update fused into its store)
+/// equals `gradient` then `momentum_update` up to rounding, over two steps so the velocity carries
+/// over, for every activation with and without the penalty and weight decay; same objective.
+#[test]
+fn momentum_step_equals_gradient_then_momentum_update() {
+    use potential_train::{momentum_update, Params};
+    for (ai, &act) in ACTS.iter().enumerate() {
+        for (ci, (out, lambda, wd)) in
+            [(Output::Real, 0.5, 0.01), (Output::Binary, 0.0, 0.2), (Output::Real, 0.3, 0.0)]
+                .into_iter()
+                .enumerate()
+        {
+            let (h, d, n) = (23, 37, 9);
+            let case = make_case((ai * 10 + ci) as u64, act, out, h, d, n, lambda, wd, None);
+            let model =
+                TiedAutoencoder::new(f32s(&case.w), f32s(&case.bh), f32s(&case.br), case.act, case.out)
+                    .unwrap();
+            let (x, xin) = (f32s(&case.x), f32s(&case.xin));
+            let (lr, mu) = (0.005f32, 0.9f32);
+            let (lambda, wd) = (lambda as f32, wd as f32);
+            let (mut fused, mut plain) = (model.clone(), model);
+            let (mut vf, mut vp) = (Params::zeros(h, d), Params::zeros(h, d));
+            let (mut wf, mut wp) = (Workspace::new(n, h, d), Workspace::new(n, h, d));
+            for step in 0..2 {
+                wp.input_mut(n).copy_from_slice(&xin);
+                let lp = wp.gradient(&plain, &x, n, lambda, wd, Parallelism::Sequential);
+                momentum_update(&mut plain, &mut vp, wp.grad(), lr, mu);
+                wf.input_mut(n).copy_from_slice(&xin);
+                let (lf, ok) =
+                    wf.momentum_step(&mut fused, &mut vf, &x, n, lambda, wd, lr, mu, Parallelism::Sequential);
+                assert!(ok);
+                if step == 0 {
+                    assert_eq!(lf, lp, "{act:?} case {ci}: objective");
+                } else {
+                    // The models differ by rounding after one step.
+                    let (a, b) = (lf.total(lambda), lp.total(lambda));
+                    assert!((a - b).abs() <= 1e-6 * b.abs(), "{act:?} case {ci}: objective {a} vs {b}");
+                }
+                let pairs = [
+                    (fused.weight(), plain.weight()),
+                    (fused.hidden_bias(), plain.hidden_bias()),
+                    (fused.visible_bias(), plain.visible_bias()),
+                    (&vf.weight[..], &vp.weight[..]),
+                ];
+                for (t, (a, b)) in pairs.iter().enumerate() {
+                    for (j, (&u, &v)) in a.iter().zip(b.iter()).enumerate() {
+                        let tol = 2e-6 * (1.0 + v.abs());
+                        assert!(
+                            (u - v).abs() <= tol,
+                            "{act:?} case {ci} step {step}: tensor {t}[{j}] {u} vs {v}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The fused step gives the same bits on one and two threads (its gemm split on tile boundaries,
+/// the update per element), and skips the update when the objective is not finite.
+#[test]
+fn momentum_step_is_independent_of_thread_count_and_skips_a_non_finite_objective() {
+    use potential_train::Params;
+    let (h, d, n) = (200, 300, 50);
+    let case = make_case(11, ActivationKind::Sigmoid, Output::Real, h, d, n, 0.5, 0.01, None);
+    let model =
+        TiedAutoencoder::new(f32s(&case.w), f32s(&case.bh), f32s(&case.br), case.act, case.out).unwrap();
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| {
+            let (mut m, mut v, mut ws) = (model.clone(), Params::zeros(h, d), Workspace::new(n, h, d));
+            let mut losses = Vec::new();
+            for _ in 0..2 {
+                ws.input_mut(n).copy_from_slice(&f32s(&case.xin));
+                losses.push(ws.momentum_step(
+                    &mut m,
+                    &mut v,
+                    &f32s(&case.x),
+                    n,
+                    0.5,
+                    0.01,
+                    0.1,
+                    0.9,
+                    Parallelism::Rayon(0),
+                ));
+            }
+            (losses, m, v)
+        })
+    };
+    let (l1, m1, v1) = run(1);
+    let (l2, m2, v2) = run(2);
+    assert_eq!(l1, l2);
+    assert_eq!(
+        (m1.weight(), m1.hidden_bias(), m1.visible_bias()),
+        (m2.weight(), m2.hidden_bias(), m2.visible_bias())
+    );
+    assert_eq!(v1, v2);
+    // A NaN target: the objective is NaN, nothing moves.
+    let mut x = f32s(&case.x);
+    x[7] = f32::NAN;
+    let (mut m, mut v, mut ws) = (model.clone(), Params::zeros(h, d), Workspace::new(n, h, d));
+    ws.input_mut(n).copy_from_slice(&f32s(&case.xin));
+    let (loss, ok) = ws.momentum_step(&mut m, &mut v, &x, n, 0.5, 0.01, 0.1, 0.9, Parallelism::Sequential);
+    assert!(!loss.total(0.5).is_finite() && !ok);
+    assert_eq!(m.weight(), model.weight());
+    assert_eq!(v, Params::zeros(h, d));
+}

@@ -275,3 +275,35 @@ fn spherical_kmeans_finds_separated_directions() {
     assert!(SphericalKMeans::fit(&x, 0, 5, 0).is_err());
     assert!(km.assign_energy(&[0.0; 4]).is_err());
 }
+
+/// Non-finite input (and, for a binary-output model, input outside [0, 1]) is a typed
+/// `Error::Data` naming the row from both `fit` (checked up front, nothing trained) and
+/// `run_steps` (checked per minibatch as it is gathered); clean rows train.
+#[test]
+fn bad_input_rows_are_typed_errors_from_fit_and_run_steps() {
+    let clean = data(100, 3);
+    for (bad, binary) in [(f32::NAN, false), (f32::INFINITY, false), (f32::NAN, true), (1.5, true)] {
+        let out = if binary { Output::Binary } else { Output::Real };
+        let m = init_model(5, 12, ActivationKind::Sigmoid, out, 1).unwrap();
+        let mut v = clean.as_slice().to_vec();
+        v[57 * 12 + 4] = bad;
+        let x = Features::from_vec(v, 100, 12).unwrap();
+        let mut t = Trainer::new(m.clone(), config(1)).unwrap();
+        match t.fit(&x, None, &mut go) {
+            Err(Error::Data { what: "training data", reason }) => {
+                assert!(reason.contains("57") || reason.contains("values span"), "{reason}")
+            }
+            other => panic!("fit with {bad}: {other:?}"),
+        }
+        assert_eq!(t.model().weight(), m.weight(), "fit trained on bad data");
+        // Every row is drawn within one epoch (4 steps of 32 rows cover the 100 rows).
+        let mut t = Trainer::new(m, config(1)).unwrap();
+        match t.run_steps(&x, 4) {
+            Err(Error::Data { what: "training data", reason }) => {
+                assert!(reason.contains("row 57"), "{reason}")
+            }
+            other => panic!("run_steps with {bad}: {other:?}"),
+        }
+        assert!(t.run_steps(&clean, 4).unwrap().is_finite());
+    }
+}
