@@ -4,7 +4,8 @@
 //! the negative log of Eq. 45 with weight decay, momentum 0.9, on the 60000 MNIST training images
 //! (`../shared/datasets/mnist`; seeded uniform data of the same shape when absent — the timing does
 //! not depend on the values). One iteration = [`STEPS`] finetuning steps (gather, two gemms per
-//! class, the exact gradient, momentum update) in the current rayon pool (2 threads). A finetuning
+//! class, the exact gradient, the momentum update fused into the weight-gradient gemm) in the
+//! current rayon pool (2 threads). A finetuning
 //! epoch is 600 steps: the printout extrapolates the epoch time from a median of 5 × 30 steps and
 //! gives the process CPU time too (less inflated by other load on the machine).
 
