@@ -43,8 +43,8 @@ RES=$OUT/results.jsonl
 # Per-model settings: the MNIST ones of RESULTS.md (Table 2 rows), unchanged per set.
 settings() {
     case $1 in
-        linear) echo "--activation linear --contractive 0.2 --pretrain-lr 0.001 --grid-lr 0.001,0.003 --finetune-mask 0.2" ;;
-        modulus) echo "--activation modulus --denoise 0.2 --pretrain-lr 0.001 --grid-lr 0.001,0.003 --finetune-mask 0.2" ;;
+        linear) echo "--activation linear --contractive 0.2 --pretrain-lr 0.001 --grid-lr 0.0003,0.001 --finetune-mask 0.2" ;;
+        modulus) echo "--activation modulus --denoise 0.2 --pretrain-lr 0.001 --grid-lr 0.0003,0.001 --finetune-mask 0.2" ;;
         sigmoid) echo "--activation sigmoid --contractive 0.2 --pretrain-lr 0.02 --grid-lr 0.01,0.03 --finetune-mask 0.1" ;;
         sigmoid-factored) echo "--activation sigmoid --factors $HIDDEN --denoise 0.2 --pretrain-lr 0.0003 --grid-lr 0.003,0.01" ;;
         # Table 4 variants of the sigmoid CSAE; all but no-pretrain start from the sigmoid model's
