@@ -155,5 +155,7 @@ fn pretrain_once_finetune_from_file() {
     assert!(!o.status.success() && err.contains("pre.safetensors") && err.contains("hiddens"), "{err}");
     let o = run(&["--pretrained", s(&pre), "--activation", "tanh"], &p("bad.safetensors"));
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("activation"));
+    let o = run(&["--pretrain-only", "--grid-hidden", "6,7", "--valid-rows", "40"], &p("bad.safetensors"));
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--pretrain-only"));
     assert!(!p("bad.safetensors").exists());
 }

@@ -365,6 +365,11 @@ fn train(a: TrainArgs) -> Result<()> {
     };
     cfg.validate()?;
     if a.pretrain_only {
+        if a.selects() || a.no_pretrain {
+            return Err(usage(
+                "--pretrain-only pretrains one model (--hidden) and stops: drop --refit, --grid-* and --no-pretrain",
+            ));
+        }
         return pretrain_only(&a, &cfg, &tr, va.as_ref(), &pool, t0);
     }
     let pretrained = match &a.pretrained {
