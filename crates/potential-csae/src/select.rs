@@ -95,7 +95,7 @@ pub fn select_and_fit(
 /// [`select_and_fit`], optionally starting every trial from the class models of `pretrained`
 /// (e.g. written by an earlier run with the same pretraining on train + valid, see
 /// [`pretrain_csae`]) instead of pretraining: `base.pretrain` is then ignored, the grid's hidden
-/// sizes must be the model's, and its activation, output kind, input width and class count must
+/// sizes must be the model's, and its activation, output kind, input width and class names must
 /// fit `base` and the data. Its class biases are reset to 0.
 ///
 /// # Errors
