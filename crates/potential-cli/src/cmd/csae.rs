@@ -376,11 +376,9 @@ fn train(a: TrainArgs) -> Result<()> {
         Some(p) => {
             let hidden = if a.grid_hidden.is_empty() { vec![a.hidden] } else { a.grid_hidden.clone() };
             let m = potential_csae::Csae::load(p)?;
-            let all = match &va {
-                Some(v) => potential_csae::concat(&tr, v)?,
-                None => tr.clone(),
-            };
-            potential_csae::check_pretrained(&m, &cfg, &hidden, &all)
+            // Width and class names are the training rows' (validation rows share them), so the
+            // check needs no copy of train + validation.
+            potential_csae::check_pretrained(&m, &cfg, &hidden, &tr)
                 .map_err(|e| usage(format!("--pretrained {}: {e}", p.display())))?;
             Some(m)
         }
