@@ -159,3 +159,58 @@ fn pretrain_once_finetune_from_file() {
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--pretrain-only"));
     assert!(!p("bad.safetensors").exists());
 }
+
+/// `--pretrain-renormalize` (Sec. 4.3): after pretraining every filter of a class model has that
+/// model's mean filter norm; without the flag the norms differ. The factored model refuses it.
+#[test]
+fn pretrain_renormalize_equalises_filter_norms() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    let d = potential_data::embedded_digits().subset_classes(&[2, 3]);
+    let y: Vec<u32> = d.labels().iter().map(|&l| u32::from(l == 3)).collect();
+    potential_data::write_npy_f32(p("x.npy"), d.features().as_slice(), &[d.n(), d.d()]).unwrap();
+    potential_data::write_npy_labels(p("y.npy"), &y).unwrap();
+    let (xp, yp) = (p("x.npy"), p("y.npy"));
+    let spread = |extra: &[&str], out: &Path| -> f64 {
+        let mut args = vec!["csae", "train", "--data", s(&xp), "--labels", s(&yp)];
+        args.extend_from_slice(&["--hidden", "6", "--contractive", "0.1", "--pretrain-epochs", "3"]);
+        args.extend_from_slice(&["--pretrain-lr", "0.1", "--batch", "20", "--seed", "4", "--pretrain-only"]);
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--out", s(out)]);
+        let o = potential(&args);
+        assert!(o.status.success(), "{extra:?}: {}", String::from_utf8_lossy(&o.stderr));
+        let m = Csae::load(out).unwrap();
+        let mut worst = 0.0f64;
+        for cm in m.class_models() {
+            let norms: Vec<f64> = cm
+                .weight()
+                .chunks(cm.visible())
+                .map(|w| w.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>().sqrt())
+                .collect();
+            let mean = norms.iter().sum::<f64>() / norms.len() as f64;
+            worst = norms.iter().fold(worst, |acc, n| acc.max((n - mean).abs() / mean));
+        }
+        worst
+    };
+    let plain = spread(&[], &p("plain.safetensors"));
+    let renorm = spread(&["--pretrain-renormalize"], &p("renorm.safetensors"));
+    assert!(renorm < 1e-5, "renormalised filters differ from their mean norm by {renorm}");
+    assert!(plain > 1e-3, "without the flag the norms should differ (spread {plain})");
+    let o = potential(&[
+        "csae",
+        "train",
+        "--data",
+        s(&xp),
+        "--labels",
+        s(&yp),
+        "--factors",
+        "4",
+        "--denoise",
+        "0.2",
+        "--pretrain-renormalize",
+        "--out",
+        s(&p("f.safetensors")),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("--pretrain-renormalize"), "{err}");
+}

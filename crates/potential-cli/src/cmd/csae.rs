@@ -79,6 +79,10 @@ pub struct TrainArgs {
     /// Pretraining learning rate.
     #[arg(long, default_value_t = 0.01)]
     pub pretrain_lr: f32,
+    /// Rescale each class model's filters to their mean norm after every pretraining step (the
+    /// optional stabiliser of Sec. 4.3). Plain CSAE only.
+    #[arg(long)]
+    pub pretrain_renormalize: bool,
     /// Finetuning epochs.
     #[arg(long, default_value_t = 20)]
     pub finetune_epochs: usize,
@@ -286,6 +290,7 @@ fn setup(a: &TrainArgs) -> Result<Setup> {
         learning_rate: a.pretrain_lr,
         contractive: a.contractive.unwrap_or(0.0),
         noise: a.denoise.map(Noise::Mask),
+        renormalize: a.pretrain_renormalize,
         seed: a.seed,
         ..TrainConfig::default()
     });
@@ -341,9 +346,14 @@ impl TrainArgs {
 
 fn train(a: TrainArgs) -> Result<()> {
     if a.factors.is_some() {
-        if a.finetune_mask != 0.0 || a.init_scale != 1.0 || a.pretrain_only || a.pretrained.is_some() {
+        if a.finetune_mask != 0.0
+            || a.init_scale != 1.0
+            || a.pretrain_only
+            || a.pretrained.is_some()
+            || a.pretrain_renormalize
+        {
             return Err(usage(
-                "--finetune-mask, --init-scale, --pretrain-only and --pretrained apply to the plain CSAE, not --factors",
+                "--finetune-mask, --init-scale, --pretrain-only, --pretrained and --pretrain-renormalize apply to the plain CSAE, not --factors",
             ));
         }
         return train_factored(a);
@@ -1107,6 +1117,7 @@ mod tests {
             denoise: None,
             pretrain_epochs: 10,
             pretrain_lr: 0.1,
+            pretrain_renormalize: false,
             finetune_epochs: 5,
             lr: 0.03,
             weight_decay: 0.0,
