@@ -127,6 +127,11 @@ pub struct FinetuneConfig {
     /// objective as dropout on the input does (RESULTS.md measures it on MNIST).
     #[serde(default)]
     pub input_mask: f32,
+    /// Hidden-unit dropout probability of every class model during finetuning (0 = off, the
+    /// paper's setting; [`Finetuner::set_hidden_dropout`](crate::Finetuner::set_hidden_dropout)).
+    /// Not in the paper. Plain CSAE only: the factored finetuning ignores it.
+    #[serde(default)]
+    pub hidden_dropout: f32,
     /// L2 weight decay λ ≥ 0 on every class's W.
     pub weight_decay: f32,
     /// What is optimised.
@@ -148,6 +153,7 @@ impl Default for FinetuneConfig {
             optimizer: Optimizer::Momentum,
             schedule: Schedule::Constant,
             input_mask: 0.0,
+            hidden_dropout: 0.0,
             weight_decay: 0.0,
             variant: Variant::Log,
             seed: 0,
@@ -190,6 +196,9 @@ impl FinetuneConfig {
         }
         if !(0.0..1.0).contains(&self.input_mask) {
             return Err(bad("finetune.input_mask", self.input_mask, "must be in [0, 1)"));
+        }
+        if !(0.0..1.0).contains(&self.hidden_dropout) {
+            return Err(bad("finetune.hidden_dropout", self.hidden_dropout, "must be in [0, 1)"));
         }
         if self.patience == Some(0) {
             return Err(bad("finetune.patience", 0, "must be at least 1 epoch"));

@@ -21,6 +21,15 @@
 //! With a read-out A (the energies variant), sₙᵢ = Σⱼ Aᵢⱼ Eⱼ(xₙ) + Cᵢ, ∂L/∂Aᵢⱼ = Σₙ gₙᵢ Eⱼ(xₙ) and
 //! the class models see ∂L/∂Eⱼ = Σᵢ gₙᵢ Aᵢⱼ (used only by the gradient check: that variant keeps
 //! the class models fixed).
+//!
+//! # Hidden-unit dropout (not in the paper)
+//! With [`Finetuner::set_hidden_dropout`] each training energy becomes
+//! `Eᵢ(xₙ) = Σₖ mₙₖ H(uₙₖ) + visible term`, mₙₖ = 0 with probability p and 1/(1 − p) otherwise, so
+//! that its expectation over the mask is the energy of Eq. 45 that prediction uses. The gradient
+//! keeps its form with h(Uᵢ) replaced by the masked M ⊙ h(Uᵢ). The mask of a minibatch depends on
+//! the seed, the class and the number of updates taken, not on the thread count; repeated
+//! [`Finetuner::gradient`] calls between two updates see the same mask (the gradient check relies
+//! on it).
 
 use crate::model::{argmax, log_sum_exp};
 use crate::{Csae, Error, Optimizer, Result, Variant};
@@ -29,6 +38,8 @@ use potential_kernels::{
     Parallelism,
 };
 use potential_models::{Output, TiedAutoencoder};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
 /// Gradient (or velocity) buffers of one class model.
@@ -75,6 +86,8 @@ struct ClassBuf {
     decay: f64,
     /// Whether the last update left every parameter finite.
     finite: bool,
+    /// The net inputs of one row's kept hidden units (hidden-unit dropout only) \[H\].
+    kept: Vec<f32>,
 }
 
 /// One finetuning step of a [`Csae`] in buffers allocated once: [`Finetuner::gradient`] computes
@@ -109,6 +122,11 @@ pub struct Finetuner {
     sq_c: Vec<f64>,
     /// Updates taken (Adam's bias correction).
     t: u64,
+    /// Hidden-unit dropout probability (0 = off) and its seed.
+    dropout: f32,
+    dropout_seed: u64,
+    /// Updates taken since the dropout was set: selects the mask of the next minibatch.
+    draws: u64,
 }
 
 impl std::fmt::Debug for Finetuner {
@@ -139,6 +157,7 @@ impl Finetuner {
                     gamma: vec![0.0; h],
                     decay: 0.0,
                     finite: true,
+                    kept: Vec::new(),
                 }
             })
             .collect();
@@ -158,7 +177,28 @@ impl Finetuner {
             optimizer: Optimizer::Momentum,
             sq_c: Vec::new(),
             t: 0,
+            dropout: 0.0,
+            dropout_seed: 0,
+            draws: 0,
         }
+    }
+
+    /// Drop each hidden unit of each training row with probability `p` (scaling the kept ones by
+    /// 1/(1 − p); module docs), masks drawn from `seed`. `p = 0` turns it off.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] unless 0 ≤ p < 1.
+    pub fn set_hidden_dropout(&mut self, p: f32, seed: u64) -> Result<()> {
+        if !(0.0..1.0).contains(&p) {
+            return Err(crate::config::bad("finetune.hidden_dropout", p, "must be in [0, 1)"));
+        }
+        self.dropout = p;
+        self.dropout_seed = seed;
+        self.draws = 0;
+        for b in &mut self.bufs {
+            b.kept = if p > 0.0 { vec![0.0; b.gamma.len()] } else { Vec::new() };
+        }
+        Ok(())
     }
 
     /// Choose the update rule of [`Finetuner::step`] (default [`Optimizer::Momentum`]); resets the
@@ -249,23 +289,30 @@ impl Finetuner {
         crate::model::check_labels("minibatch labels", y, nb, k)?;
         let par = self.gemm_par();
         let xv = MatRef::from_row_major(x, nb, d);
+        let (p, draw_seed) = (self.dropout, mix(self.dropout_seed, self.draws));
         // Forward: Uᵢ = X Wᵢᵀ + b_h, h(Uᵢ), Eᵢ(xₙ) into column i of e.
         let cols: Vec<Vec<f64>> = model
             .classes
             .par_iter()
             .zip(self.bufs.par_iter_mut())
-            .map(|(m, b)| {
+            .enumerate()
+            .map(|(i, (m, b))| {
                 let h = m.hidden();
                 let f: HiddenFn = m.activation().hidden_fn();
                 let u = &mut b.u[..nb * h];
                 let hb = &mut b.h[..nb * h];
                 gemm(1.0, xv, m.weight_view().t(), 0.0, MatMut::from_row_major(u, nb, h), par);
+                let mut rng = (p > 0.0).then(|| Xoshiro256PlusPlus::seed_from_u64(mix(draw_seed, i as u64)));
                 (0..nb)
                     .map(|r| {
                         let ur = &mut u[r * h..(r + 1) * h];
-                        bias_act(ur, m.hidden_bias(), f, &mut hb[r * h..(r + 1) * h], None);
-                        antiderivative_sum(ur, f)
-                            + visible_term(m.output(), &x[r * d..(r + 1) * d], m.visible_bias())
+                        let hr = &mut hb[r * h..(r + 1) * h];
+                        bias_act(ur, m.hidden_bias(), f, hr, None);
+                        let hidden = match rng.as_mut() {
+                            None => antiderivative_sum(ur, f),
+                            Some(rng) => drop_units(rng, p, ur, hr, &mut b.kept, f),
+                        };
+                        hidden + visible_term(m.output(), &x[r * d..(r + 1) * d], m.visible_bias())
                     })
                     .collect()
             })
@@ -356,6 +403,7 @@ impl Finetuner {
         let fused = trains && self.optimizer == Optimizer::Momentum;
         let mut loss = if fused { self.forward(model, x, y)? } else { self.gradient(model, x, y)? };
         self.t += 1;
+        self.draws += 1;
         let rule = match self.optimizer {
             Optimizer::Momentum => Rule::Momentum { lr, mu },
             Optimizer::Adam => {
@@ -505,6 +553,47 @@ fn backward_small(
     } else {
         0.0
     }
+}
+
+/// SplitMix64's finaliser of `a` and `b`: independent seeds for (seed, update, class).
+fn mix(a: u64, b: u64) -> u64 {
+    let mut z = a ^ b.wrapping_add(0x9E37_79B9_7F4A_7C15).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Hidden-unit dropout of one row: keeps each unit with probability 1 − p, scales the kept
+/// activations `hr` by 1/(1 − p) and zeroes the dropped ones; returns Σ_kept H(uₖ)/(1 − p).
+/// The kept net inputs are gathered into `kept` so the antiderivative sum stays vectorised.
+fn drop_units(
+    rng: &mut Xoshiro256PlusPlus,
+    p: f32,
+    ur: &[f32],
+    hr: &mut [f32],
+    kept: &mut [f32],
+    f: HiddenFn,
+) -> f64 {
+    // 16-bit uniforms, four per draw: P(drop) = ⌈p·2¹⁶⌉/2¹⁶, within 2⁻¹⁶ of p.
+    let threshold = (f64::from(p) * 65536.0).ceil() as u32;
+    let scale = 1.0 / (1.0 - p);
+    let mut n = 0usize;
+    let mut bits = 0u64;
+    for (j, (&u, hv)) in ur.iter().zip(hr.iter_mut()).enumerate() {
+        if j % 4 == 0 {
+            bits = rng.next_u64();
+        }
+        let v = (bits & 0xFFFF) as u32;
+        bits >>= 16;
+        if v < threshold {
+            *hv = 0.0;
+        } else {
+            *hv *= scale;
+            kept[n] = u;
+            n += 1;
+        }
+    }
+    antiderivative_sum(&kept[..n], f) * f64::from(scale)
 }
 
 const ADAM_BETA2: f64 = 0.999;

@@ -268,6 +268,7 @@ pub fn finetune(
     let steps = n.div_ceil(batch);
     let mut ws = Finetuner::new(model, batch, cfg.variant, cfg.weight_decay);
     ws.set_optimizer(cfg.optimizer);
+    ws.set_hidden_dropout(cfg.hidden_dropout, cfg.seed ^ 0xD50F_0D50)?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed ^ 0xC5AE_F1E7);
     let mut order: Vec<usize> = (0..n).collect();
     let mut xb = vec![0.0f32; batch * d];

@@ -113,6 +113,11 @@ pub struct TrainArgs {
     /// well on MNIST). Plain CSAE only.
     #[arg(long, value_name = "P", default_value_t = 0.0)]
     pub finetune_mask: f32,
+    /// Hidden-unit dropout during finetuning: each class model's hidden units are dropped with
+    /// probability P in every training row and the kept ones scaled by 1/(1 − P), so the expected
+    /// energy is Eq. 45's (not in the paper). Plain CSAE only.
+    #[arg(long, value_name = "P", default_value_t = 0.0)]
+    pub finetune_dropout: f32,
     /// Initial weights uniform on ±S·√(6/(H+D)); 4 is Glorot & Bengio's sigmoid bound (too
     /// saturated for tied autoencoders on pixels), 1 the plain Glorot bound. Plain CSAE only.
     #[arg(long, value_name = "S", default_value_t = 1.0)]
@@ -304,6 +309,7 @@ fn setup(a: &TrainArgs) -> Result<Setup> {
         patience: a.patience,
         optimizer: a.optimizer.parse()?,
         input_mask: a.finetune_mask,
+        hidden_dropout: a.finetune_dropout,
         schedule: crate::cmd::train::schedule(&a.lr_schedule)?,
         ..FinetuneConfig::default()
     };
@@ -347,13 +353,14 @@ impl TrainArgs {
 fn train(a: TrainArgs) -> Result<()> {
     if a.factors.is_some() {
         if a.finetune_mask != 0.0
+            || a.finetune_dropout != 0.0
             || a.init_scale != 1.0
             || a.pretrain_only
             || a.pretrained.is_some()
             || a.pretrain_renormalize
         {
             return Err(usage(
-                "--finetune-mask, --init-scale, --pretrain-only, --pretrained and --pretrain-renormalize apply to the plain CSAE, not --factors",
+                "--finetune-mask, --finetune-dropout, --init-scale, --pretrain-only, --pretrained and --pretrain-renormalize apply to the plain CSAE, not --factors",
             ));
         }
         return train_factored(a);
@@ -1126,6 +1133,7 @@ mod tests {
             no_pretrain: false,
             optimizer: "momentum".into(),
             finetune_mask: 0.0,
+            finetune_dropout: 0.0,
             init_scale: 1.0,
             valid_rows: 50,
             valid_data: None,
