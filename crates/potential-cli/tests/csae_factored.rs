@@ -176,6 +176,14 @@ fn plain_files_still_work_and_bad_arguments_fail() {
     // The factored model is pretrained with denoising, not a contraction penalty.
     train_fails(&xp, &yp, dir.path(), &["--factors", "4", "--contractive", "0.5"], "denoising");
     train_fails(&xp, &yp, dir.path(), &["--factors", "0"], "factors");
+    // Options of the plain CSAE only.
+    for flag in ["--pretrain-renormalize", "--finetune-dropout"] {
+        let mut extra = vec!["--factors", "4", "--denoise", "0.2", flag];
+        if flag == "--finetune-dropout" {
+            extra.push("0.2");
+        }
+        train_fails(&xp, &yp, dir.path(), &extra, flag);
+    }
     assert!(!dir.path().join("bad.safetensors").exists());
 
     // A file of another format: the error names it.

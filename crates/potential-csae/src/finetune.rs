@@ -120,13 +120,11 @@ pub struct Finetuner {
     optimizer: Optimizer,
     /// Adam's second moment of C.
     sq_c: Vec<f64>,
-    /// Updates taken (Adam's bias correction).
+    /// Updates taken since the optimiser was set: Adam's bias correction and the dropout mask.
     t: u64,
-    /// Hidden-unit dropout probability (0 = off) and its seed.
+    /// Hidden-unit dropout probability (0 = off) and its seed; `t` selects a minibatch's mask.
     dropout: f32,
     dropout_seed: u64,
-    /// Updates taken since the dropout was set: selects the mask of the next minibatch.
-    draws: u64,
 }
 
 impl std::fmt::Debug for Finetuner {
@@ -179,7 +177,6 @@ impl Finetuner {
             t: 0,
             dropout: 0.0,
             dropout_seed: 0,
-            draws: 0,
         }
     }
 
@@ -194,9 +191,8 @@ impl Finetuner {
         }
         self.dropout = p;
         self.dropout_seed = seed;
-        self.draws = 0;
         for b in &mut self.bufs {
-            b.kept = if p > 0.0 { vec![0.0; b.gamma.len()] } else { Vec::new() };
+            b.kept = if p > 0.0 { vec![0.0; b.grad.hidden_bias.len()] } else { Vec::new() };
         }
         Ok(())
     }
@@ -289,7 +285,7 @@ impl Finetuner {
         crate::model::check_labels("minibatch labels", y, nb, k)?;
         let par = self.gemm_par();
         let xv = MatRef::from_row_major(x, nb, d);
-        let (p, draw_seed) = (self.dropout, mix(self.dropout_seed, self.draws));
+        let (p, draw_seed) = (self.dropout, mix(self.dropout_seed, self.t));
         // Forward: Uᵢ = X Wᵢᵀ + b_h, h(Uᵢ), Eᵢ(xₙ) into column i of e.
         let cols: Vec<Vec<f64>> = model
             .classes
@@ -403,7 +399,6 @@ impl Finetuner {
         let fused = trains && self.optimizer == Optimizer::Momentum;
         let mut loss = if fused { self.forward(model, x, y)? } else { self.gradient(model, x, y)? };
         self.t += 1;
-        self.draws += 1;
         let rule = match self.optimizer {
             Optimizer::Momentum => Rule::Momentum { lr, mu },
             Optimizer::Adam => {
