@@ -12,6 +12,7 @@
 //! | `velocity.weight` | F32 | [H, D] | momentum velocity of W |
 //! | `velocity.hidden_bias` | F32 | [H] | velocity of b_h |
 //! | `velocity.visible_bias` | F32 | [D] | velocity of b_r |
+//! | `adam.weight`, `adam.hidden_bias`, `adam.visible_bias` | F32 | as above | Adam's second moment (only under [`Optimizer::Adam`](crate::Optimizer::Adam), whose first moment is in `velocity.*`) |
 //! | `rng_state` | U8 | [32] | Xoshiro256++ state of the shuffling/corruption generator (4 little-endian u64) |
 //! | `best.weight`, `best.hidden_bias`, `best.visible_bias` | F32 | as above | the best model by validation loss (only with validation data) |
 //!
@@ -45,6 +46,7 @@ pub(crate) struct Best {
 pub(crate) struct State {
     pub model: TiedAutoencoder,
     pub velocity: Params,
+    pub second: Params,
     pub rng_state: [u8; 32],
     pub epoch: usize,
     pub bad_epochs: usize,
@@ -73,6 +75,11 @@ pub(crate) fn encode(state: &State, path: &Path) -> Result<Vec<u8>> {
         ("velocity.visible_bias".into(), Dtype::F32, vec![d], le(&state.velocity.visible_bias)),
         ("rng_state".into(), Dtype::U8, vec![32], state.rng_state.to_vec()),
     ];
+    if matches!(state.config.optimizer, crate::Optimizer::Adam { .. }) {
+        bufs.push(("adam.weight".into(), Dtype::F32, vec![h, d], le(&state.second.weight)));
+        bufs.push(("adam.hidden_bias".into(), Dtype::F32, vec![h], le(&state.second.hidden_bias)));
+        bufs.push(("adam.visible_bias".into(), Dtype::F32, vec![d], le(&state.second.visible_bias)));
+    }
     let mut meta = HashMap::new();
     meta.insert("format".to_owned(), CHECKPOINT_FORMAT.to_owned());
     meta.insert("activation".to_owned(), m.activation().name().to_owned());
@@ -203,6 +210,15 @@ pub(crate) fn decode(bytes: &[u8], path: &Path) -> Result<State> {
         hidden_bias: f32_tensor(&st, "velocity.hidden_bias", &[h], path)?,
         visible_bias: f32_tensor(&st, "velocity.visible_bias", &[d], path)?,
     };
+    let second = if matches!(config.optimizer, crate::Optimizer::Adam { .. }) {
+        Params {
+            weight: f32_tensor(&st, "adam.weight", &[h, d], path)?,
+            hidden_bias: f32_tensor(&st, "adam.hidden_bias", &[h], path)?,
+            visible_bias: f32_tensor(&st, "adam.visible_bias", &[d], path)?,
+        }
+    } else {
+        Params::zeros(h, d)
+    };
     let r = st.tensor("rng_state").map_err(|_| corrupt(path, "tensor `rng_state` is missing"))?;
     if r.dtype() != Dtype::U8 || r.shape() != [32] {
         return Err(corrupt(path, "tensor `rng_state` must be U8 [32]"));
@@ -221,5 +237,5 @@ pub(crate) fn decode(bytes: &[u8], path: &Path) -> Result<State> {
             })
         }
     };
-    Ok(State { model, velocity, rng_state, epoch, bad_epochs, config, best })
+    Ok(State { model, velocity, second, rng_state, epoch, bad_epochs, config, best })
 }

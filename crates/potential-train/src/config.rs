@@ -43,6 +43,36 @@ impl Noise {
     }
 }
 
+/// The optimiser of a training run.
+///
+/// - `Momentum` (the paper's, Sec. 4.2): `v ← μv − η∇; θ ← θ + v` with μ = [`TrainConfig::momentum`].
+/// - `Adam` (Kingma & Ba 2015): `m ← β₁m + (1 − β₁)∇; s ← β₂s + (1 − β₂)∇²;
+///   θ ← θ − η·m̂/(√ŝ + ε)` with the bias corrections m̂ = m/(1 − β₁ᵗ), ŝ = s/(1 − β₂ᵗ), t the
+///   1-based step count of the run (so a resumed run continues it). Its step is invariant to the
+///   scale of the gradient, which makes one learning rate serve inputs of any scale (the detector of
+///   `potential detect fit` relies on that).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Optimizer {
+    /// Momentum SGD with [`TrainConfig::momentum`].
+    #[default]
+    Momentum,
+    /// Adam with the given decay rates and ε.
+    Adam {
+        /// Decay of the first moment (0.9).
+        beta1: f32,
+        /// Decay of the second moment (0.999).
+        beta2: f32,
+        /// ε in the denominator (1e-8).
+        epsilon: f32,
+    },
+}
+
+impl Optimizer {
+    /// Adam with its usual constants β₁ = 0.9, β₂ = 0.999, ε = 1e-8.
+    pub const ADAM: Optimizer = Optimizer::Adam { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+}
+
 /// The learning rate as a function of the epoch `e` (0-based); it never depends on the total number
 /// of epochs, so a run extended with `--resume` follows the same schedule as one started longer.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -83,7 +113,7 @@ impl Schedule {
 /// −Σⱼ [xⱼ log rⱼ + (1 − xⱼ) log(1 − rⱼ)] for binary output, and the contractive penalty of
 /// Eq. 40 weighted by λ = [`TrainConfig::contractive`]. The minibatch objective is the mean of ℓ
 /// over the batch plus ½·`weight_decay`·‖W‖²_F (biases are not decayed). Optimiser: momentum SGD,
-/// `v ← μv − η∇; θ ← θ + v`.
+/// `v ← μv − η∇; θ ← θ + v` (the default), or Adam ([`Optimizer`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
     /// Number of epochs to run (≥ 1).
@@ -94,8 +124,12 @@ pub struct TrainConfig {
     pub learning_rate: f32,
     /// Learning-rate schedule over epochs.
     pub schedule: Schedule,
-    /// Momentum μ ∈ [0, 1) (default 0.9).
+    /// Momentum μ ∈ [0, 1) (default 0.9); used by [`Optimizer::Momentum`] only.
     pub momentum: f32,
+    /// The optimiser (default [`Optimizer::Momentum`]; configurations written before it existed
+    /// read as momentum).
+    #[serde(default)]
+    pub optimizer: Optimizer,
     /// L2 weight decay on W (≥ 0).
     pub weight_decay: f32,
     /// Contractive penalty λ ≥ 0 (Eq. 40; the paper uses 0.2, 0.5, 1.0 for the smooth
@@ -126,6 +160,7 @@ impl Default for TrainConfig {
             learning_rate: 0.01,
             schedule: Schedule::Constant,
             momentum: 0.9,
+            optimizer: Optimizer::Momentum,
             weight_decay: 0.0,
             contractive: 0.0,
             noise: None,
@@ -171,6 +206,17 @@ impl TrainConfig {
         }
         if !(self.momentum >= 0.0 && self.momentum < 1.0) {
             return Err(bad("momentum", self.momentum, "must be in [0, 1)"));
+        }
+        if let Optimizer::Adam { beta1, beta2, epsilon } = self.optimizer {
+            if !(0.0..1.0).contains(&beta1) {
+                return Err(bad("optimizer.beta1", beta1, "must be in [0, 1)"));
+            }
+            if !(0.0..1.0).contains(&beta2) {
+                return Err(bad("optimizer.beta2", beta2, "must be in [0, 1)"));
+            }
+            if !(epsilon.is_finite() && epsilon > 0.0) {
+                return Err(bad("optimizer.epsilon", epsilon, "must be finite and > 0"));
+            }
         }
         if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
             return Err(bad("weight_decay", self.weight_decay, "must be finite and ≥ 0"));

@@ -527,6 +527,50 @@ pub fn momentum_update(
     upd(p.visible_bias, &mut velocity.visible_bias, &grad.visible_bias);
 }
 
+/// One Adam step on all parameters (see [`Optimizer::Adam`](crate::Optimizer::Adam)): `first` and
+/// `second` are the moment estimates m and s, `t` the 1-based step count.
+///
+/// # Panics
+/// If the shapes differ or `t` is 0.
+#[allow(clippy::too_many_arguments)]
+pub fn adam_update(
+    model: &mut TiedAutoencoder,
+    first: &mut Params,
+    second: &mut Params,
+    grad: &Params,
+    lr: f32,
+    (beta1, beta2, epsilon): (f32, f32, f32),
+    t: u64,
+) {
+    assert!(t > 0, "adam_update: the step count is 1-based");
+    let d = model.visible();
+    // Bias corrections in f64: 1 − βᵗ underflows nothing for any t.
+    let c1 = (1.0 - (beta1 as f64).powf(t as f64)) as f32;
+    let c2 = (1.0 - (beta2 as f64).powf(t as f64)) as f32;
+    let p = model.params_mut();
+    let upd = |theta: &mut [f32], m: &mut [f32], s: &mut [f32], g: &[f32]| {
+        assert_eq!(
+            (theta.len(), m.len(), s.len()),
+            (g.len(), g.len(), g.len()),
+            "adam_update: shape mismatch"
+        );
+        for (((th, mv), sv), &gv) in theta.iter_mut().zip(m.iter_mut()).zip(s.iter_mut()).zip(g) {
+            *mv = beta1 * *mv + (1.0 - beta1) * gv;
+            *sv = beta2 * *sv + (1.0 - beta2) * gv * gv;
+            *th -= lr * (*mv / c1) / ((*sv / c2).sqrt() + epsilon);
+        }
+    };
+    let chunk = d.max(1) * 16;
+    p.weight
+        .par_chunks_mut(chunk)
+        .zip(first.weight.par_chunks_mut(chunk))
+        .zip(second.weight.par_chunks_mut(chunk))
+        .zip(grad.weight.par_chunks(chunk))
+        .for_each(|(((t, m), s), g)| upd(t, m, s, g));
+    upd(p.hidden_bias, &mut first.hidden_bias, &mut second.hidden_bias, &grad.hidden_bias);
+    upd(p.visible_bias, &mut first.visible_bias, &mut second.visible_bias, &grad.visible_bias);
+}
+
 /// `v ← μv − η·g; θ ← θ + v` over one tensor.
 ///
 /// # Panics

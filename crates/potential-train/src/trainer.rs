@@ -2,8 +2,8 @@
 
 use crate::checkpoint::{self, Best, State};
 use crate::noise::{corrupt, run_rng, shuffled_identity};
-use crate::step::{non_finite_param, renormalize_filters, Params, Workspace};
-use crate::{EpochMetrics, Error, Result, TrainConfig};
+use crate::step::{adam_update, non_finite_param, renormalize_filters, Params, Workspace};
+use crate::{EpochMetrics, Error, Optimizer, Result, TrainConfig};
 use potential_data::Features;
 use potential_kernels::{all_finite, MatRef, Parallelism};
 use potential_models::{Output, TiedAutoencoder};
@@ -72,7 +72,10 @@ pub struct FitReport {
 pub struct Trainer {
     config: TrainConfig,
     model: TiedAutoencoder,
+    /// The momentum velocity, or Adam's first moment.
     velocity: Params,
+    /// Adam's second moment (zeros and unused for momentum).
+    second: Params,
     rng: Xoshiro256PlusPlus,
     epoch: usize,
     bad_epochs: usize,
@@ -90,11 +93,13 @@ impl Trainer {
         config.validate()?;
         model.validate()?;
         let velocity = Params::zeros(model.hidden(), model.visible());
+        let second = Params::zeros(model.hidden(), model.visible());
         Ok(Self {
             rng: run_rng(config.seed),
             config,
             model,
             velocity,
+            second,
             epoch: 0,
             bad_epochs: 0,
             best: None,
@@ -134,6 +139,7 @@ impl Trainer {
             config,
             model: s.model,
             velocity: s.velocity,
+            second: s.second,
             epoch: s.epoch,
             bad_epochs: s.bad_epochs,
             best: s.best,
@@ -169,7 +175,7 @@ impl Trainer {
         self.epoch
     }
 
-    /// The momentum velocity.
+    /// The momentum velocity (Adam's first moment under [`Optimizer::Adam`]).
     pub fn velocity(&self) -> &Params {
         &self.velocity
     }
@@ -410,19 +416,46 @@ impl Trainer {
                 self.check_rows(x, idx)?;
             }
             corrupt(cfg.noise, x, ws.input_mut(n), &mut self.rng);
-            // The gradient and the momentum update in one call (the update skipped when the
-            // objective is not finite).
-            let (loss, finite) = ws.momentum_step(
-                &mut self.model,
-                &mut self.velocity,
-                x,
-                n,
-                cfg.contractive,
-                cfg.weight_decay,
-                lr,
-                cfg.momentum,
-                self.par,
-            );
+            let (loss, finite) = match cfg.optimizer {
+                // The gradient and the momentum update in one call (the update skipped when the
+                // objective is not finite).
+                Optimizer::Momentum => ws.momentum_step(
+                    &mut self.model,
+                    &mut self.velocity,
+                    x,
+                    n,
+                    cfg.contractive,
+                    cfg.weight_decay,
+                    lr,
+                    cfg.momentum,
+                    self.par,
+                ),
+                Optimizer::Adam { beta1, beta2, epsilon } => {
+                    let loss = ws.gradient(&self.model, x, n, cfg.contractive, cfg.weight_decay, self.par);
+                    if loss.total(cfg.contractive).is_finite() {
+                        // Steps of the run so far, this one included: epochs are whole (a resumed
+                        // run starts at an epoch boundary), so the count needs no extra state.
+                        let t = (self.epoch * steps_per_epoch + step + 1) as u64;
+                        let m = &mut self.model;
+                        adam_update(
+                            m,
+                            &mut self.velocity,
+                            &mut self.second,
+                            ws.grad(),
+                            lr,
+                            (beta1, beta2, epsilon),
+                            t,
+                        );
+                    }
+                    let finite = non_finite_param(
+                        self.model.weight(),
+                        self.model.hidden_bias(),
+                        self.model.visible_bias(),
+                    )
+                    .is_none();
+                    (loss, finite)
+                }
+            };
             let total = loss.total(cfg.contractive);
             if !total.is_finite() || !finite {
                 let parameter = non_finite_param(
@@ -508,6 +541,7 @@ impl Trainer {
         let state = State {
             model: self.model.clone(),
             velocity: self.velocity.clone(),
+            second: self.second.clone(),
             rng_state: self.rng.state(),
             epoch: self.epoch,
             bad_epochs: self.bad_epochs,

@@ -6,7 +6,7 @@ use potential_activations::ActivationKind;
 use potential_data::Features;
 use potential_models::Output;
 use potential_train::{
-    init_model, Error, Event, Noise, Outcome, Schedule, SphericalKMeans, TrainConfig, Trainer,
+    init_model, Error, Event, Noise, Optimizer, Outcome, Schedule, SphericalKMeans, TrainConfig, Trainer,
 };
 use std::ops::ControlFlow;
 
@@ -49,6 +49,21 @@ fn config(epochs: usize) -> TrainConfig {
 
 #[test]
 fn resumed_run_equals_uninterrupted_run_bit_for_bit() {
+    resume_equals_uninterrupted(&config);
+}
+
+/// The same with Adam, whose second moment travels in the checkpoint and whose step count is
+/// derived from the epoch.
+#[test]
+fn resumed_adam_run_equals_uninterrupted_run_bit_for_bit() {
+    resume_equals_uninterrupted(&|e| TrainConfig {
+        optimizer: Optimizer::ADAM,
+        learning_rate: 0.01,
+        ..config(e)
+    });
+}
+
+fn resume_equals_uninterrupted(config: &dyn Fn(usize) -> TrainConfig) {
     let (train, valid) = (data(300, 1), data(60, 2));
     let dir = tempfile::tempdir().unwrap();
     let (ck_a, ck_b) = (dir.path().join("a.safetensors"), dir.path().join("b.safetensors"));
@@ -93,6 +108,14 @@ fn resumed_run_equals_uninterrupted_run_bit_for_bit() {
 
     // A different configuration refuses to resume.
     let other = TrainConfig { learning_rate: 0.06, ..config(5) };
+    assert!(matches!(Trainer::resume(&ck_b, other), Err(Error::Checkpoint { .. })));
+    let other = TrainConfig {
+        optimizer: match config(5).optimizer {
+            Optimizer::Momentum => Optimizer::ADAM,
+            Optimizer::Adam { .. } => Optimizer::Momentum,
+        },
+        ..config(5)
+    };
     assert!(matches!(Trainer::resume(&ck_b, other), Err(Error::Checkpoint { .. })));
 }
 

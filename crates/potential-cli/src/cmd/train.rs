@@ -150,6 +150,7 @@ fn config(a: &TrainArgs) -> Result<TrainConfig> {
         learning_rate: a.lr,
         schedule: schedule(&a.lr_schedule)?,
         momentum: a.momentum,
+        optimizer: potential_train::Optimizer::Momentum,
         weight_decay: a.weight_decay,
         contractive: a.contractive.unwrap_or(0.0),
         noise,
