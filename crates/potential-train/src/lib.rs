@@ -52,6 +52,7 @@
 
 mod checkpoint;
 mod config;
+pub mod detector;
 mod error;
 mod init;
 mod kmeans;
@@ -61,11 +62,11 @@ mod step;
 mod trainer;
 
 pub use checkpoint::CHECKPOINT_FORMAT;
-pub use config::{Noise, Schedule, TrainConfig};
+pub use config::{Noise, Optimizer, Schedule, TrainConfig};
 pub use error::{Error, Result};
 pub use init::init_model;
 pub use kmeans::SphericalKMeans;
 pub use metrics::EpochMetrics;
 pub use noise::corrupt;
-pub use step::{momentum_update, renormalize_filters, BatchLoss, Params, Workspace};
+pub use step::{adam_update, momentum_update, renormalize_filters, BatchLoss, Params, Workspace};
 pub use trainer::{Event, FitReport, Outcome, StepInfo, Trainer};

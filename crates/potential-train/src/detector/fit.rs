@@ -1,0 +1,280 @@
+//! [`Detector`]: fitting the members, combining their scores, the stored threshold.
+
+use super::config::{DetectorConfig, Resolved};
+use super::scaler::Scaler;
+use super::{percentile_sorted, DetectorError, Result};
+use crate::{init_model, Event, Optimizer, Outcome, TrainConfig, Trainer};
+use potential_data::Features;
+use potential_kernels::{MatRef, Parallelism};
+use potential_models::novelty::{self, NoveltyScore};
+use potential_models::{Output, TiedAutoencoder};
+use std::ops::ControlFlow;
+
+/// One autoencoder of a [`Detector`] and how its outlier score is normalised.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Member {
+    /// Index of its view (scaler) in the detector.
+    pub view: usize,
+    /// The Gaussian noise level it was trained with (scaled units).
+    pub noise: f32,
+    /// The seed it was trained with.
+    pub seed: u64,
+    /// The autoencoder, on scaled inputs.
+    pub model: TiedAutoencoder,
+    /// Median of its outlier scores over the training rows.
+    pub median: f64,
+    /// Interquartile range of its outlier scores over the training rows (> 0).
+    pub iqr: f64,
+}
+
+/// A fitted novelty detector: scalers, autoencoders, and the threshold fitted on the training rows.
+///
+/// The **outlier score** of a row x (higher = more unusual) is the mean over members m of
+/// (sₘ(x) − medianₘ) / IQRₘ, where sₘ is member m's outlier score of its view's scaled row:
+/// −Eₘ (Eq. 11–21) for [`NoveltyScore::Energy`], ‖r(x) − x‖² for
+/// [`NoveltyScore::ReconstructionError`]. A row is flagged when its outlier score is strictly above
+/// [`Detector::threshold`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Detector {
+    pub(super) scalers: Vec<Scaler>,
+    /// Per view: the mean of the scaled training rows (the reference point of explanations).
+    pub(super) references: Vec<Vec<f32>>,
+    pub(super) members: Vec<Member>,
+    pub(super) score: NoveltyScore,
+    pub(super) contamination: f64,
+    pub(super) threshold: f64,
+    pub(super) provenance: String,
+}
+
+/// Seed of member `i` of a run seeded with `seed` (distinct streams per member).
+fn member_seed(seed: u64, i: usize) -> u64 {
+    seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(i as u64)
+}
+
+/// Check a row-major matrix for finiteness; the error names row and column.
+fn check_finite(x: &[f32], d: usize) -> Result<()> {
+    match x.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(k) => Err(DetectorError::NonFinite { row: k / d, column: k % d, value: x[k] }),
+    }
+}
+
+impl Detector {
+    /// Fit a detector on the rows of `x` (no labels), with the defaults of [`DetectorConfig`]
+    /// resolved for its size. `observer` sees every training step and epoch of every member, in
+    /// order; breaking stops the fit with [`DetectorError::Interrupted`].
+    ///
+    /// # Errors
+    /// [`DetectorError::Config`], [`DetectorError::TooFewRows`], [`DetectorError::NonFinite`]
+    /// (naming the row and column), [`DetectorError::Train`] (e.g. a diverged member),
+    /// [`DetectorError::Interrupted`].
+    pub fn fit(
+        x: &Features,
+        config: &DetectorConfig,
+        observer: &mut dyn FnMut(usize, Event<'_>) -> ControlFlow<()>,
+    ) -> Result<Self> {
+        let r = config.resolve(x.n(), x.d())?;
+        Self::fit_resolved(x, &r, observer)
+    }
+
+    /// [`Detector::fit`] with the sizes already resolved (e.g. to size a progress bar first).
+    ///
+    /// # Errors
+    /// As [`Detector::fit`].
+    pub fn fit_resolved(
+        x: &Features,
+        r: &Resolved,
+        observer: &mut dyn FnMut(usize, Event<'_>) -> ControlFlow<()>,
+    ) -> Result<Self> {
+        let (n, d) = (x.n(), x.d());
+        let cfg = &r.config;
+        check_finite(x.as_slice(), d)?;
+        let mut scalers = Vec::with_capacity(cfg.views.len());
+        let mut references = Vec::with_capacity(cfg.views.len());
+        let mut members = Vec::new();
+        for (vi, view) in cfg.views.iter().enumerate() {
+            let scaler = Scaler::fit(view.scaler, x.as_slice(), n, d);
+            let xs = Features::from_vec(scaler.transform(x.as_slice()), n, d)?;
+            let mut mean = vec![0.0f64; d];
+            for row in xs.iter_rows() {
+                mean.iter_mut().zip(row).for_each(|(m, &v)| *m += v as f64);
+            }
+            references.push(mean.iter().map(|m| (m / n as f64) as f32).collect());
+            for k in 0..cfg.members_per_view {
+                let idx = members.len();
+                let seed = member_seed(cfg.seed, vi * cfg.members_per_view + k);
+                let model = train_member(&xs, r, view.noise, seed, &mut |e| observer(idx, e))?;
+                let s = novelty::outlier_scores(&model, mat(&xs), cfg.score)?;
+                let (median, iqr) = median_iqr(&s);
+                members.push(Member { view: vi, noise: view.noise, seed, model, median, iqr });
+            }
+            scalers.push(scaler);
+        }
+        let provenance = serde_json::json!({
+            "rows": n,
+            "columns": d,
+            "hidden": r.hidden,
+            "epochs": r.epochs,
+            "batch_size": r.batch_size,
+            "views": cfg.views,
+            "members_per_view": cfg.members_per_view,
+            "activation": cfg.activation.name(),
+            "learning_rate": cfg.learning_rate,
+            "score": cfg.score.name(),
+            "contamination": cfg.contamination,
+            "seed": cfg.seed,
+            "crate_version": env!("CARGO_PKG_VERSION"),
+        })
+        .to_string();
+        let mut det = Detector {
+            scalers,
+            references,
+            members,
+            score: cfg.score,
+            contamination: cfg.contamination,
+            threshold: f64::INFINITY,
+            provenance,
+        };
+        let train_scores = det.outlier_scores(x.as_slice())?;
+        det.threshold = novelty::contamination_threshold(&train_scores, cfg.contamination)?;
+        Ok(det)
+    }
+
+    /// Number of columns a scored row must have.
+    pub fn dim(&self) -> usize {
+        self.scalers[0].dim()
+    }
+
+    /// The members.
+    pub fn members(&self) -> &[Member] {
+        &self.members
+    }
+
+    /// The fitted scalers, one per view.
+    pub fn scalers(&self) -> &[Scaler] {
+        &self.scalers
+    }
+
+    /// Per view, the mean of the scaled training rows.
+    pub fn references(&self) -> &[Vec<f32>] {
+        &self.references
+    }
+
+    /// The score the members rank by.
+    pub fn score_kind(&self) -> NoveltyScore {
+        self.score
+    }
+
+    /// The contamination the threshold was fitted with.
+    pub fn contamination(&self) -> f64 {
+        self.contamination
+    }
+
+    /// The decision threshold on the outlier-score scale (flag: score > threshold); PyOD's
+    /// `threshold_`, and minus scikit-learn's `offset_`.
+    pub fn threshold(&self) -> f64 {
+        self.threshold
+    }
+
+    /// Training provenance (JSON).
+    pub fn provenance(&self) -> &str {
+        &self.provenance
+    }
+
+    /// Outlier scores (higher = more unusual) of the row-major rows `x` (`x.len()` a multiple of
+    /// [`Detector::dim`]).
+    ///
+    /// # Errors
+    /// [`DetectorError::Width`], [`DetectorError::NonFinite`] naming row and column,
+    /// [`DetectorError::Model`]/[`DetectorError::Novelty`] for a model that cannot score them.
+    pub fn outlier_scores(&self, x: &[f32]) -> Result<Vec<f64>> {
+        let d = self.dim();
+        if x.len() % d != 0 {
+            return Err(DetectorError::Width { expected: d, found: x.len() });
+        }
+        check_finite(x, d)?;
+        let n = x.len() / d;
+        let mut total = vec![0.0f64; n];
+        let inv_m = 1.0 / self.members.len() as f64;
+        let mut xs = Vec::new();
+        for (vi, scaler) in self.scalers.iter().enumerate() {
+            scaler.transform_into(x, &mut xs);
+            for m in self.members.iter().filter(|m| m.view == vi) {
+                let s = novelty::outlier_scores(&m.model, MatRef::from_row_major(&xs, n, d), self.score)?;
+                for (t, v) in total.iter_mut().zip(s) {
+                    *t += inv_m * (v - m.median) / m.iqr;
+                }
+            }
+        }
+        Ok(total)
+    }
+
+    /// Flags (true = outlier) of the rows `x`: outlier score strictly above the threshold.
+    ///
+    /// # Errors
+    /// As [`Detector::outlier_scores`].
+    pub fn predict(&self, x: &[f32]) -> Result<Vec<bool>> {
+        Ok(self.outlier_scores(x)?.iter().map(|&s| s > self.threshold).collect())
+    }
+
+    /// The same detector with another threshold (outlier-score scale) and the contamination it
+    /// stands for, if any (e.g. after calibration).
+    pub fn set_threshold(&mut self, threshold: f64, contamination: f64) {
+        self.threshold = threshold;
+        self.contamination = contamination;
+    }
+}
+
+fn mat(x: &Features) -> MatRef<'_> {
+    MatRef::from_row_major(x.as_slice(), x.n(), x.d())
+}
+
+/// Median and interquartile range (numpy's linear percentiles) of `s`; an IQR of 0 (e.g. tied
+/// scores) falls back to the full range, then to 1.
+fn median_iqr(s: &[f64]) -> (f64, f64) {
+    let mut v = s.to_vec();
+    v.sort_unstable_by(f64::total_cmp);
+    let p = |q: f64| percentile_sorted(&v, q);
+    let iqr = p(0.75) - p(0.25);
+    let range = v[v.len() - 1] - v[0];
+    let spread = if iqr > 0.0 && iqr.is_finite() {
+        iqr
+    } else if range > 0.0 && range.is_finite() {
+        range
+    } else {
+        1.0
+    };
+    (p(0.5), spread)
+}
+
+/// Train one member on the scaled rows `xs` with Gaussian noise σ = `noise`.
+fn train_member(
+    xs: &Features,
+    r: &Resolved,
+    noise: f32,
+    seed: u64,
+    observer: &mut dyn FnMut(Event<'_>) -> ControlFlow<()>,
+) -> Result<TiedAutoencoder> {
+    let cfg = &r.config;
+    let model = init_model(r.hidden, xs.d(), cfg.activation, Output::Real, seed)?;
+    let tc = TrainConfig {
+        epochs: r.epochs,
+        batch_size: r.batch_size,
+        learning_rate: cfg.learning_rate,
+        optimizer: Optimizer::ADAM,
+        noise: Some(crate::Noise::Gaussian(noise)),
+        seed,
+        metric_rows: 1,
+        ..TrainConfig::default()
+    };
+    let mut t = Trainer::new(model, tc)?;
+    t.set_parallelism(Parallelism::Rayon(0));
+    let report = t.fit(xs, None, observer)?;
+    if report.outcome == Outcome::Interrupted {
+        return Err(DetectorError::Interrupted);
+    }
+    let mut model = t.into_model();
+    // The detector file keeps one provenance for all members.
+    model.set_provenance(None);
+    Ok(model)
+}

@@ -1,0 +1,198 @@
+//! The detector of `potential detect fit`: scalers, fitting, the stored threshold, the file format,
+//! and its errors.
+
+use potential_data::Features;
+use potential_models::novelty;
+use potential_train::detector::{probit, Detector, DetectorConfig, DetectorError, Scaler, ScalerKind};
+use rand::{RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use std::ops::ControlFlow;
+
+/// `n` rows of a 4-D Gaussian blob with one constant column, seeded.
+fn blob(n: usize, seed: u64) -> Features {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut v = Vec::with_capacity(n * 4);
+    for _ in 0..n {
+        let a: f32 = rng.random::<f32>() - 0.5;
+        let b: f32 = rng.random::<f32>() - 0.5;
+        v.extend_from_slice(&[a, b, a + 0.1 * b, 3.0]);
+    }
+    Features::from_vec(v, n, 4).unwrap()
+}
+
+fn quick() -> DetectorConfig {
+    DetectorConfig { epochs: Some(20), ..DetectorConfig::default() }
+}
+
+fn fit(x: &Features, cfg: &DetectorConfig) -> Result<Detector, DetectorError> {
+    Detector::fit(x, cfg, &mut |_, _| ControlFlow::Continue(()))
+}
+
+#[test]
+fn far_rows_score_higher_and_the_threshold_is_pyods_on_the_training_rows() {
+    let x = blob(400, 1);
+    let det = fit(&x, &quick()).unwrap();
+    assert_eq!(det.members().len(), 3);
+    let train = det.outlier_scores(x.as_slice()).unwrap();
+    let t = novelty::contamination_threshold(&train, 0.1).unwrap();
+    assert_eq!(det.threshold(), t);
+    let flagged = train.iter().filter(|&&s| s > t).count();
+    assert_eq!(flagged, 40 - 1 + 1 - usize::from(train.iter().filter(|&&s| s == t).count() > 1));
+    // A row far outside the blob (and off the a–c line) is stranger than the blob's centre.
+    let s = det.outlier_scores(&[0.0, 0.0, 0.0, 3.0, 2.0, -2.0, 2.0, 3.0]).unwrap();
+    assert!(s[1] > s[0] && s[1] > t, "{s:?} vs threshold {t}");
+    assert_eq!(det.predict(&[2.0, -2.0, 2.0, 3.0]).unwrap(), [true]);
+}
+
+#[test]
+fn same_seed_same_bytes_and_the_file_round_trips() {
+    let x = blob(200, 2);
+    let a = fit(&x, &quick()).unwrap();
+    let b = fit(&x, &quick()).unwrap();
+    assert_eq!(a.to_safetensors_bytes(), b.to_safetensors_bytes());
+    let c = fit(&x, &DetectorConfig { seed: 1, ..quick() }).unwrap();
+    assert_ne!(a.to_safetensors_bytes(), c.to_safetensors_bytes());
+    let back = Detector::from_safetensors_bytes(&a.to_safetensors_bytes()).unwrap();
+    assert_eq!(back, a);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("d.safetensors");
+    a.save(&p).unwrap();
+    let loaded = Detector::load(&p).unwrap();
+    assert_eq!(loaded.outlier_scores(x.as_slice()).unwrap(), a.outlier_scores(x.as_slice()).unwrap());
+}
+
+#[test]
+fn constant_columns_and_every_scaler_stay_finite() {
+    for kind in [ScalerKind::MinMax, ScalerKind::Standard, ScalerKind::Quantile] {
+        let x = blob(50, 3);
+        let s = Scaler::fit(kind, x.as_slice(), 50, 4);
+        let t = s.transform(x.as_slice());
+        assert!(t.iter().all(|v| v.is_finite()), "{kind:?}");
+        // The constant column (index 3) is shifted, never divided by zero.
+        assert!(t.chunks(4).all(|r| r[3].abs() < 1e-6 || kind == ScalerKind::Quantile), "{kind:?}");
+        let far = s.transform(&[1e30, -1e30, 0.0, 3.0]);
+        assert!(far.iter().all(|v| v.is_finite()), "{kind:?}: {far:?}");
+    }
+}
+
+#[test]
+fn min_max_and_standard_scalers_are_what_they_say() {
+    let x = [1.0f32, 10.0, 3.0, 10.0, 5.0, 10.0];
+    let mm = Scaler::fit(ScalerKind::MinMax, &x, 3, 2).transform(&x);
+    assert_eq!(mm, [0.0, 0.0, 0.5, 0.0, 1.0, 0.0]);
+    let sd = Scaler::fit(ScalerKind::Standard, &x, 3, 2).transform(&x);
+    let s = (8.0f64 / 3.0).sqrt();
+    for (got, want) in sd.iter().zip([-2.0 / s, 0.0, 0.0, 0.0, 2.0 / s, 0.0]) {
+        assert!((*got as f64 - want).abs() < 1e-6, "{sd:?}");
+    }
+}
+
+/// Values computed with scikit-learn 1.9.1 (printed to 8 decimals; the tie at 1 maps to the middle of
+/// its probability range, as scikit-learn's mean of the forward and backward interpolation does):
+/// `QuantileTransformer(output_distribution="normal", n_quantiles=5).fit(x).transform(t)` for the
+/// column x = [0, 1, 1, 2, 10] and t = [-1, 0, 0.5, 1, 1.5, 2, 6, 10, 11].
+#[test]
+fn the_quantile_scaler_matches_scikit_learn() {
+    let x = [0.0f32, 1.0, 1.0, 2.0, 10.0];
+    let s = Scaler::fit(ScalerKind::Quantile, &x, 5, 1);
+    let got = s.transform(&[-1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 6.0, 10.0, 11.0]);
+    let want = [
+        -5.19933758,
+        -5.19933758,
+        -1.15034938,
+        -0.31863936,
+        0.31863936,
+        0.67448975,
+        1.15034938,
+        5.19933758,
+        5.19933758,
+    ];
+    for (g, w) in got.iter().zip(want) {
+        assert!((*g as f64 - w).abs() < 1e-5, "{got:?}");
+    }
+}
+
+/// Reference values from scipy.stats.norm.ppf.
+#[test]
+fn probit_is_the_normal_quantile() {
+    for (p, z) in [
+        (0.5, 0.0),
+        (0.975, 1.959963984540054),
+        (0.025, -1.959963984540054),
+        (1e-7, -5.1993375821928165),
+        (0.8413447460685429, 1.0),
+        (1e-300, -37.0470962993612),
+    ] {
+        assert!((probit(p) - z).abs() < 1e-9 * z.abs().max(1.0), "probit({p}) = {} not {z}", probit(p));
+    }
+}
+
+#[test]
+fn bad_input_is_a_typed_error_naming_row_and_column() {
+    let mut v = blob(100, 4).into_vec();
+    v[37 * 4 + 2] = f32::NAN;
+    let x = Features::from_vec(v, 100, 4).unwrap();
+    match fit(&x, &quick()) {
+        Err(DetectorError::NonFinite { row: 37, column: 2, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    let few = blob(5, 5);
+    assert!(matches!(fit(&few, &quick()), Err(DetectorError::TooFewRows { found: 5, needed: 8 })));
+    let det = fit(&blob(100, 6), &quick()).unwrap();
+    assert!(matches!(det.outlier_scores(&[0.0; 7]), Err(DetectorError::Width { expected: 4, found: 7 })));
+    match det.outlier_scores(&[0.0, 0.0, 0.0, 0.0, 0.0, f32::INFINITY, 0.0, 0.0]) {
+        Err(DetectorError::NonFinite { row: 1, column: 1, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    for (cfg, field) in [
+        (DetectorConfig { contamination: 0.7, ..quick() }, "contamination"),
+        (DetectorConfig { hidden: Some(0), ..quick() }, "hidden"),
+        (DetectorConfig { views: vec![], ..quick() }, "views"),
+        (DetectorConfig { learning_rate: f32::NAN, ..quick() }, "learning_rate"),
+    ] {
+        match fit(&blob(50, 7), &cfg) {
+            Err(DetectorError::Config { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+}
+
+/// A detector file with `key` in its header replaced by `with` (same length keeps offsets valid).
+fn edit_header(bytes: &[u8], key: &str, with: &str) -> Vec<u8> {
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&bytes[8..8 + n]).unwrap();
+    assert!(header.contains(key), "{key} not in header");
+    let mut h = header.replacen(key, with, 1);
+    while h.len() < n {
+        h.push(' ');
+    }
+    let mut out = (h.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(h.as_bytes());
+    out.extend_from_slice(&bytes[8 + n..]);
+    out
+}
+
+#[test]
+fn malformed_detector_files_say_what_is_wrong() {
+    let det = fit(&blob(60, 8), &quick()).unwrap();
+    let good = det.to_safetensors_bytes();
+    let cases = [
+        ("\"scaler.0.shift\"", "\"scaler.9.shift\"", "scaler.0.shift"),
+        ("\"threshold\":\"", "\"threshold\":\"x", "threshold"),
+        ("\"format\":\"potential.detector\"", "\"format\":\"potential.detectoX\"", "format"),
+        ("\"contamination\":\"0.1\"", "\"contamination\":\"0.9\"", "contamination"),
+        ("\"members\":", "\"membxrs\":", "members"),
+    ];
+    for (key, with, says) in cases {
+        let bad = edit_header(&good, key, with);
+        match Detector::from_safetensors_bytes(&bad) {
+            Err(DetectorError::Format(msg)) => assert!(msg.contains(says), "{says}: {msg}"),
+            other => panic!("{says}: {other:?}"),
+        }
+    }
+    assert!(matches!(
+        Detector::from_safetensors_bytes(&good[..good.len() / 2]),
+        Err(DetectorError::Format(_))
+    ));
+    assert!(matches!(Detector::from_safetensors_bytes(b"garbage"), Err(DetectorError::Format(_))));
+}
