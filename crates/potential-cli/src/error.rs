@@ -38,6 +38,15 @@ pub enum CliError {
     /// A CSAE that cannot be trained, applied, read or written.
     #[error(transparent)]
     Csae(#[from] potential_csae::Error),
+    /// A detector that cannot be fitted, applied, read or written; `path` is the file concerned.
+    #[error("{path}: {source}")]
+    Detector {
+        /// The data or detector file.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: potential_train::detector::DetectorError,
+    },
     /// Arguments that parse but do not make sense together.
     #[error("{0}")]
     Usage(String),
@@ -61,5 +70,12 @@ impl CliError {
             other => other,
         };
         CliError::Scoring { path: path.to_path_buf(), source }
+    }
+}
+
+impl CliError {
+    /// A detector error about the file `path`.
+    pub fn detector(path: &std::path::Path, source: potential_train::detector::DetectorError) -> Self {
+        CliError::Detector { path: path.to_path_buf(), source }
     }
 }

@@ -8,6 +8,8 @@
 mod cmd;
 mod csv_out;
 mod error;
+mod output;
+mod paths;
 mod progress;
 mod threads;
 
@@ -30,7 +32,7 @@ enum Command {
     Score(cmd::score::ScoreArgs),
     /// Novelty detection: flag rows whose energy is unusually low (PyOD contamination threshold or
     /// an explicit one); with labels, precision, recall, F1 and ROC AUC.
-    Detect(cmd::detect::DetectArgs),
+    Detect(Box<cmd::detect::DetectArgs>),
     /// Show a model file's shapes, activation, output kind and filter-norm statistics.
     Inspect(cmd::inspect::InspectArgs),
     /// Datasets: info, convert, generate the Larochelle benchmark, fetch MNIST.
@@ -47,7 +49,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Score(a) => cmd::score::run(a),
-        Command::Detect(a) => cmd::detect::run(a),
+        Command::Detect(a) => cmd::detect::run(*a),
         Command::Inspect(a) => cmd::inspect::run(a),
         Command::Data(a) => cmd::data::run(a),
         Command::Train(a) => cmd::train::run(*a),

@@ -1,0 +1,189 @@
+//! `potential detect fit`: fit a detector file on a table without labels.
+
+use crate::error::{CliError, Result};
+use crate::progress;
+use potential_models::NoveltyScore;
+use potential_train::detector::{Detector, DetectorConfig, ScalerKind, View, DEFAULT_VIEWS};
+use potential_train::Event;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// The long help of `potential detect fit`.
+const LONG_ABOUT: &str = "\
+Fit a novelty detector on the rows of a table (no labels) and write it as one detector file \
+(safetensors, format potential.detector): the input scalers fitted on these rows, the autoencoders, \
+and the decision threshold fitted on these rows' scores. `potential detect --model D --data X` then \
+scores new rows with nothing else.
+
+Why it works: a tied autoencoder trained with Gaussian denoising at noise sigma is a score-matching \
+model, r(x) - x ~ sigma^2 grad log p(x) (Vincent 2011; Alain & Bengio 2014), and since the energy's \
+gradient is r(x) - x (Eq. 9), the energy estimates sigma^2 log p(x) up to a constant: rows of low \
+energy lie where the data is thin.
+
+The default rule (no flag needed; every part can be overridden):
+  * three views of the columns, one autoencoder each: min-max scaling with sigma = 0.2, the \
+normal quantile transform (each column made standard normal on the training rows) with sigma = 0.5, \
+and standardisation (mean 0, sd 1) with sigma = 0.5;
+  * relu hiddens, 2 x columns of them (at most 512);
+  * Adam, learning rate 0.001, minibatches of 100 rows (a tenth of the rows under 1000 rows), about \
+5000 updates (epochs = ceil(5000 / steps per epoch), at most 500);
+  * each member's outlier score (-energy) is centred on its training median and divided by its \
+training interquartile range; the detector's score is their mean;
+  * threshold: PyOD's contamination rule on the training rows, contamination 0.1.
+These defaults were chosen on validation rows carved from the training parts of twelve ADBench sets \
+and serve every table alike (README, section \"Novelty detection\").";
+
+/// Arguments of `potential detect fit`.
+#[derive(clap::Args, Debug)]
+#[command(
+    long_about = LONG_ABOUT,
+    after_help = "EXAMPLES:\n  potential detect fit --data train.npy --out det.safetensors\n  potential detect \
+--model det.safetensors --data new.npy --out flags.csv\n  potential detect fit --data table.npz --contamination \
+0.05 --seed 3 --out det.safetensors"
+)]
+pub struct FitArgs {
+    /// Training rows [n, D] (no labels): .npy, .npz (array X, or FILE.npz:NAME), IDX, .amat or CSV.
+    #[arg(long, value_name = "X")]
+    pub data: PathBuf,
+    /// Where to write the detector file (safetensors), atomically.
+    #[arg(long, value_name = "D.safetensors")]
+    pub out: PathBuf,
+    /// Expected fraction of outliers among the training rows, in (0, 0.5]: sets the stored threshold.
+    #[arg(long, value_name = "C", default_value_t = potential_models::novelty::DEFAULT_CONTAMINATION)]
+    pub contamination: f64,
+    /// The score the autoencoders rank rows by.
+    #[arg(long, value_enum, default_value_t = ScoreArg::Energy)]
+    pub score: ScoreArg,
+    /// Hidden activation of every member.
+    #[arg(long, value_name = "A", default_value = "relu")]
+    pub activation: String,
+    /// Hidden units per member (default: 2 x columns, at most 512).
+    #[arg(long, value_name = "H")]
+    pub hidden: Option<usize>,
+    /// Epochs per member (default: about 5000 updates).
+    #[arg(long, value_name = "N")]
+    pub epochs: Option<usize>,
+    /// Rows per minibatch (default: 100, or a tenth of the rows under 1000 rows).
+    #[arg(long, value_name = "B")]
+    pub batch_size: Option<usize>,
+    /// Adam's learning rate.
+    #[arg(long, value_name = "LR", default_value_t = 1e-3)]
+    pub lr: f32,
+    /// Views as SCALER:SIGMA pairs, comma-separated (scalers: min-max, standard, quantile);
+    /// default `min-max:0.2,quantile:0.5,standard:0.5`.
+    #[arg(long, value_name = "VIEWS")]
+    pub views: Option<String>,
+    /// Autoencoders per view, each with its own seed.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub members: usize,
+    /// Seed of every member's initialisation, shuffling and noise.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// No progress bar or summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `--score` values.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScoreArg {
+    /// Low energy = outlier.
+    Energy,
+    /// High ||r(x) - x||^2 = outlier.
+    ReconstructionError,
+}
+
+impl From<ScoreArg> for NoveltyScore {
+    fn from(s: ScoreArg) -> Self {
+        match s {
+            ScoreArg::Energy => NoveltyScore::Energy,
+            ScoreArg::ReconstructionError => NoveltyScore::ReconstructionError,
+        }
+    }
+}
+
+fn usage(msg: impl Into<String>) -> CliError {
+    CliError::Usage(msg.into())
+}
+
+/// Parse `--views`: `SCALER:SIGMA[,SCALER:SIGMA…]`.
+fn parse_views(s: &str) -> Result<Vec<View>> {
+    s.split(',')
+        .map(|part| {
+            let (name, sigma) = part
+                .split_once(':')
+                .ok_or_else(|| usage(format!("--views: `{part}` is not SCALER:SIGMA (e.g. min-max:0.2)")))?;
+            let scaler = ScalerKind::from_name(name.trim()).map_err(|e| usage(format!("--views: {e}")))?;
+            let noise: f32 = sigma
+                .trim()
+                .parse()
+                .map_err(|_| usage(format!("--views: sigma `{sigma}` is not a number")))?;
+            Ok(View { scaler, noise })
+        })
+        .collect()
+}
+
+fn config(a: &FitArgs) -> Result<DetectorConfig> {
+    let activation = a.activation.parse().map_err(|e| usage(format!("--activation: {e}")))?;
+    let views = match &a.views {
+        Some(v) => parse_views(v)?,
+        None => DEFAULT_VIEWS.to_vec(),
+    };
+    Ok(DetectorConfig {
+        views,
+        members_per_view: a.members,
+        activation,
+        hidden: a.hidden,
+        epochs: a.epochs,
+        batch_size: a.batch_size,
+        learning_rate: a.lr,
+        score: a.score.into(),
+        contamination: a.contamination,
+        seed: a.seed,
+    })
+}
+
+/// Run `potential detect fit`.
+pub fn run(a: FitArgs) -> Result<()> {
+    let cfg = config(&a)?;
+    crate::paths::check_output(&a.out, &[&a.data])?;
+    let pool = crate::threads::pool(a.threads)?;
+    let x = potential_data::open_features(&a.data)?;
+    let r = cfg.resolve(x.n(), x.d()).map_err(|e| CliError::detector(&a.data, e))?;
+    let steps = x.n().div_ceil(r.batch_size) * r.epochs * cfg.views.len() * cfg.members_per_view;
+    let bar = progress::bar(steps as u64, "steps", a.quiet);
+    let t0 = Instant::now();
+    let det = pool
+        .install(|| {
+            Detector::fit_resolved(&x, &r, &mut |_, e| {
+                if let Event::Step(_) = e {
+                    bar.inc(1);
+                }
+                ControlFlow::Continue(())
+            })
+        })
+        .map_err(|e| CliError::detector(&a.data, e))?;
+    bar.finish_and_clear();
+    det.save(&a.out).map_err(|e| CliError::detector(&a.out, e))?;
+    if !a.quiet {
+        eprintln!(
+            "detector: {} rows x {} columns, {} members ({} hidden, {} epochs, batch {}), threshold {:.6} \
+(contamination {}), fitted in {:.2} s -> {}",
+            x.n(),
+            x.d(),
+            det.members().len(),
+            r.hidden,
+            r.epochs,
+            r.batch_size,
+            det.threshold(),
+            det.contamination(),
+            t0.elapsed().as_secs_f64(),
+            a.out.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,205 @@
+//! End-to-end tests of `potential detect fit` and of `potential detect` on detector files: no flag
+//! needed, the stored threshold, the library's numbers, conformal calibration with p-values, and
+//! bad input that names the file, row, column or flag and leaves no file behind.
+
+use potential_train::detector::Detector;
+use rand::{RngExt, SeedableRng};
+use std::path::Path;
+use std::process::Command;
+
+fn potential(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_potential")).args(args).output().expect("run potential")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn ok(o: &std::process::Output) -> String {
+    assert!(o.status.success(), "failed: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn err(o: &std::process::Output) -> String {
+    assert!(!o.status.success(), "must fail; stdout: {}", String::from_utf8_lossy(&o.stdout));
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// `n` rows of 5 correlated Gaussian columns (one of them constant) as .npy, seeded.
+fn table(path: &Path, n: usize, seed: u64, shift: f32) -> Vec<f32> {
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut v = Vec::with_capacity(n * 5);
+    for _ in 0..n {
+        let a: f32 = rng.random::<f32>() * 2.0 - 1.0 + shift;
+        let b: f32 = rng.random::<f32>() * 2.0 - 1.0;
+        v.extend_from_slice(&[a, b, a - b, 10.0 * a, 7.0]);
+    }
+    potential_data::write_npy_f32(path, &v, &[n, 5]).unwrap();
+    v
+}
+
+#[test]
+fn fit_then_detect_needs_no_flags_and_equals_the_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, test, det) =
+        (dir.path().join("train.npy"), dir.path().join("test.npy"), dir.path().join("d.safetensors"));
+    table(&train, 600, 1, 0.0);
+    let xt = table(&test, 50, 2, 0.0);
+    let o = potential(&["detect", "fit", "--data", s(&train), "--out", s(&det), "--epochs", "30", "-q"]);
+    ok(&o);
+    let d = Detector::load(&det).unwrap();
+    let flags = dir.path().join("flags.csv");
+    let out = ok(&potential(&["detect", "--model", s(&det), "--data", s(&test), "--out", s(&flags), "-q"]));
+    assert!(out.contains("stored in the detector"), "{out}");
+    let csv = std::fs::read_to_string(&flags).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("index,outlier_score,outlier"));
+    let want = d.outlier_scores(&xt).unwrap();
+    for (line, w) in lines.zip(&want) {
+        let cols: Vec<&str> = line.split(',').collect();
+        assert_eq!(cols[1].parse::<f64>().unwrap(), *w);
+        assert_eq!(cols[2], if *w > d.threshold() { "1" } else { "0" });
+    }
+    // Same seed, same bytes; --json carries the stored threshold.
+    let again = dir.path().join("d2.safetensors");
+    ok(&potential(&["detect", "fit", "--data", s(&train), "--out", s(&again), "--epochs", "30", "-q"]));
+    assert_eq!(std::fs::read(&det).unwrap(), std::fs::read(&again).unwrap());
+    let j: serde_json::Value =
+        serde_json::from_str(&ok(&potential(&["detect", "--model", s(&det), "--data", s(&test), "--json"])))
+            .unwrap();
+    assert_eq!(j["threshold"].as_f64().unwrap(), d.threshold());
+    assert_eq!(j["model_format"], "potential.detector");
+}
+
+#[test]
+fn calibration_bounds_the_false_positive_rate_and_writes_p_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
+    let (train, cal, normal, far, det) =
+        (p("train.npy"), p("cal.npy"), p("normal.npy"), p("far.npy"), p("d.st"));
+    let (c_csv, f_npy) = (p("c.csv"), p("f.npy"));
+    table(Path::new(&train), 500, 3, 0.0);
+    table(Path::new(&cal), 400, 4, 0.0);
+    table(Path::new(&normal), 400, 5, 0.0);
+    table(Path::new(&far), 100, 6, 3.0);
+    ok(&potential(&["detect", "fit", "--data", &train, "--out", &det, "--epochs", "20", "-q"]));
+    let args = ["detect", "--model", &det, "--calibration", &cal, "--fpr", "0.1", "-q"];
+    // The calibration rows themselves: at most 10 % flagged.
+    let mut a = args.to_vec();
+    a.extend_from_slice(&["--data", &cal, "--out", &c_csv]);
+    ok(&potential(&a));
+    let csv = std::fs::read_to_string(&c_csv).unwrap();
+    assert!(csv.starts_with("index,outlier_score,outlier,p_value\n"));
+    let rows: Vec<Vec<f64>> =
+        csv.lines().skip(1).map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
+    let flagged = rows.iter().filter(|r| r[2] == 1.0).count();
+    assert!(flagged <= 40, "{flagged} of 400 calibration rows flagged at fpr 0.1");
+    for r in &rows {
+        assert!(r[3] > 0.0 && r[3] <= 1.0);
+        assert_eq!(r[2] == 1.0, r[3] <= 0.1, "flag iff p ≤ α: {r:?}");
+    }
+    // Fresh normal rows: near 10 %; shifted rows: mostly flagged. .npy output holds flag and p.
+    let mut b = args.to_vec();
+    b.extend_from_slice(&["--data", &normal, "--json"]);
+    let j: serde_json::Value = serde_json::from_str(&ok(&potential(&b))).unwrap();
+    assert!(j["flagged"].as_u64().unwrap() <= 80, "{j}");
+    let mut c = args.to_vec();
+    c.extend_from_slice(&["--data", &far, "--out", &f_npy]);
+    ok(&potential(&c));
+    let f = potential_data::open_features(&f_npy).unwrap();
+    assert_eq!((f.n(), f.d()), (100, 2));
+    assert!(f.iter_rows().filter(|r| r[0] == 1.0).count() >= 90);
+}
+
+#[test]
+fn bad_input_names_what_is_wrong_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    let mut v = table(&p("train.npy"), 100, 7, 0.0);
+    v[42 * 5 + 3] = f32::NAN;
+    potential_data::write_npy_f32(p("nan.npy"), &v, &[100, 5]).unwrap();
+    let e = err(&potential(&["detect", "fit", "--data", s(&p("nan.npy")), "--out", s(&p("d.st")), "-q"]));
+    assert!(e.contains("row 42") && e.contains("column 3") && e.contains("nan.npy"), "{e}");
+    assert!(!p("d.st").exists());
+    table(&p("few.npy"), 5, 8, 0.0);
+    let e = err(&potential(&["detect", "fit", "--data", s(&p("few.npy")), "--out", s(&p("d.st")), "-q"]));
+    assert!(e.contains("5 training rows") && e.contains("at least 8"), "{e}");
+    // The output may not replace the input.
+    let e =
+        err(&potential(&["detect", "fit", "--data", s(&p("train.npy")), "--out", s(&p("train.npy")), "-q"]));
+    assert!(e.contains("would replace the input"), "{e}");
+    assert_eq!(potential_data::open_features(p("train.npy")).unwrap().n(), 100);
+
+    ok(&potential(&[
+        "detect",
+        "fit",
+        "--data",
+        s(&p("train.npy")),
+        "--out",
+        s(&p("d.st")),
+        "--epochs",
+        "5",
+        "-q",
+    ]));
+    potential_data::write_npy_f32(p("wide.npy"), &[0.0; 12], &[2, 6]).unwrap();
+    let e = err(&potential(&[
+        "detect",
+        "--model",
+        s(&p("d.st")),
+        "--data",
+        s(&p("wide.npy")),
+        "--out",
+        s(&p("o.csv")),
+    ]));
+    assert!(e.contains("6 values") && e.contains("expects 5"), "{e}");
+    assert!(!p("o.csv").exists());
+    for fpr in ["0", "1", "1.5", "-0.1"] {
+        let e = err(&potential(&[
+            "detect",
+            "--model",
+            s(&p("d.st")),
+            "--data",
+            s(&p("train.npy")),
+            "--calibration",
+            s(&p("train.npy")),
+            "--fpr",
+            fpr,
+        ]));
+        assert!(e.contains("--fpr"), "{fpr}: {e}");
+    }
+    potential_data::write_npy_f32(p("empty.npy"), &[], &[0, 5]).unwrap();
+    let e = err(&potential(&[
+        "detect",
+        "--model",
+        s(&p("d.st")),
+        "--data",
+        s(&p("train.npy")),
+        "--calibration",
+        s(&p("empty.npy")),
+        "--fpr",
+        "0.1",
+    ]));
+    assert!(e.contains("empty.npy") && e.contains("no rows"), "{e}");
+    table(&p("tiny.npy"), 5, 9, 0.0);
+    let e = err(&potential(&[
+        "detect",
+        "--model",
+        s(&p("d.st")),
+        "--data",
+        s(&p("train.npy")),
+        "--calibration",
+        s(&p("tiny.npy")),
+        "--fpr",
+        "0.01",
+    ]));
+    assert!(e.contains("too few") && e.contains("99"), "{e}");
+    // A detector file with a malformed threshold.
+    let bytes = std::fs::read(p("d.st")).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    let at = text.find("\"threshold\":\"").unwrap() + 13;
+    let mut bad = bytes.clone();
+    bad[at] = b'x';
+    std::fs::write(p("bad.st"), &bad).unwrap();
+    let e = err(&potential(&["detect", "--model", s(&p("bad.st")), "--data", s(&p("train.npy"))]));
+    assert!(e.contains("bad.st") && e.contains("threshold"), "{e}");
+}
