@@ -29,7 +29,7 @@ fn tensor_hash(path: &Path) -> u64 {
 }
 
 /// The options that select the protocol of the runs made before `--pretrain-on` existed.
-const OLD_PROTOCOL: &[&str] = &[];
+const OLD_PROTOCOL: &[&str] = &["--pretrain-on", "all"];
 
 const COMMON: &[&str] = &[
     "--pretrain-epochs",
