@@ -57,14 +57,11 @@ fn tensors(m: &Csae) -> Vec<u32> {
     v
 }
 
-/// The protocol written out from `pretrain_csae` and `finetune`: (trials as (hidden, lr, error,
-/// NLL, epoch), final model).
-fn composed(
-    base: &CsaeConfig,
-    grid: &Grid,
-    tr: &Dataset,
-    va: &Dataset,
-) -> (Vec<(usize, f32, f64, f64, usize)>, Csae) {
+/// A trial as (hidden, learning rate, validation error, validation NLL, best epoch).
+type TrialRow = (usize, f32, f64, f64, usize);
+
+/// The protocol written out from `pretrain_csae` and `finetune`: the trials and the final model.
+fn composed(base: &CsaeConfig, grid: &Grid, tr: &Dataset, va: &Dataset) -> (Vec<TrialRow>, Csae) {
     let all = concat(tr, va).unwrap();
     let rows = if base.pretrain_on == PretrainOn::Train { tr } else { &all };
     let mut trials = Vec::new();
