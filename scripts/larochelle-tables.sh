@@ -4,16 +4,21 @@
 # Generates the eight Larochelle et al. (2007) sets from MNIST and the background images
 # (`potential data generate all`), then for every set S and model M of Table 3 (CSAE linear,
 # modulus, sigmoid, sigmoid factored) runs the protocol of Sec. 4.4 with the set's own validation
-# split: pretrain on train + validation, choose the finetuning learning rate and epoch on the
-# validation rows, refit the chosen models on train + validation
+# split: pretrain (PRETRAIN_ON=train, the default: on the training rows for the selection runs and
+# again on train + validation for the refit; PRETRAIN_ON=all: once on train + validation, the
+# protocol of results/larochelle-tables.jsonl), choose the finetuning learning rate and epoch on
+# the validation rows, refit the chosen models on train + validation
 # (`potential csae train --valid-data … --grid-lr …`), then the test error on the 50000 test
 # images (`potential csae eval --json`). Table 5's CSAE cell is the sigmoid or sigmoid-factored
 # model, whichever has the lower *validation* error.
 #
 # Each cell appends one JSON line to $OUT/results.jsonl:
-#   {"set", "model", "valid_error", "test_error", "train_seconds", "command"}
-# and a cell already present there is skipped, so an interrupted run resumes where it stopped.
-# TABLES_ONLY=1 prints the markdown tables of an existing results file. Table 4 (the variants of
+#   {"set", "model", "protocol", "valid_error", "test_error", "train_seconds", "command"}
+# and a cell already present there with the same protocol is skipped (a record without "protocol"
+# was made before --pretrain-on existed and counts as "pretrain-on all"), so an interrupted run
+# resumes where it stopped.
+# TABLES_ONLY=1 prints the markdown tables of an existing results file (the records of the
+# PRETRAIN_ON protocol; PRETRAIN_ON=all for results/larochelle-tables.jsonl). Table 4 (the variants of
 # Sec. 4.7, on MNIST-small, MNIST-rot and convex in the paper) runs with
 #   SETS="mnist-basic mnist-rot convex" MODELS="sigmoid-energies sigmoid-normalize-only sigmoid-no-pretrain sigmoid-hinge"
 #
@@ -21,7 +26,7 @@
 # Env:   MNIST, BACKGROUNDS (default: ../shared/datasets/{mnist,backgrounds}), OUT (default
 #        target/larochelle), SETS (all eight), MODELS ("linear modulus sigmoid sigmoid-factored"),
 #        HIDDEN (500), PRETRAIN_EPOCHS (30), FINETUNE_EPOCHS (30), PATIENCE (6), THREADS (2),
-#        SEED (1), POTENTIAL (a potential binary to use instead of building one).
+#        SEED (1), PRETRAIN_ON (train), POTENTIAL (a potential binary to use instead of building one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -37,6 +42,7 @@ FINETUNE_EPOCHS=${FINETUNE_EPOCHS:-30}
 PATIENCE=${PATIENCE:-6}
 THREADS=${THREADS:-2}
 SEED=${SEED:-1}
+PRETRAIN_ON=${PRETRAIN_ON:-train}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 RES=$OUT/results.jsonl
 
@@ -82,9 +88,11 @@ paper() {
 }
 
 tables() {
-    python3 - "$RES" "$SETS" <<'EOF'
+    python3 - "$RES" "$SETS" "pretrain-on $PRETRAIN_ON" <<'EOF'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+# The records of one protocol (a record without "protocol" predates --pretrain-on: "all").
+rows = [r for r in rows if r.get("protocol", "pretrain-on all") == sys.argv[3]]
 sets = sys.argv[2].split()
 paper = {
     "rectangles": (0.84, 4.82, 2.72, 0.84, 0.84), "rectangles-image": (25.3, 24.9, 21.45, 22.76, 21.45),
@@ -149,7 +157,12 @@ done
 for s in $SETS; do
     d=$OUT/data/$s
     for m in $MODELS; do
-        if grep -q "\"set\": \"$s\", \"model\": \"$m\"" "$RES"; then
+        if python3 - "$RES" "$s" "$m" "pretrain-on $PRETRAIN_ON" <<'EOF'; then
+import json, sys
+res, s, m, protocol = sys.argv[1:]
+rows = [json.loads(l) for l in open(res) if l.strip()]
+sys.exit(0 if any((r["set"], r["model"], r.get("protocol", "pretrain-on all")) == (s, m, protocol) for r in rows) else 1)
+EOF
             echo "== $s / $m: done already"
             continue
         fi
@@ -160,15 +173,26 @@ for s in $SETS; do
         read -r sp sf spat <<<"$(scale "$s")"
         case $m in
             sigmoid-energies | sigmoid-normalize-only | sigmoid-hinge)
-                pre=$OUT/models/$s-sigmoid-pretrained.safetensors
-                if [ ! -f "$pre" ]; then
-                    read -r -a pre_args <<<"$(settings sigmoid)"
-                    "$P" csae train --data "$d/train_images.npy" --labels "$d/train_labels.npy" \
-                        --valid-data "$d/valid_images.npy" --valid-labels "$d/valid_labels.npy" \
-                        --hidden "$HIDDEN" "${pre_args[@]}" --pretrain-epochs $((PRETRAIN_EPOCHS * sp)) \
-                        --seed "$SEED" --threads "$THREADS" --pretrain-only --out "$pre"
+                # The pretraining of the selection runs (rows as --pretrain-on says) and, for
+                # train, the refit's on train + validation.
+                read -r -a pre_args <<<"$(settings sigmoid)"
+                ons=(all)
+                [ "$PRETRAIN_ON" = train ] && ons=(train all)
+                for on in "${ons[@]}"; do
+                    pre=$OUT/models/$s-sigmoid-pretrained-$on.safetensors
+                    if [ ! -f "$pre" ]; then
+                        "$P" csae train --data "$d/train_images.npy" --labels "$d/train_labels.npy" \
+                            --valid-data "$d/valid_images.npy" --valid-labels "$d/valid_labels.npy" \
+                            --hidden "$HIDDEN" "${pre_args[@]}" --pretrain-epochs $((PRETRAIN_EPOCHS * sp)) \
+                            --seed "$SEED" --threads "$THREADS" --pretrain-only --pretrain-on "$on" --out "$pre"
+                    fi
+                done
+                if [ "$PRETRAIN_ON" = train ]; then
+                    set_args+=(--pretrained "$OUT/models/$s-sigmoid-pretrained-train.safetensors"
+                        --pretrained-all "$OUT/models/$s-sigmoid-pretrained-all.safetensors")
+                else
+                    set_args+=(--pretrained "$OUT/models/$s-sigmoid-pretrained-all.safetensors")
                 fi
-                set_args+=(--pretrained "$pre")
                 ;;
         esac
         t0=$(date +%s.%N)
@@ -177,6 +201,7 @@ for s in $SETS; do
                 --valid-data "$d/valid_images.npy" --valid-labels "$d/valid_labels.npy"
                 --hidden "$HIDDEN" "${set_args[@]}" --pretrain-epochs $((PRETRAIN_EPOCHS * sp))
                 --finetune-epochs $((FINETUNE_EPOCHS * sf)) --patience $((PATIENCE * spat)) --refit --seed "$SEED"
+                --pretrain-on "$PRETRAIN_ON"
                 --threads "$THREADS" --out "$model")
             rm -f "$model"
             echo "== $s / $m: potential ${args[*]}"
@@ -197,12 +222,13 @@ for s in $SETS; do
         valid=$(grep -o "^chosen: .*validation error [0-9.]*%" "$OUT/logs/$s-$m.log" | grep -o "[0-9.]*%$" | tr -d % || true)
         test=$("$P" csae eval --model "$model" --data "$d/test_images.npy" --labels "$d/test_labels.npy" \
             --threads "$THREADS" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["error_rate"])')
-        python3 - "$RES" "$s" "$m" "${valid:-nan}" "$test" "$t0" "$t1" "potential ${args[*]}" <<'EOF'
+        python3 - "$RES" "$s" "$m" "pretrain-on $PRETRAIN_ON" "${valid:-nan}" "$test" "$t0" "$t1" "potential ${args[*]}" <<'EOF'
 import json, sys
-res, s, m, valid, test, t0, t1, cmd = sys.argv[1:]
+res, s, m, protocol, valid, test, t0, t1, cmd = sys.argv[1:]
 with open(res, "a") as f:
-    f.write(json.dumps({"set": s, "model": m, "valid_error": float(valid) / 100, "test_error": float(test),
-                        "train_seconds": round(float(t1) - float(t0), 1), "command": cmd}) + "\n")
+    f.write(json.dumps({"set": s, "model": m, "protocol": protocol, "valid_error": float(valid) / 100,
+                        "test_error": float(test), "train_seconds": round(float(t1) - float(t0), 1),
+                        "command": cmd}) + "\n")
 EOF
         echo "== $s / $m: validation ${valid:-?}%, test $(python3 -c "print(f'{100*$test:.2f}')")%"
     done

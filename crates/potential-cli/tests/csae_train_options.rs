@@ -107,9 +107,12 @@ fn valid_data_file_equals_held_out_rows() {
     fails(&["--lr-schedule", "cosine"], "--lr-schedule cosine");
 }
 
-/// `--pretrain-only` (all rows) then `--pretrained P`: the same model as one run that pretrains and
-/// finetunes (same seed), with or without the Sec. 4.4 selection; a file that does not fit the run
-/// is refused with its path in the message.
+/// `--pretrain-only` then `--pretrained P`: the same model as one run that pretrains and
+/// finetunes (same seed), without validation rows, with them, and with the Sec. 4.4 selection
+/// under both `--pretrain-on` choices (`train`: one file pretrained on the training rows for the
+/// selection, one on train + validation for the refit, `--pretrained-all`; `all`: one file on
+/// train + validation for both). A file that does not fit the run — other sizes, activation, the
+/// wrong rows for its role, a pair pretrained differently — is refused with its path in the message.
 #[test]
 fn pretrain_once_finetune_from_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -128,36 +131,116 @@ fn pretrain_once_finetune_from_file() {
         args.extend_from_slice(&["--out", s(out)]);
         potential(&args)
     };
-    let pre = p("pre.safetensors");
-    let o = run(&["--pretrain-only"], &pre);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let m = Csae::load(&pre).unwrap();
-    assert!(m.class_bias().iter().all(|&c| c == 0.0));
-    assert!(m.provenance().unwrap().contains("not finetuned"));
-    for (i, extra) in
-        [&["--lr", "0.05"][..], &["--grid-lr", "0.03,0.1", "--valid-rows", "40"][..]].iter().enumerate()
-    {
+    let ok = |extra: &[&str], out: &Path| {
+        let o = run(extra, out);
+        assert!(o.status.success(), "{extra:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let fails = |extra: &[&str], needles: &[&str]| {
+        let out = p("bad.safetensors");
+        let o = run(extra, &out);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{extra:?} should fail");
+        for n in needles {
+            assert!(err.contains(n), "{extra:?}: wanted {n:?} in {err}");
+        }
+        assert!(!out.exists());
+    };
+    let (pre, pre_tr, pre_all) = (p("pre.safetensors"), p("pre-tr.safetensors"), p("pre-all.safetensors"));
+    let v = ["--valid-rows", "40"];
+    ok(&["--pretrain-only"], &pre);
+    let e = ok(&[&["--pretrain-only"], &v[..]].concat(), &pre_tr);
+    assert!(e.contains("the training rows only"), "{e}");
+    ok(&[&["--pretrain-only", "--pretrain-on", "all"], &v[..]].concat(), &pre_all);
+    for (file, rows, on) in [
+        (&pre, d.n(), "every row"),
+        (&pre_tr, d.n() - 40, "training rows only"),
+        (&pre_all, d.n(), "validation rows"),
+    ] {
+        let m = Csae::load(file).unwrap();
+        assert!(m.class_bias().iter().all(|&c| c == 0.0));
+        let prov = m.provenance().unwrap();
+        assert!(
+            prov.contains("not finetuned") && prov.contains(&format!("\"rows\":{rows}")) && prov.contains(on),
+            "{prov}"
+        );
+    }
+    let (tr, all) = (s(&pre_tr), s(&pre_all));
+    let sel = ["--grid-lr", "0.03,0.1", "--valid-rows", "40"];
+    let sel_all = ["--grid-lr", "0.03,0.1", "--valid-rows", "40", "--pretrain-on", "all"];
+    let cases: [(&[&str], Vec<&str>); 4] = [
+        (&["--lr", "0.05"], vec!["--pretrained", s(&pre)]),
+        (&["--lr", "0.05", "--valid-rows", "40"], vec!["--pretrained", tr]),
+        (&sel, vec!["--pretrained", tr, "--pretrained-all", all]),
+        (&sel_all, vec!["--pretrained", all]),
+    ];
+    for (i, (extra, files)) in cases.iter().enumerate() {
         let (one, two) = (p(&format!("one{i}.safetensors")), p(&format!("two{i}.safetensors")));
-        assert!(run(extra, &one).status.success());
-        let mut e2 = extra.to_vec();
-        e2.extend_from_slice(&["--pretrained", s(&pre)]);
-        let o = run(&e2, &two);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        ok(extra, &one);
+        ok(&[extra, &files[..]].concat(), &two);
         let (a, b) = (Csae::load(&one).unwrap(), Csae::load(&two).unwrap());
         assert_eq!(a.class_bias(), b.class_bias(), "{extra:?}");
         for (ma, mb) in a.class_models().iter().zip(b.class_models()) {
             assert_eq!(ma.weight(), mb.weight(), "{extra:?}");
         }
     }
-    let o =
-        run(&["--pretrained", s(&pre), "--grid-hidden", "6,7", "--valid-rows", "40"], &p("bad.safetensors"));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success() && err.contains("pre.safetensors") && err.contains("hiddens"), "{err}");
-    let o = run(&["--pretrained", s(&pre), "--activation", "tanh"], &p("bad.safetensors"));
-    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("activation"));
-    let o = run(&["--pretrain-only", "--grid-hidden", "6,7", "--valid-rows", "40"], &p("bad.safetensors"));
-    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--pretrain-only"));
-    assert!(!p("bad.safetensors").exists());
+    // Without selection, --pretrain-on all finetunes from the train + validation pretraining (what
+    // --pretrain-only wrote before the option), although a one-shot run pretrains on its
+    // training rows only.
+    ok(
+        &["--lr", "0.05", "--valid-rows", "40", "--pretrain-on", "all", "--pretrained", all],
+        &p("all-plain.safetensors"),
+    );
+    // A file written before --pretrain-on (no row count) holds train + validation pretraining.
+    let legacy = p("legacy.safetensors");
+    let mut m = Csae::load(&pre_all).unwrap();
+    let mut prov: serde_json::Value = serde_json::from_str(m.provenance().unwrap()).unwrap();
+    prov.as_object_mut().unwrap().remove("rows");
+    m.set_provenance(Some(prov.to_string()));
+    m.save(&legacy).unwrap();
+    let lg = s(&legacy);
+    ok(&[&sel_all[..], &["--pretrained", lg]].concat(), &p("legacy-all.safetensors"));
+    ok(&[&sel[..], &["--pretrained", tr, "--pretrained-all", lg]].concat(), &p("legacy-refit.safetensors"));
+    fails(
+        &[&sel[..], &["--pretrained", lg, "--pretrained-all", all]].concat(),
+        &["legacy.safetensors", "written before"],
+    );
+
+    // Files in the wrong role, missing or extra files.
+    fails(&[&sel[..], &["--pretrained", tr]].concat(), &["--pretrained-all", "--pretrain-on all"]);
+    fails(
+        &[&sel[..], &["--pretrained", all, "--pretrained-all", all]].concat(),
+        &["pre-all.safetensors", "rows"],
+    );
+    fails(
+        &[&sel[..], &["--pretrained", tr, "--pretrained-all", tr]].concat(),
+        &["--pretrained-all", "pre-tr.safetensors"],
+    );
+    fails(&[&sel_all[..], &["--pretrained", tr]].concat(), &["pre-tr.safetensors", "--pretrain-on all"]);
+    fails(&[&sel_all[..], &["--pretrained", all, "--pretrained-all", all]].concat(), &["give it alone"]);
+    fails(
+        &["--lr", "0.05", "--valid-rows", "40", "--pretrained", all],
+        &["pre-all.safetensors", "training rows"],
+    );
+    fails(
+        &["--lr", "0.05", "--valid-rows", "40", "--pretrained", tr, "--pretrained-all", all],
+        &["does not refit"],
+    );
+    fails(&[&sel[..], &["--pretrained-all", all]].concat(), &["--pretrained"]);
+    // A refit file pretrained with other settings than the selection's.
+    let other = p("pre-all-other.safetensors");
+    ok(&["--pretrain-only", "--pretrain-on", "all", "--valid-rows", "40", "--pretrain-lr", "0.02"], &other);
+    fails(
+        &[&sel[..], &["--pretrained", tr, "--pretrained-all", s(&other)]].concat(),
+        &["different settings"],
+    );
+
+    fails(
+        &["--pretrained", s(&pre), "--grid-hidden", "6,7", "--valid-rows", "40", "--pretrain-on", "all"],
+        &["pre.safetensors", "hiddens"],
+    );
+    fails(&["--pretrained", s(&pre), "--activation", "tanh"], &["activation"]);
+    fails(&["--pretrain-only", "--grid-hidden", "6,7", "--valid-rows", "40"], &["--pretrain-only"]);
 }
 
 /// `--pretrain-renormalize` (Sec. 4.3): after pretraining every filter of a class model has that

@@ -1,4 +1,4 @@
-//! CSAE files: one safetensors file per classifier (DESIGN.md).
+//! CSAE files: one safetensors file per classifier (README, *File formats*).
 //!
 //! Tensors (all F32): `class.{i}.weight` \[Hᵢ, D\], `class.{i}.hidden_bias` \[Hᵢ\],
 //! `class.{i}.visible_bias` \[D\] for i = 0..K, `class_bias` \[K\], and `readout` \[K, K\] only for the

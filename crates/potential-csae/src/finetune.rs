@@ -11,7 +11,7 @@
 //! - hinge ℓ = max(0, 1 + s_{n,j*} − s_{n,yₙ}), j* = argmaxⱼ≠yₙ sₙⱼ: gₙⱼ* = 1/B, g_{n,yₙ} = −1/B
 //!   when the margin is violated, else 0.
 //!
-//! Then ∂L/∂Cᵢ = Σₙ gₙᵢ and, with ∂E/∂θ from NOTES.md (real output: ∂E/∂W = h(u)xᵀ,
+//! Then ∂L/∂Cᵢ = Σₙ gₙᵢ and, with ∂E/∂θ of the energies (Eq. 11–21 and 28; real output: ∂E/∂W = h(u)xᵀ,
 //! ∂E/∂b_h = h(u), ∂E/∂b_r = x − b_r; binary output: ∂E/∂b_r = x),
 //!
 //! - ∂L/∂Wᵢ = (diag(g·ᵢ) h(Uᵢ))ᵀ X + λWᵢ — one gemm \[H, B\]·\[B, D\];

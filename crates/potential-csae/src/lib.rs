@@ -20,9 +20,11 @@
 //! - [`Variant`]s of Table 4: `log` (the CSAE), `hinge`, `normalize-only` (learn C alone),
 //!   `energies` (multinomial logistic regression on the energy vector); no pretraining is
 //!   `CsaeConfig::pretrain = None`.
-//! - [`select_and_fit`]: the protocol of Sec. 4.4 — pretraining on train + validation, a grid over
-//!   hidden units, learning rate and weight decay scored on the validation split, a final fit on
-//!   train + validation.
+//! - [`select_and_fit`]: the protocol of Sec. 4.4 — pretraining, a grid over hidden units,
+//!   learning rate and weight decay scored on the validation split, a final fit on train +
+//!   validation. [`PretrainOn`] says where the selection runs pretrain: on the training rows only
+//!   (the default; the final fit pretrains again on train + validation) or, the paper's reading,
+//!   once on train + validation (which shows each class model its class's validation rows).
 //! - Files: one safetensors file per classifier ([`Csae::save`], [`Csae::load`]), format
 //!   [`CSAE_FORMAT`]: tensors `class.{i}.weight` \[Hᵢ, D\], `class.{i}.hidden_bias` \[Hᵢ\],
 //!   `class.{i}.visible_bias` \[D\], `class_bias` \[K\] (and `readout` \[K, K\] for the energies
@@ -79,7 +81,7 @@ mod fit;
 mod model;
 mod select;
 
-pub use config::{CsaeConfig, FinetuneConfig, Optimizer, Variant};
+pub use config::{CsaeConfig, FinetuneConfig, Optimizer, PretrainOn, Variant};
 pub use error::{Error, FormatError, Result};
 pub use factored::{
     class_means, factored_silent, finetune_factored, pretrain_factored, select_and_fit_factored,
@@ -95,5 +97,6 @@ pub use fit::{
 };
 pub use model::{log_sum_exp, Csae, Evaluation};
 pub use select::{
-    check_pretrained, concat, pretrain_csae, select_and_fit, select_and_fit_from, Grid, Selection, Trial,
+    check_pretrained, concat, pretrain_csae, select_and_fit, select_and_fit_from, Grid, Pretrained,
+    Selection, Trial,
 };

@@ -2,7 +2,7 @@
 //! (the protocol of Sec. 4.4).
 
 use crate::fit::{finetune, init_classes, pretrain_classes, FinetuneReport, Observer};
-use crate::{Csae, CsaeConfig, Error, Result};
+use crate::{Csae, CsaeConfig, Error, PretrainOn, Result};
 use potential_data::{Dataset, Features};
 use serde::Serialize;
 
@@ -74,10 +74,35 @@ pub fn concat(a: &Dataset, b: &Dataset) -> Result<Dataset> {
     Ok(Dataset::new(Features::from_vec(x, a.n() + b.n(), a.d())?, y, Some(names.to_vec()))?)
 }
 
-/// Sec. 4.4: pretrain the class models on train + valid (once per hidden size), finetune every grid
-/// point on `train` with early stopping on `valid`, pick the lowest validation error (then NLL), and
-/// finetune the chosen configuration's pretrained models on train + valid for the chosen number of
-/// epochs. `base` supplies everything not in the grid. `on_trial` sees each finished trial.
+/// Pretrained class models that [`select_and_fit_from`] starts from instead of pretraining.
+///
+/// With [`PretrainOn::Train`] these are two pretrainings with the same settings: `selection` on
+/// the training rows, `refit` on train + validation. With [`PretrainOn::All`] one pretraining on
+/// train + validation serves both ([`Pretrained::same`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Pretrained<'a> {
+    /// The start of every selection run (finetuning on the training rows): pretrained on the rows
+    /// [`CsaeConfig::pretrain_on`] names.
+    pub selection: &'a Csae,
+    /// The start of the final fit on train + validation: pretrained on train + validation.
+    pub refit: &'a Csae,
+}
+
+impl<'a> Pretrained<'a> {
+    /// One pretraining on train + validation for both the selection and the final fit
+    /// ([`PretrainOn::All`]).
+    pub fn same(model: &'a Csae) -> Self {
+        Self { selection: model, refit: model }
+    }
+}
+
+/// Sec. 4.4: pretrain the class models (once per hidden size, on the rows `base.pretrain_on`
+/// names: the training rows or train + valid), finetune every grid point on `train` with early
+/// stopping on `valid`, pick the lowest validation error (then NLL), and finetune the chosen
+/// configuration's models pretrained on train + valid — pretrained again for
+/// [`PretrainOn::Train`], the same ones for [`PretrainOn::All`] — on train + valid for the chosen
+/// number of epochs. `base` supplies everything not in the grid. `on_trial` sees each finished
+/// trial.
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] for an empty grid; as [`crate::train`].
@@ -92,11 +117,13 @@ pub fn select_and_fit(
     select_and_fit_from(base, grid, train, valid, None, observer, on_trial)
 }
 
-/// [`select_and_fit`], optionally starting every trial from the class models of `pretrained`
-/// (e.g. written by an earlier run with the same pretraining on train + valid, see
-/// [`pretrain_csae`]) instead of pretraining: `base.pretrain` is then ignored, the grid's hidden
-/// sizes must be the model's, and its activation, output kind, input width and class names must
-/// fit `base` and the data. Its class biases are reset to 0.
+/// [`select_and_fit`], optionally starting from the class models of `pretrained` (e.g. written
+/// by earlier runs of [`pretrain_csae`] with the same pretraining) instead of pretraining: the
+/// selection runs from [`Pretrained::selection`], the final fit from [`Pretrained::refit`].
+/// `base.pretrain` is then ignored, the grid's hidden sizes must be the models', and their
+/// activation, output kind, input width and class names must fit `base` and the data. Their class
+/// biases are reset to 0. Which rows they were pretrained on is the caller's responsibility (see
+/// [`Pretrained`]).
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] for an empty grid or a `pretrained` model that does not fit; as
@@ -106,7 +133,7 @@ pub fn select_and_fit_from(
     grid: &Grid,
     train: &Dataset,
     valid: &Dataset,
-    pretrained: Option<&Csae>,
+    pretrained: Option<Pretrained<'_>>,
     observer: Observer<'_>,
     on_trial: &mut dyn FnMut(&Trial),
 ) -> Result<(Csae, Selection)> {
@@ -117,21 +144,28 @@ pub fn select_and_fit_from(
     let all = concat(train, valid)?;
     let k = all.num_classes();
     crate::fit::check_data("training data", &all, all.d(), k)?;
-    if let Some(m) = pretrained {
-        check_pretrained(m, base, &grid.hidden, &all)?;
+    if let Some(p) = pretrained {
+        check_pretrained(p.selection, base, &grid.hidden, &all)?;
+        check_pretrained(p.refit, base, &grid.hidden, &all)?;
     }
+    let unfinetuned = |m: &Csae| {
+        let mut m = m.clone();
+        m.class_bias_mut().iter_mut().for_each(|c| *c = 0.0);
+        m
+    };
+    let pretrain_rows = match base.pretrain_on {
+        PretrainOn::Train => train,
+        PretrainOn::All => &all,
+    };
     let mut trials = Vec::new();
+    // PretrainOn::All: each hidden size's pretraining on train + valid, kept for the final fit.
     let mut starts: Vec<(usize, Csae)> = Vec::new();
     for &hidden in &grid.hidden {
         let cfg = CsaeConfig { hidden, ..base.clone() };
         cfg.validate()?;
         let start = match pretrained {
-            Some(m) => {
-                let mut m = m.clone();
-                m.class_bias_mut().iter_mut().for_each(|c| *c = 0.0);
-                m
-            }
-            None => pretrain_csae(&cfg, &all, observer)?,
+            Some(p) => unfinetuned(p.selection),
+            None => pretrain_csae(&cfg, pretrain_rows, observer)?,
         };
         for &learning_rate in &grid.learning_rate {
             for &weight_decay in &grid.weight_decay {
@@ -152,7 +186,9 @@ pub fn select_and_fit_from(
                 trials.push(t);
             }
         }
-        starts.push((hidden, start));
+        if base.pretrain_on == PretrainOn::All && pretrained.is_none() {
+            starts.push((hidden, start));
+        }
     }
     let best = (0..trials.len())
         .min_by(|&a, &b| {
@@ -161,9 +197,20 @@ pub fn select_and_fit_from(
         })
         .unwrap_or(0);
     let t = &trials[best];
-    let mut model = starts.into_iter().find(|(h, _)| *h == t.hidden).map(|(_, m)| m).ok_or_else(|| {
-        crate::config::bad("grid", t.hidden, "internal: the chosen hidden size has no pretrained model")
-    })?;
+    let cfg = CsaeConfig { hidden: t.hidden, ..base.clone() };
+    let mut model = match (pretrained, base.pretrain_on) {
+        (Some(p), _) => unfinetuned(p.refit),
+        (None, PretrainOn::Train) => pretrain_csae(&cfg, &all, observer)?,
+        (None, PretrainOn::All) => {
+            starts.into_iter().find(|(h, _)| *h == t.hidden).map(|(_, m)| m).ok_or_else(|| {
+                crate::config::bad(
+                    "grid",
+                    t.hidden,
+                    "internal: the chosen hidden size has no pretrained model",
+                )
+            })?
+        }
+    };
     let ft = crate::FinetuneConfig {
         learning_rate: t.learning_rate,
         weight_decay: t.weight_decay,
@@ -171,12 +218,12 @@ pub fn select_and_fit_from(
         ..base.finetune.clone()
     };
     let final_fit = finetune(&mut model, &ft, &all, None, observer)?;
-    let cfg = CsaeConfig { hidden: t.hidden, finetune: ft, ..base.clone() };
+    let cfg = CsaeConfig { finetune: ft, ..cfg };
     model.set_provenance(Some(
         serde_json::json!({
             "trainer": "potential-csae",
             "version": env!("CARGO_PKG_VERSION"),
-            "protocol": "select on validation, refit on train+validation (Sec. 4.4)",
+            "protocol": protocol(base.pretrain_on),
             "config": cfg,
             "trials": trials,
         })
@@ -185,10 +232,20 @@ pub fn select_and_fit_from(
     Ok((model, Selection { trials, best, final_fit }))
 }
 
+/// The protocol a selection run records in its model's provenance.
+pub(crate) fn protocol(pretrain_on: PretrainOn) -> &'static str {
+    match pretrain_on {
+        PretrainOn::Train => {
+            "select on validation (pretrained on the training rows), refit on train+validation (pretrained again there) (Sec. 4.4)"
+        }
+        PretrainOn::All => "select on validation, refit on train+validation (Sec. 4.4)",
+    }
+}
+
 /// The class models of `cfg` before finetuning, as a CSAE with zero class biases: each class's
 /// autoencoder pretrained on its own rows of `data` (or initialised, without `cfg.pretrain`).
 /// [`select_and_fit_from`] and [`crate::finetune`] start from it, so one pretraining can serve many
-/// finetuning runs.
+/// finetuning runs. Its provenance records the configuration and the number of rows (`rows`).
 ///
 /// # Errors
 /// As [`crate::train`].
@@ -206,6 +263,7 @@ pub fn pretrain_csae(cfg: &CsaeConfig, data: &Dataset, observer: Observer<'_>) -
             "trainer": "potential-csae",
             "version": env!("CARGO_PKG_VERSION"),
             "stage": "pretrained class models, class biases 0 (not finetuned)",
+            "rows": data.n(),
             "config": cfg,
         })
         .to_string(),

@@ -342,6 +342,7 @@ fn small_config(act: ActivationKind) -> FactoredConfig {
             ..FinetuneConfig::default()
         },
         seed: 7,
+        ..FactoredConfig::default()
     }
 }
 

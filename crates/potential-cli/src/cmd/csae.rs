@@ -7,7 +7,8 @@ use crate::error::{CliError, Result};
 use crate::progress;
 use potential_activations::ActivationKind;
 use potential_csae::{
-    features_view, AnyCsae, CsaeConfig, Event, FactoredConfig, FactoredEvent, FinetuneConfig, Grid, Variant,
+    features_view, AnyCsae, Csae, CsaeConfig, Event, FactoredConfig, FactoredEvent, FinetuneConfig, Grid,
+    PretrainOn, Pretrained, Variant,
 };
 use potential_data::Dataset;
 use potential_kernels::MatRef;
@@ -36,6 +37,28 @@ pub enum CsaeCmd {
     Predict(PredictArgs),
     /// PNGs: each class model's filters (Fig. 5, 7) and energy histograms (Fig. 3).
     Plot(PlotArgs),
+}
+
+/// `--pretrain-on`: the rows the class models are pretrained on when a run chooses on validation
+/// rows (Sec. 4.4).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PretrainOnArg {
+    /// The clean protocol (default): the selection runs pretrain on the training rows only; the
+    /// chosen configuration is pretrained again on train + validation for the refit.
+    Train,
+    /// The paper's reading of Sec. 4.4 (every run before this option): one pretraining on train +
+    /// validation for the selection runs and the refit; each class model then sees its class's
+    /// validation rows, so validation errors are optimistic.
+    All,
+}
+
+impl From<PretrainOnArg> for PretrainOn {
+    fn from(a: PretrainOnArg) -> Self {
+        match a {
+            PretrainOnArg::Train => PretrainOn::Train,
+            PretrainOnArg::All => PretrainOn::All,
+        }
+    }
 }
 
 /// Arguments of `potential csae train`.
@@ -123,16 +146,31 @@ pub struct TrainArgs {
     /// saturated for tied autoencoders on pixels), 1 the plain Glorot bound. Plain CSAE only.
     #[arg(long, value_name = "S", default_value_t = 1.0)]
     pub init_scale: f32,
-    /// Stop after pretraining and write the pretrained class models (class biases 0) to --out:
-    /// with --valid-rows/--valid-data pretrained on training and validation rows together, as
-    /// --refit does. Finetuning runs then start from it with --pretrained. Plain CSAE only.
+    /// Stop after pretraining and write the pretrained class models (class biases 0) to --out,
+    /// pretrained on the rows --pretrain-on names: with --valid-rows/--valid-data on the training
+    /// rows only (train) or on training and validation rows together (all). Finetuning runs then
+    /// start from it with --pretrained (or --pretrained-all). The file records its row count.
+    /// Plain CSAE only.
     #[arg(long, conflicts_with = "pretrained")]
     pub pretrain_only: bool,
-    /// Start finetuning from the class models of this file (written by --pretrain-only) instead of
-    /// pretraining; its hidden size, activation and output kind must match --hidden, --activation
-    /// and --output. Plain CSAE only.
+    /// Start finetuning on the training rows from the class models of this file (written by
+    /// --pretrain-only with the same --pretrain-on and validation rows) instead of pretraining;
+    /// its hidden size, activation and output kind must match --hidden, --activation and
+    /// --output, and its row count the rows --pretrain-on names. With --pretrain-on train a
+    /// selection run also needs --pretrained-all for its refit. Plain CSAE only.
     #[arg(long, value_name = "P.safetensors", conflicts_with = "no_pretrain")]
     pub pretrained: Option<PathBuf>,
+    /// With --pretrain-on train and --refit/--grid-*: the class models the final fit on train +
+    /// validation starts from, written by --pretrain-only --pretrain-on all with the same
+    /// pretraining settings as --pretrained (so one pretraining on the training rows and one on
+    /// train + validation serve any number of finetuning runs). Plain CSAE only.
+    #[arg(long, value_name = "P.safetensors", requires = "pretrained")]
+    pub pretrained_all: Option<PathBuf>,
+    /// Which rows pretraining uses when the run chooses on validation rows (--refit, --grid-*),
+    /// and which rows --pretrain-only pretrains on. Runs without selection pretrain on the
+    /// training rows either way.
+    #[arg(long, value_enum, value_name = "ROWS", default_value_t = PretrainOnArg::Train)]
+    pub pretrain_on: PretrainOnArg,
     /// Hold out the last N training rows for validation: early stopping and the best epoch.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub valid_rows: usize,
@@ -144,9 +182,10 @@ pub struct TrainArgs {
     /// Labels of --valid-data (default: inside that file or its companion labels file).
     #[arg(long, value_name = "Y", requires = "valid_data")]
     pub valid_labels: Option<PathBuf>,
-    /// The protocol of Sec. 4.4 (needs --valid-rows or --valid-data): pretrain on all rows, finetune on the
-    /// training part choosing the epoch (and the --grid-* values) on the validation rows, then
-    /// finetune the chosen pretrained models again on all rows for the chosen number of epochs.
+    /// The protocol of Sec. 4.4 (needs --valid-rows or --valid-data): pretrain (on the rows
+    /// --pretrain-on names), finetune on the training part choosing the epoch (and the --grid-*
+    /// values) on the validation rows, then finetune the chosen configuration's models
+    /// pretrained on all rows again on all rows for the chosen number of epochs.
     #[arg(long)]
     pub refit: bool,
     /// Numbers of factors to choose from on the validation rows (with --factors; implies --refit).
@@ -380,6 +419,7 @@ fn train(a: TrainArgs) -> Result<()> {
         finetune,
         seed: a.seed,
         init_scale: Some(a.init_scale),
+        pretrain_on: a.pretrain_on.into(),
     };
     cfg.validate()?;
     if a.pretrain_only {
@@ -390,25 +430,19 @@ fn train(a: TrainArgs) -> Result<()> {
         }
         return pretrain_only(&a, &cfg, &tr, va.as_ref(), &pool, t0);
     }
-    let pretrained = match &a.pretrained {
-        Some(p) => {
-            let hidden = if a.grid_hidden.is_empty() { vec![a.hidden] } else { a.grid_hidden.clone() };
-            let m = potential_csae::Csae::load(p)?;
-            // Width and class names are the training rows' (validation rows share them), so the
-            // check needs no copy of train + validation.
-            potential_csae::check_pretrained(&m, &cfg, &hidden, &tr)
-                .map_err(|e| usage(format!("--pretrained {}: {e}", p.display())))?;
-            Some(m)
-        }
-        None => None,
-    };
-    if a.selects() {
-        let Some(va) = va else {
-            return Err(usage(
-                "--refit and --grid-* choose on validation rows: give --valid-rows N or --valid-data X",
-            ));
+    if a.selects() && va.is_none() {
+        return Err(usage(
+            "--refit and --grid-* choose on validation rows: give --valid-rows N or --valid-data X",
+        ));
+    }
+    let (pretrained, pretrained_all) = pretrained_files(&a, &cfg, &tr, va.as_ref())?;
+    if let Some(va) = va.as_ref().filter(|_| a.selects()) {
+        let starts = match (&pretrained, &pretrained_all) {
+            (Some(s), Some(r)) => Some(Pretrained { selection: s, refit: r }),
+            (Some(s), None) => Some(Pretrained::same(s)),
+            _ => None,
         };
-        return train_select(&a, &cfg, &tr, &va, pretrained.as_ref(), &pool, t0);
+        return train_select(&a, &cfg, &tr, va, starts, &pool, t0);
     }
     let k = tr.num_classes();
     if !a.quiet {
@@ -487,10 +521,121 @@ fn epoch_line(r: &potential_csae::FinetuneEpoch) -> String {
     )
 }
 
-/// `csae train --refit` / `--grid-*`: choose on the validation rows, then refit on all rows
-/// ([`potential_csae::select_and_fit`], Sec. 4.4).
-/// `csae train --pretrain-only`: the pretrained class models of every row (training and
-/// validation), written for later `--pretrained` runs.
+/// The number of rows a pretrained file's class models saw, from its provenance (`rows`, recorded
+/// by `--pretrain-only` since `--pretrain-on` exists); `None` for older files, which hold the
+/// pretraining on every row of their data (training and validation rows).
+fn pretrained_rows(m: &Csae) -> Option<usize> {
+    let v: serde_json::Value = serde_json::from_str(m.provenance()?).ok()?;
+    v.get("rows")?.as_u64().and_then(|n| usize::try_from(n).ok())
+}
+
+/// The pretraining settings a file records (`config` of its provenance): what `--pretrained` and
+/// `--pretrained-all` must share.
+fn pretraining_settings(m: &Csae) -> Option<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_str(m.provenance()?).ok()?;
+    let c = v.get("config")?;
+    let keys = ["pretrain", "seed", "init_scale", "hidden", "activation", "output"];
+    Some(serde_json::Value::Object(
+        keys.iter().map(|&k| (k.to_owned(), c.get(k).cloned().unwrap_or_default())).collect(),
+    ))
+}
+
+/// `--pretrained` and `--pretrained-all`, loaded and checked against the run. What a file means:
+/// `--pretrained` starts finetuning on the training rows, so it must hold a pretraining on the
+/// rows `--pretrain-on` names (the training rows for `train`, train + validation for `all`);
+/// `--pretrained-all` starts the refit of a `--pretrain-on train` selection run on train +
+/// validation. Both are checked by the row count the file records.
+fn pretrained_files(
+    a: &TrainArgs,
+    cfg: &CsaeConfig,
+    tr: &Dataset,
+    va: Option<&Dataset>,
+) -> Result<(Option<Csae>, Option<Csae>)> {
+    let Some(path) = &a.pretrained else { return Ok((None, None)) };
+    let train_only = cfg.pretrain_on == PretrainOn::Train;
+    let with_valid = va.is_some();
+    match &a.pretrained_all {
+        Some(_) if !a.selects() => {
+            return Err(usage("--pretrained-all starts the refit of --refit / --grid-*: this run does not refit"))
+        }
+        Some(_) if !train_only => {
+            return Err(usage(
+                "--pretrained-all: with --pretrain-on all, --pretrained (pretrained on train + validation) starts \
+                 both the selection runs and the refit; give it alone",
+            ))
+        }
+        None if train_only && a.selects() => {
+            return Err(usage(
+                "--pretrain-on train: the selection runs start from --pretrained (pretrained on the training rows, \
+                 --pretrain-only --pretrain-on train) and the refit from --pretrained-all (pretrained on train + \
+                 validation, --pretrain-only --pretrain-on all); give both files, or --pretrain-on all for the \
+                 paper's reading (one pretraining on train + validation for both)",
+            ))
+        }
+        _ => {}
+    }
+    let hidden = if a.grid_hidden.is_empty() { vec![a.hidden] } else { a.grid_hidden.clone() };
+    let all_rows = tr.n() + va.map_or(0, Dataset::n);
+    let load = |flag: &str, path: &Path, want: usize, role: String| -> Result<Csae> {
+        let m = Csae::load(path)?;
+        // Width and class names are the training rows' (validation rows share them), so the
+        // check needs no copy of train + validation.
+        potential_csae::check_pretrained(&m, cfg, &hidden, tr)
+            .map_err(|e| usage(format!("{flag} {}: {e}", path.display())))?;
+        let rows = pretrained_rows(&m);
+        // A file without a row count holds the pretraining on all rows of its data.
+        if rows.map_or(want != all_rows, |r| r != want) {
+            let got = rows.map_or_else(
+                || "written before --pretrain-on, it holds a pretraining on training and validation rows together".to_owned(),
+                |r| format!("pretrained on {r} rows"),
+            );
+            return Err(usage(format!("{flag} {}: {got}, but {role}", path.display())));
+        }
+        Ok(m)
+    };
+    let role = if !with_valid {
+        format!("this run finetunes on {} rows without validation rows", tr.n())
+    } else if train_only {
+        format!(
+            "with --pretrain-on train finetuning on the training rows starts from a pretraining on those {} rows \
+             only (--pretrain-only --pretrain-on train)",
+            tr.n()
+        )
+    } else {
+        format!(
+            "with --pretrain-on all finetuning starts from a pretraining on train + validation ({all_rows} rows, \
+             --pretrain-only --pretrain-on all)"
+        )
+    };
+    let start_rows = if train_only && with_valid { tr.n() } else { all_rows };
+    let start = load("--pretrained", path, start_rows, role)?;
+    let refit = match &a.pretrained_all {
+        Some(p) => {
+            let role = format!(
+                "the refit starts from a pretraining on train + validation ({all_rows} rows, --pretrain-only \
+                 --pretrain-on all)"
+            );
+            let m = load("--pretrained-all", p, all_rows, role)?;
+            if let (Some(x), Some(y)) = (pretraining_settings(&start), pretraining_settings(&m)) {
+                if x != y {
+                    return Err(usage(format!(
+                        "--pretrained {} and --pretrained-all {} were pretrained with different settings ({x} vs {y}): \
+                         the refit's pretraining must be the selection's on more rows",
+                        path.display(),
+                        p.display()
+                    )));
+                }
+            }
+            Some(m)
+        }
+        None => None,
+    };
+    Ok((Some(start), refit))
+}
+
+/// `csae train --pretrain-only`: the pretrained class models of the rows `--pretrain-on` names
+/// (the training rows, or training and validation rows together), written for later
+/// `--pretrained` / `--pretrained-all` runs.
 fn pretrain_only(
     a: &TrainArgs,
     cfg: &CsaeConfig,
@@ -499,15 +644,19 @@ fn pretrain_only(
     pool: &rayon::ThreadPool,
     t0: Instant,
 ) -> Result<()> {
-    let all = match va {
-        Some(v) => potential_csae::concat(tr, v)?,
-        None => tr.clone(),
+    let (all, which) = match (va, cfg.pretrain_on) {
+        (Some(v), PretrainOn::All) => {
+            (potential_csae::concat(tr, v)?, "training and validation rows (--pretrain-on all)")
+        }
+        (Some(_), PretrainOn::Train) => (tr.clone(), "the training rows only (--pretrain-on train)"),
+        (None, _) => (tr.clone(), "every row (no validation rows)"),
     };
     let k = all.num_classes();
     let pre_epochs = cfg.pretrain.as_ref().map_or(0, |p| p.epochs);
     if !a.quiet {
         eprintln!(
-            "CSAE pretraining only: {k} classes, {} rows of {} values; {} {} hiddens per class, {pre_epochs} epochs",
+            "CSAE pretraining only: {k} classes, {} rows of {} values ({which}); {} {} hiddens per class, \
+             {pre_epochs} epochs",
             all.n(),
             all.d(),
             a.hidden,
@@ -520,8 +669,12 @@ fn pretrain_only(
             bar.inc(1)
         }
     };
-    let m = pool.install(|| potential_csae::pretrain_csae(cfg, &all, &observer))?;
+    let mut m = pool.install(|| potential_csae::pretrain_csae(cfg, &all, &observer))?;
     bar.finish_and_clear();
+    if let Some(mut v) = m.provenance().and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok()) {
+        v["pretrained_on"] = which.into();
+        m.set_provenance(Some(v.to_string()));
+    }
     m.save(&a.out)?;
     if !a.quiet {
         eprintln!(
@@ -533,12 +686,14 @@ fn pretrain_only(
     Ok(())
 }
 
+/// `csae train --refit` / `--grid-*`: choose on the validation rows, then refit on all rows
+/// ([`potential_csae::select_and_fit`], Sec. 4.4).
 fn train_select(
     a: &TrainArgs,
     cfg: &CsaeConfig,
     tr: &Dataset,
     va: &Dataset,
-    pretrained: Option<&potential_csae::Csae>,
+    pretrained: Option<Pretrained<'_>>,
     pool: &rayon::ThreadPool,
     t0: Instant,
 ) -> Result<()> {
@@ -563,11 +718,13 @@ fn train_select(
             grid.learning_rate,
             grid.weight_decay
         );
+        eprintln!("{}", protocol_line(cfg.pretrain_on, pretrained.is_some()));
     }
     let quiet = a.quiet;
-    let pre_epochs = cfg.pretrain.as_ref().map_or(0, |p| p.epochs);
+    let pre_epochs = if pretrained.is_some() { 0 } else { cfg.pretrain.as_ref().map_or(0, |p| p.epochs) };
+    let pretrainings = grid.hidden.len() + usize::from(cfg.pretrain_on == PretrainOn::Train);
     let pre_bar = progress::bar(
-        (k * pre_epochs * grid.hidden.len()) as u64,
+        (k * pre_epochs * pretrainings) as u64,
         "class-epochs pretrained",
         quiet || pre_epochs == 0,
     );
@@ -602,17 +759,41 @@ fn train_select(
     if !quiet {
         let t = &sel.trials[sel.best];
         eprintln!(
-            "chosen: hidden {}, lr {}, weight decay {}, {} epochs (validation error {:.2}%); refit on all {} rows",
+            "chosen: hidden {}, lr {}, weight decay {}, {} epochs (validation error {:.2}%); refit on all {} rows{}",
             t.hidden,
             t.learning_rate,
             t.weight_decay,
             t.best_epoch,
             100.0 * t.valid_error,
-            tr.n() + va.n()
+            tr.n() + va.n(),
+            refit_note(cfg.pretrain_on)
         );
         eprintln!("wrote {} in {:.1}s", a.out.display(), t0.elapsed().as_secs_f64());
     }
     Ok(())
+}
+
+/// How a selection run pretrains, for its first lines of output.
+fn protocol_line(on: PretrainOn, from_files: bool) -> String {
+    let source = if from_files { "from the --pretrained file(s)" } else { "pretrained" };
+    match on {
+        PretrainOn::Train => format!(
+            "--pretrain-on train: the selection runs start {source} on the training rows only, the refit {source} \
+             on train + validation"
+        ),
+        PretrainOn::All => format!(
+            "--pretrain-on all (the paper's reading): the selection runs and the refit start {source} on train + \
+             validation (validation errors are optimistic)"
+        ),
+    }
+}
+
+/// The end of the `chosen:` line.
+fn refit_note(on: PretrainOn) -> &'static str {
+    match on {
+        PretrainOn::Train => " (pretrained again on them)",
+        PretrainOn::All => "",
+    }
 }
 
 /// `csae train --factors F`: the factored CSAE (Eq. 46–50), pretrained with denoising on all
@@ -629,8 +810,16 @@ fn train_factored(a: TrainArgs) -> Result<()> {
     // input mask are 0 here.
     let Setup { activation, output, pool, tr, va, pretrain, finetune } = setup(&a)?;
     let variant = finetune.variant;
-    let cfg =
-        FactoredConfig { factors, hidden: a.hidden, activation, output, pretrain, finetune, seed: a.seed };
+    let cfg = FactoredConfig {
+        factors,
+        hidden: a.hidden,
+        activation,
+        output,
+        pretrain,
+        finetune,
+        seed: a.seed,
+        pretrain_on: a.pretrain_on.into(),
+    };
     cfg.validate()?;
     if a.selects() {
         let Some(va) = va.as_ref() else {
@@ -722,6 +911,7 @@ fn train_factored_select(
             grid.learning_rate,
             grid.weight_decay
         );
+        eprintln!("{}", protocol_line(cfg.pretrain_on, false));
     }
     let observer = |e: FactoredEvent<'_>| match e {
         FactoredEvent::PretrainEpoch(r) if !quiet => eprintln!(
@@ -751,14 +941,15 @@ fn train_factored_select(
     if !quiet {
         let t = &sel.trials[sel.best];
         eprintln!(
-            "chosen: factors {}, hidden {}, lr {}, weight decay {}, {} epochs (validation error {:.2}%); refit on all {} rows",
+            "chosen: factors {}, hidden {}, lr {}, weight decay {}, {} epochs (validation error {:.2}%); refit on all {} rows{}",
             t.factors,
             t.hidden,
             t.learning_rate,
             t.weight_decay,
             t.best_epoch,
             100.0 * t.valid_error,
-            tr.n() + va.n()
+            tr.n() + va.n(),
+            refit_note(cfg.pretrain_on)
         );
         eprintln!("wrote {} in {:.1}s", a.out.display(), t0.elapsed().as_secs_f64());
     }
@@ -1141,6 +1332,8 @@ mod tests {
             valid_labels: None,
             pretrain_only: false,
             pretrained: None,
+            pretrained_all: None,
+            pretrain_on: PretrainOnArg::Train,
             lr_schedule: "exp:0.9".into(),
             refit: false,
             grid_hidden: Vec::new(),

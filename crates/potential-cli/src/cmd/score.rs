@@ -9,7 +9,7 @@ use std::time::Instant;
 
 /// Arguments of `potential score`.
 ///
-/// Scores (DESIGN.md, per sample): `energy` is E(x) of Eq. 11–21 (real output) or Eq. 28 (binary
+/// Scores (README *File formats*, per sample): `energy` is E(x) of Eq. 11–21 (real output) or Eq. 28 (binary
 /// output) with every constant kept; `reconstruction-error` is ‖r(x) − x‖²; `laplacian` is ΔE(x) =
 /// Σₖ h′(uₖ)‖wₖ‖² − D (Eq. 38); `contraction` is Σₖ h′(uₖ)²‖wₖ‖² (Eq. 40); `absorbing` is 1 where the
 /// Laplacian is negative (Eq. 39), else 0. Higher energy means the model represents x better.

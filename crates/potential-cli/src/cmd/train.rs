@@ -115,7 +115,7 @@ pub struct TrainArgs {
     /// No progress bar or summary.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Where to save the trained model (safetensors, DESIGN.md format).
+    /// Where to save the trained model (safetensors, the format of README *File formats*).
     #[arg(long, value_name = "M.safetensors")]
     pub out: PathBuf,
 }

@@ -41,6 +41,11 @@ pub struct FactoredConfig {
     pub finetune: FinetuneConfig,
     /// Seed of the initialisation.
     pub seed: u64,
+    /// Which rows the selection runs of
+    /// [`select_and_fit_factored`](crate::select_and_fit_factored) pretrain on (default: the
+    /// training rows only). [`train_factored`] pretrains on the rows it is given.
+    #[serde(default = "crate::PretrainOn::before_the_option")]
+    pub pretrain_on: crate::PretrainOn,
 }
 
 impl Default for FactoredConfig {
@@ -57,6 +62,7 @@ impl Default for FactoredConfig {
             }),
             finetune: FinetuneConfig::default(),
             seed: 0,
+            pretrain_on: crate::PretrainOn::Train,
         }
     }
 }

@@ -7,7 +7,7 @@
 //! `L = (1/B) Σₙ ℓ(sₙ, yₙ) + ½λ(‖Wˣ‖² + ‖Wʰ‖² + ‖Wᶠ‖²)`, let gₙⱼ = (1/B) ∂ℓ/∂sₙⱼ
 //! (log-loss: (pₙⱼ − [j = yₙ])/B with p the softmax of Eq. 45; hinge as the plain CSAE).
 //! With P = X Wˣ, Qⱼ = P diag(fⱼ) (fⱼ = row j of Wᶠ), Uⱼ = Qⱼ Wʰ + Bʰⱼ and ∂Eⱼ/∂uⱼ = h(uⱼ)
-//! (NOTES.md), set Aⱼ = diag(g·ⱼ) h(Uⱼ) \[B, H\] and Gⱼ = Aⱼ Wʰᵀ \[B, F\]:
+//! (Eq. 9 with Eq. 11–21), set Aⱼ = diag(g·ⱼ) h(Uⱼ) \[B, H\] and Gⱼ = Aⱼ Wʰᵀ \[B, F\]:
 //! - ∂L/∂Cⱼ = Σₙ gₙⱼ; ∂L/∂Bʰⱼ = Σₙ Aⱼ\[n\]; ∂L/∂Bʳⱼ = Σₙ gₙⱼ (xₙ − Bʳⱼ) (binary output: Σₙ gₙⱼ xₙ);
 //! - ∂L/∂Wʰ = Σⱼ Qⱼᵀ Aⱼ + λWʰ — one gemm over the K stacked blocks \[F, K·B\]·\[K·B, H\];
 //! - ∂L/∂fⱼ = Σₙ (Gⱼ ⊙ P)\[n\] + λfⱼ;

@@ -26,7 +26,7 @@ const BLOCK: usize = 256;
 ///
 /// Class j is the tied autoencoder with D×H weight Wʲ = Wˣ diag(Wᶠⱼ) Wʰ (Eq. 48, 50), hidden net
 /// input uʲ(x) = xᵀWʲ + Bʰⱼ (Eq. 46), reconstruction r(x) = Wʲh(uʲ) + Bʳⱼ (Eq. 47, 49; σ of it for
-/// binary output), and so it has the energy of NOTES.md,
+/// binary output), and so it has the energy of Eq. 11–21,
 ///
 /// `Eⱼ(x) = Σₖ H(uʲₖ) − ½‖x − Bʳⱼ‖²` (real output; Eq. 28's visible term for binary output).
 ///

@@ -1,12 +1,13 @@
-//! The protocol of Sec. 4.4 for the factored CSAE: pretraining on train + validation (once per
-//! size), a grid over factors, hidden units, learning rate and weight decay scored on the
-//! validation split, then the chosen configuration finetuned again on train + validation.
+//! The protocol of Sec. 4.4 for the factored CSAE: pretraining (once per size, on the training
+//! rows or on train + validation, [`PretrainOn`]), a grid over factors, hidden units, learning
+//! rate and weight decay scored on the validation split, then the chosen configuration finetuned
+//! again on train + validation.
 
 use super::fit::{
     check_data, class_means, finetune_factored, pretrain_factored, FactoredConfig, FactoredObserver,
 };
 use super::model::FactoredCsae;
-use crate::{concat, Error, FinetuneConfig, FinetuneReport, Result};
+use crate::{concat, Error, FinetuneConfig, FinetuneReport, PretrainOn, Result};
 use potential_data::Dataset;
 use serde::Serialize;
 
@@ -54,11 +55,14 @@ pub struct FactoredSelection {
 }
 
 /// Sec. 4.4 for the factored model: for each (F, H) initialise ([`FactoredCsae::init`], visible
-/// biases at the class means of train + valid) and pretrain on train + valid (`base.pretrain`);
-/// finetune a copy for every (learning rate, weight decay) on `train`, keeping the best validation
-/// epoch; choose the lowest validation error (then NLL); finetune the chosen pretrained model on
-/// train + valid for the chosen number of epochs. `base` supplies everything not in the grid
-/// (its `factors` and `hidden` are ignored). `on_trial` sees each finished trial.
+/// biases at the class means) and pretrain (`base.pretrain`) on the rows `base.pretrain_on` names —
+/// the training rows ([`PretrainOn::Train`]) or train + valid ([`PretrainOn::All`]), the class means
+/// taken over the same rows; finetune a copy for every (learning rate, weight decay) on `train`,
+/// keeping the best validation epoch; choose the lowest validation error (then NLL); finetune the
+/// chosen size's model pretrained on train + valid — initialised and pretrained again for
+/// [`PretrainOn::Train`], the same one for [`PretrainOn::All`] — on train + valid for the chosen
+/// number of epochs. `base` supplies everything not in the grid (its `factors` and `hidden` are
+/// ignored). `on_trial` sees each finished trial.
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] for an empty grid; as [`super::train_factored`].
@@ -85,26 +89,35 @@ pub fn select_and_fit_factored(
     let all = concat(train, valid)?;
     let k = all.num_classes();
     check_data("training data", &all, all.d(), k)?;
-    let means = class_means(&all, k);
+    let pretrain_rows = match base.pretrain_on {
+        PretrainOn::Train => train,
+        PretrainOn::All => &all,
+    };
+    // The model of one size, initialised on the class means of `rows` and pretrained on them.
+    let pretrained_on = |rows: &Dataset, cfg: &FactoredConfig| -> Result<FactoredCsae> {
+        let mut m = FactoredCsae::init(
+            all.d(),
+            cfg.factors,
+            cfg.hidden,
+            all.class_names().to_vec(),
+            cfg.activation,
+            cfg.output,
+            Some(&class_means(rows, k)),
+            cfg.seed,
+        )?;
+        if let Some(p) = &cfg.pretrain {
+            pretrain_factored(&mut m, p, rows, observer)?;
+        }
+        Ok(m)
+    };
     let mut trials = Vec::new();
+    // PretrainOn::All: each size's pretraining on train + valid, kept for the final fit.
     let mut pretrained: Vec<((usize, usize), FactoredCsae)> = Vec::new();
     for &factors in &grid.factors {
         for &hidden in &grid.hidden {
             let cfg = FactoredConfig { factors, hidden, ..base.clone() };
             cfg.validate()?;
-            let mut start = FactoredCsae::init(
-                all.d(),
-                factors,
-                hidden,
-                all.class_names().to_vec(),
-                cfg.activation,
-                cfg.output,
-                Some(&means),
-                cfg.seed,
-            )?;
-            if let Some(p) = &cfg.pretrain {
-                pretrain_factored(&mut start, p, &all, observer)?;
-            }
+            let start = pretrained_on(pretrain_rows, &cfg)?;
             for &learning_rate in &grid.learning_rate {
                 for &weight_decay in &grid.weight_decay {
                     let ft = FinetuneConfig { learning_rate, weight_decay, ..base.finetune.clone() };
@@ -125,7 +138,9 @@ pub fn select_and_fit_factored(
                     trials.push(t);
                 }
             }
-            pretrained.push(((factors, hidden), start));
+            if base.pretrain_on == PretrainOn::All {
+                pretrained.push(((factors, hidden), start));
+            }
         }
     }
     let best = (0..trials.len())
@@ -135,14 +150,19 @@ pub fn select_and_fit_factored(
         })
         .unwrap_or(0);
     let t = trials[best].clone();
-    let mut model =
-        pretrained.into_iter().find(|(s, _)| *s == (t.factors, t.hidden)).map(|(_, m)| m).ok_or_else(
-            || Error::InvalidConfig {
-                field: "grid",
-                value: format!("{}×{}", t.factors, t.hidden),
-                reason: "internal: the chosen size has no pretrained model",
-            },
-        )?;
+    let cfg = FactoredConfig { factors: t.factors, hidden: t.hidden, ..base.clone() };
+    let mut model = match base.pretrain_on {
+        PretrainOn::Train => pretrained_on(&all, &cfg)?,
+        PretrainOn::All => {
+            pretrained.into_iter().find(|(s, _)| *s == (t.factors, t.hidden)).map(|(_, m)| m).ok_or_else(
+                || Error::InvalidConfig {
+                    field: "grid",
+                    value: format!("{}×{}", t.factors, t.hidden),
+                    reason: "internal: the chosen size has no pretrained model",
+                },
+            )?
+        }
+    };
     let ft = FinetuneConfig {
         learning_rate: t.learning_rate,
         weight_decay: t.weight_decay,
@@ -150,12 +170,12 @@ pub fn select_and_fit_factored(
         ..base.finetune.clone()
     };
     let final_fit = finetune_factored(&mut model, &ft, &all, None, observer)?;
-    let cfg = FactoredConfig { factors: t.factors, hidden: t.hidden, finetune: ft, ..base.clone() };
+    let cfg = FactoredConfig { finetune: ft, ..cfg };
     model.set_provenance(Some(
         serde_json::json!({
             "trainer": "potential-csae (factored)",
             "version": env!("CARGO_PKG_VERSION"),
-            "protocol": "select on validation, refit on train+validation (Sec. 4.4)",
+            "protocol": crate::select::protocol(base.pretrain_on),
             "config": cfg,
             "trials": trials,
         })

@@ -1,0 +1,77 @@
+//! `scripts/results_table.py` (the Markdown tables of RESULTS.md from the JSON-lines records in
+//! `results/`) on a fixture: the exact expected Markdown (means and sample standard deviations
+//! over seeds worked out by hand: sigmoid test 1.24, 1.48, 1.26 → 1.33 ± 0.13), smoke records
+//! left out unless asked for, and bad records refused with the file and line.
+//!
+//! Needs `python3` (standard library only). Without it the test prints `skipped: …` and passes,
+//! unless `POTENTIAL_REQUIRE_DATA=1` (CI), which makes it a failure.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn table(args: &[&Path]) -> Option<Output> {
+    let mut cmd = Command::new("python3");
+    cmd.arg(root().join("scripts/results_table.py")).args(args);
+    match cmd.output() {
+        Ok(o) => Some(o),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            assert!(!potential_data::data_required(), "python3 not found (POTENTIAL_REQUIRE_DATA=1)");
+            println!("skipped: python3 not found");
+            None
+        }
+        Err(e) => panic!("python3: {e}"),
+    }
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+}
+
+#[test]
+fn table_of_the_fixture_is_the_expected_markdown() {
+    let Some(o) = table(&[&fixture("table2-fixture.jsonl")]) else { return };
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let want = std::fs::read_to_string(fixture("table2-fixture.md")).unwrap();
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), want);
+
+    // --include-smoke adds the smoke record (linear, 50 %); without it no linear row appears.
+    let Some(o) = table(&[Path::new("--include-smoke"), &fixture("table2-fixture.jsonl")]) else { return };
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        out.contains("| linear | 1.99 | pretrain-on train | 1 (1) | 50.00 | **50.00** | 50.00 |"),
+        "{out}"
+    );
+    assert!(!want.contains("| linear |"));
+}
+
+#[test]
+fn bad_records_are_refused_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = r#"{"table": "2", "row": "sigmoid", "seed": 1, "protocol": "pretrain-on train", "valid_error": 0.01, "test_error": 0.012}"#;
+    let cases: [(&str, String, &str); 6] = [
+        ("not-json", format!("{good}\n{{oops\n"), "bad.jsonl:2: not JSON"),
+        (
+            "missing",
+            "{\"table\": \"2\", \"row\": \"sigmoid\", \"seed\": 1}\n".into(),
+            "bad.jsonl:1: no protocol",
+        ),
+        ("percent", good.replace("0.012", "1.2"), "test_error 1.2 is not a fraction"),
+        ("seed", good.replace("\"seed\": 1", "\"seed\": \"1\""), "seed '1' is not an integer"),
+        ("duplicate", format!("{good}\n\n{good}\n"), "bad.jsonl:3: a second record of table 2, row sigmoid"),
+        ("empty", "\n".into(), "no records"),
+    ];
+    for (what, text, needle) in cases {
+        let path = dir.path().join("bad.jsonl");
+        std::fs::write(&path, text).unwrap();
+        let Some(o) = table(&[&path]) else { return };
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(needle), "{what}: wanted {needle:?} in {err}");
+        assert!(o.stdout.is_empty(), "{what}: printed a table");
+    }
+    let Some(o) = table(&[&dir.path().join("missing.jsonl")]) else { return };
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("missing.jsonl"));
+}
