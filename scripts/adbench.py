@@ -110,6 +110,8 @@ def main():
     ap.add_argument("--baselines", default="IsolationForest(),LocalOutlierFactor(novelty=True)")
     ap.add_argument("--name", default="potential detect fit (defaults)")
     ap.add_argument("--extra", default="", help="extra flags for `potential detect fit` (default: none)")
+    ap.add_argument("--save-scores", default=None, metavar="DIR",
+                    help="also save each run's outlier scores and labels as DIR/<set>-<seed>-<name>.npy")
     ap.add_argument("--table", action="store_true", help="print the Markdown table of --out and exit")
     a = ap.parse_args()
     protocol = "adbench-validation" if a.validation else "adbench-test"
@@ -150,6 +152,11 @@ def main():
                            "command": cmd, "commit": c, "machine": machine,
                            "date": time.strftime("%Y-%m-%dT%H:%M:%S")}
                     out.write(json.dumps(rec) + "\n"); out.flush()
+                    if a.save_scores:
+                        os.makedirs(a.save_scores, exist_ok=True)
+                        tag = "".join(ch if ch.isalnum() else "_" for ch in det)
+                        np.save(os.path.join(a.save_scores, f"{name}-{seed}-{tag}.npy"), np.asarray(s, dtype=np.float64))
+                        np.save(os.path.join(a.save_scores, f"{name}-{seed}-labels.npy"), yte)
                     print(f"{name} seed {seed} {det}: AUC {rec['roc_auc']:.3f} AP {rec['average_precision']:.3f} "
                           f"({tf + ts:.2f} s)", flush=True)
     print(table(done + [json.loads(l) for l in open(a.out)][len(done):], protocol))

@@ -22,12 +22,13 @@ gradient is r(x) - x (Eq. 9), the energy estimates sigma^2 log p(x) up to a cons
 energy lie where the data is thin.
 
 The default rule (no flag needed; every part can be overridden):
-  * three views of the columns, one autoencoder each: min-max scaling with sigma = 0.2, the \
+  * three views of the columns, one autoencoder each: min-max scaling with sigma = 0.8, the \
 normal quantile transform (each column made standard normal on the training rows) with sigma = 0.5, \
 and standardisation (mean 0, sd 1) with sigma = 0.5;
   * relu hiddens, 2 x columns of them (at most 512);
   * Adam, learning rate 0.001, minibatches of 100 rows (a tenth of the rows under 1000 rows), about \
-5000 updates (epochs = ceil(5000 / steps per epoch), at most 500);
+5000 updates (epochs = ceil(5000 / steps per epoch), at most 500, and at most \
+1.2e10 / (rows x hidden x columns) so that a wide table such as images trains in seconds);
   * each member's outlier score (-energy) is centred on its training median and divided by its \
 training interquartile range; the detector's score is their mean;
   * threshold: PyOD's contamination rule on the training rows, contamination 0.1.
@@ -71,7 +72,7 @@ pub struct FitArgs {
     #[arg(long, value_name = "LR", default_value_t = 1e-3)]
     pub lr: f32,
     /// Views as SCALER:SIGMA pairs, comma-separated (scalers: min-max, standard, quantile);
-    /// default `min-max:0.2,quantile:0.5,standard:0.5`.
+    /// default `min-max:0.8,quantile:0.5,standard:0.5`.
     #[arg(long, value_name = "VIEWS")]
     pub views: Option<String>,
     /// Autoencoders per view, each with its own seed.

@@ -31,7 +31,7 @@ mod scaler;
 
 pub use config::{
     DetectorConfig, Resolved, View, DEFAULT_UPDATES, DEFAULT_VIEWS, MAX_DEFAULT_EPOCHS, MAX_DEFAULT_HIDDEN,
-    MIN_ROWS,
+    MEMBER_BUDGET, MIN_ROWS,
 };
 pub use file::DETECTOR_FORMAT;
 pub use fit::{Detector, Member};
