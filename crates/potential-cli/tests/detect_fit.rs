@@ -69,6 +69,29 @@ fn fit_then_detect_needs_no_flags_and_equals_the_library() {
             .unwrap();
     assert_eq!(j["threshold"].as_f64().unwrap(), d.threshold());
     assert_eq!(j["model_format"], "potential.detector");
+    // With labels (every third row an "outlier", class 1): the ranking metrics are the library's.
+    let labels: Vec<u32> = (0..50).map(|i| u32::from(i % 3 == 0)).collect();
+    let lp = dir.path().join("y.npy");
+    potential_data::write_npy_labels(&lp, &labels).unwrap();
+    let args = [
+        "detect",
+        "--model",
+        s(&det),
+        "--data",
+        s(&test),
+        "--labels",
+        s(&lp),
+        "--normal-class",
+        "0",
+        "--json",
+    ];
+    let j: serde_json::Value = serde_json::from_str(&ok(&potential(&args))).unwrap();
+    let y: Vec<bool> = labels.iter().map(|&l| l == 1).collect();
+    use potential_models::novelty;
+    assert_eq!(j["average_precision"].as_f64().unwrap(), novelty::average_precision(&want, &y).unwrap());
+    assert_eq!(j["fpr_at_95_tpr"].as_f64().unwrap(), novelty::fpr_at_tpr(&want, &y, 0.95).unwrap());
+    assert_eq!(j["precision_at_n"].as_f64().unwrap(), novelty::precision_at_n(&want, &y).unwrap());
+    assert_eq!(j["roc_auc"].as_f64().unwrap(), novelty::roc_auc(&want, &y).unwrap());
 }
 
 #[test]

@@ -263,15 +263,21 @@ pub fn contamination_threshold(scores: &[f64], c: f64) -> Result<f64> {
     check_scores(scores)?;
     let mut s = scores.to_vec();
     s.sort_unstable_by(f64::total_cmp);
+    Ok(percentile_sorted(&s, 1.0 - c))
+}
+
+/// `numpy.percentile(s, 100 q)` of the ascending `s` (non-empty), q ∈ [0, 1], with numpy's linear
+/// interpolation (the arithmetic of [`contamination_threshold`]).
+fn percentile_sorted(s: &[f64], q: f64) -> f64 {
     let n = s.len();
-    let q = (100.0 * (1.0 - c)) / 100.0;
+    let q = (100.0 * q) / 100.0;
     let v = (n - 1) as f64 * q;
     if v >= (n - 1) as f64 {
-        return Ok(s[n - 1]);
+        return s[n - 1];
     }
     let k = v.floor() as usize; // v ∈ [0, n − 1): 0 ≤ k ≤ n − 2
     let (a, b) = (s[k], s[k + 1]);
-    Ok(numpy_lerp(a, b, v - k as f64).clamp(a, b))
+    numpy_lerp(a, b, v - k as f64).clamp(a, b)
 }
 
 /// Flag every row whose outlier score is strictly greater than `threshold` (rows equal to it are
@@ -336,13 +342,8 @@ pub fn outliers_from_labels(labels: &[u32], normal: u32) -> Vec<bool> {
 /// [`NoveltyError::Empty`], [`NoveltyError::NonFiniteScore`], [`NoveltyError::LengthMismatch`],
 /// [`NoveltyError::SingleClass`].
 pub fn roc_auc(scores: &[f64], is_outlier: &[bool]) -> Result<f64> {
-    check_scores(scores)?;
+    let pos = check_ranking(scores, is_outlier)?;
     let n = scores.len();
-    check_len("labels", n, is_outlier.len())?;
-    let pos = is_outlier.iter().filter(|&&o| o).count();
-    if pos == 0 || pos == n {
-        return Err(NoveltyError::SingleClass { n, outliers: pos == n });
-    }
     let neg = n - pos;
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_unstable_by(|&i, &j| scores[i].total_cmp(&scores[j]));
@@ -364,6 +365,91 @@ pub fn roc_auc(scores: &[f64], is_outlier: &[bool]) -> Result<f64> {
     // 2U = 2R₊ − n₊(n₊ + 1): an integer, ≤ 2 n₊ n₋.
     let twice_u = twice_rank_sum - p * (p + 1);
     Ok(twice_u as f64 / (2 * p * q) as f64)
+}
+
+/// The checks shared by the ranking metrics: finite scores, matching lengths, both classes present.
+/// Returns the number of outliers.
+fn check_ranking(scores: &[f64], is_outlier: &[bool]) -> Result<usize> {
+    check_scores(scores)?;
+    let n = scores.len();
+    check_len("labels", n, is_outlier.len())?;
+    let pos = is_outlier.iter().filter(|&&o| o).count();
+    if pos == 0 || pos == n {
+        return Err(NoveltyError::SingleClass { n, outliers: pos == n });
+    }
+    Ok(pos)
+}
+
+/// The ROC/PR curve's points: for each distinct score, from the highest down, the cumulative
+/// (true positives, false positives) of flagging every row scoring at least that much (tied rows
+/// enter together, as scikit-learn's `_binary_clf_curve` does).
+fn curve(scores: &[f64], is_outlier: &[bool]) -> Vec<(usize, usize)> {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_unstable_by(|&i, &j| scores[j].total_cmp(&scores[i]));
+    let (mut tp, mut fp, mut out) = (0usize, 0usize, Vec::new());
+    for (k, &i) in order.iter().enumerate() {
+        if is_outlier[i] {
+            tp += 1;
+        } else {
+            fp += 1;
+        }
+        if order.get(k + 1).is_none_or(|&j| scores[j] != scores[i]) {
+            out.push((tp, fp));
+        }
+    }
+    out
+}
+
+/// Average precision (the area under the precision–recall curve as scikit-learn's
+/// `average_precision_score` computes it): AP = Σₖ (Rₖ − Rₖ₋₁)·Pₖ over the distinct scores from the
+/// highest down, Pₖ and Rₖ the precision and recall of flagging the rows scoring at least the k-th
+/// one (tied rows enter together; R₀ = 0). The outlier is the positive class.
+///
+/// # Errors
+/// As [`roc_auc`].
+pub fn average_precision(scores: &[f64], is_outlier: &[bool]) -> Result<f64> {
+    let pos = check_ranking(scores, is_outlier)? as f64;
+    let (mut ap, mut last_recall) = (0.0f64, 0.0f64);
+    for (tp, fp) in curve(scores, is_outlier) {
+        let recall = tp as f64 / pos;
+        ap += (recall - last_recall) * (tp as f64 / (tp + fp) as f64);
+        last_recall = recall;
+    }
+    Ok(ap)
+}
+
+/// The false-positive rate at the first threshold (distinct scores, from the highest down; tied rows
+/// enter together) whose true-positive rate reaches `tpr`: the fraction of normal rows one must flag
+/// to catch that fraction of the outliers. `fpr_at_tpr(s, y, 0.95)` is the usual "FPR at 95 % TPR".
+///
+/// # Errors
+/// As [`roc_auc`]; [`NoveltyError::Contamination`] is not used: a `tpr` outside (0, 1] is clamped.
+pub fn fpr_at_tpr(scores: &[f64], is_outlier: &[bool], tpr: f64) -> Result<f64> {
+    let pos = check_ranking(scores, is_outlier)?;
+    let neg = (scores.len() - pos) as f64;
+    let target = tpr.clamp(f64::MIN_POSITIVE, 1.0);
+    for (tp, fp) in curve(scores, is_outlier) {
+        if tp as f64 / pos as f64 >= target {
+            return Ok(fp as f64 / neg);
+        }
+    }
+    Ok(1.0)
+}
+
+/// Precision at n, PyOD's `precision_n_scores` with n = the number of outliers: the threshold is
+/// `numpy.percentile(scores, 100·(1 − n/len))` and the rows scoring strictly above it are the
+/// predicted outliers (ties at the threshold are not, so fewer than n rows may be predicted);
+/// returns tp / predicted (0 when nothing is predicted).
+///
+/// # Errors
+/// As [`roc_auc`].
+pub fn precision_at_n(scores: &[f64], is_outlier: &[bool]) -> Result<f64> {
+    let pos = check_ranking(scores, is_outlier)?;
+    let mut s = scores.to_vec();
+    s.sort_unstable_by(f64::total_cmp);
+    let t = percentile_sorted(&s, 1.0 - pos as f64 / scores.len() as f64);
+    let flags: Vec<bool> = scores.iter().map(|&v| v > t).collect();
+    Ok(Confusion::new(&flags, is_outlier)?.precision())
 }
 
 /// Counts of flagged/unflagged outlier/normal rows (the outlier is the positive class).
@@ -423,8 +509,8 @@ fn ratio(num: usize, den: usize) -> f64 {
     }
 }
 
-/// A labelled evaluation: the counts, precision, recall, F1 of the flags and the ROC AUC of the
-/// scores.
+/// A labelled evaluation: the counts, precision, recall, F1 of the flags and the ranking metrics
+/// of the scores (ROC AUC, average precision, FPR at 95 % TPR, precision at n).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Evaluation {
     /// Number of rows.
@@ -443,6 +529,12 @@ pub struct Evaluation {
     pub f1: f64,
     /// [`roc_auc`] of the scores.
     pub roc_auc: f64,
+    /// [`average_precision`] of the scores.
+    pub average_precision: f64,
+    /// [`fpr_at_tpr`] of the scores at 95 % TPR.
+    pub fpr_at_95_tpr: f64,
+    /// [`precision_at_n`] of the scores.
+    pub precision_at_n: f64,
 }
 
 /// Evaluate flags and outlier scores against the truth.
@@ -462,5 +554,8 @@ pub fn evaluate(scores: &[f64], flags: &[bool], is_outlier: &[bool]) -> Result<E
         recall: confusion.recall(),
         f1: confusion.f1(),
         roc_auc,
+        average_precision: average_precision(scores, is_outlier)?,
+        fpr_at_95_tpr: fpr_at_tpr(scores, is_outlier, 0.95)?,
+        precision_at_n: precision_at_n(scores, is_outlier)?,
     })
 }

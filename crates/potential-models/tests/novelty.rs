@@ -12,7 +12,10 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
 fn runner(cases: u32) -> TestRunner {
-    TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() })
+    // Seeded: every CI run draws the same cases.
+    let rng =
+        proptest::test_runner::TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &[7; 32]);
+    TestRunner::new_with_rng(Config { cases, failure_persistence: None, ..Config::default() }, rng)
 }
 
 /// The O(n²) definition: P(outlier score > normal score) + ½ P(equal), over all pairs.
@@ -373,4 +376,67 @@ fn energy_separates_off_subspace_points() {
         let ev = novelty::evaluate(&s, &d.flags, &y).unwrap();
         assert_eq!((ev.precision, ev.recall, ev.f1), (1.0, 1.0, 1.0));
     }
+}
+
+/// The ranking metrics from their definitions, O(n²): every distinct score t (highest first) flags
+/// the rows scoring ≥ t.
+fn brute_points(s: &[f64], y: &[bool]) -> Vec<(f64, f64, f64)> {
+    let mut ts: Vec<f64> = s.to_vec();
+    ts.sort_by(|a, b| b.partial_cmp(a).unwrap());
+    ts.dedup();
+    let pos = y.iter().filter(|&&o| o).count() as f64;
+    let neg = y.len() as f64 - pos;
+    ts.iter()
+        .map(|&t| {
+            let tp = s.iter().zip(y).filter(|(&v, &o)| v >= t && o).count() as f64;
+            let fp = s.iter().zip(y).filter(|(&v, &o)| v >= t && !o).count() as f64;
+            (tp / pos, fp / neg, tp / (tp + fp))
+        })
+        .collect()
+}
+
+#[test]
+fn ranking_metrics_equal_their_definitions_including_ties() {
+    runner(300)
+        .run(&scores_and_labels(), |(s, y)| {
+            let pos = y.iter().filter(|&&o| o).count();
+            if pos == 0 || pos == y.len() {
+                return Ok(());
+            }
+            let pts = brute_points(&s, &y);
+            let mut ap = 0.0;
+            let mut last = 0.0;
+            for &(r, _, p) in &pts {
+                ap += (r - last) * p;
+                last = r;
+            }
+            prop_assert!((novelty::average_precision(&s, &y).unwrap() - ap).abs() < 1e-12);
+            let fpr = pts.iter().find(|p| p.0 >= 0.95).map(|p| p.1).unwrap();
+            prop_assert_eq!(novelty::fpr_at_tpr(&s, &y, 0.95).unwrap(), fpr);
+            let t = numpy_percentile(&s, pos as f64 / s.len() as f64);
+            let pred: Vec<bool> = s.iter().map(|&v| v > t).collect();
+            let tp = pred.iter().zip(&y).filter(|(&p, &o)| p && o).count();
+            let np = pred.iter().filter(|&&p| p).count();
+            let want = if np == 0 { 0.0 } else { tp as f64 / np as f64 };
+            prop_assert_eq!(novelty::precision_at_n(&s, &y).unwrap(), want);
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// Values from scikit-learn 1.9.1 (`average_precision_score`, `roc_curve(drop_intermediate=False)`)
+/// and PyOD's rule for precision at n, on scores with a three-way tie at 0.4.
+#[test]
+fn ranking_metrics_hand_case_from_scikit_learn() {
+    let s = [0.1, 0.4, 0.35, 0.8, 0.4, 0.9, 0.4, 0.2];
+    let y = [false, false, true, true, true, false, true, false];
+    assert!((novelty::average_precision(&s, &y).unwrap() - 0.5916666666666667).abs() < 1e-15);
+    assert_eq!(novelty::fpr_at_tpr(&s, &y, 0.95).unwrap(), 0.5); // TPR 0.75 at 0.4, 1.0 at 0.35
+    assert_eq!(novelty::precision_at_n(&s, &y).unwrap(), 0.5); // threshold 0.4: rows 0.8 and 0.9
+    let e = novelty::evaluate(&s, &[false; 8], &y).unwrap();
+    assert_eq!((e.fpr_at_95_tpr, e.precision_at_n), (0.5, 0.5));
+    assert!(matches!(
+        novelty::average_precision(&s, &[false; 8]),
+        Err(novelty::NoveltyError::SingleClass { .. })
+    ));
 }

@@ -28,8 +28,9 @@ flagged). With --threshold t the rule is on the score's own scale, as `potential
 energy < t, or reconstruction-error > t.
 
 With --labels Y --normal-class K, every row whose label is not K is an outlier (the positive class), \
-and precision, recall, F1 of the flags and the ROC AUC of the scores (exact, ties counted one half) \
-are reported.
+and precision, recall, F1 of the flags and the ranking metrics of the scores are reported: ROC AUC \
+(exact, ties counted one half), average precision (scikit-learn's), the false-positive rate at 95% \
+true-positive rate, and precision at n (PyOD's, n = the number of outliers).
 
 The model is a tied autoencoder (format potential.tied-autoencoder) or a CSAE classifier (format \
 potential.csae or potential.factored-csae), whose \"energy\" is then the log of the normaliser of \
@@ -536,6 +537,9 @@ impl Report<'_> {
             "recall": m(|e| e.recall),
             "f1": m(|e| e.f1),
             "roc_auc": m(|e| e.roc_auc),
+            "average_precision": m(|e| e.average_precision),
+            "fpr_at_95_tpr": m(|e| e.fpr_at_95_tpr),
+            "precision_at_n": m(|e| e.precision_at_n),
             "seconds": self.secs,
         })
     }
@@ -586,6 +590,11 @@ impl Report<'_> {
                 t,
                 "precision {:.4}  recall {:.4}  f1 {:.4}  roc_auc {:.4}",
                 e.precision, e.recall, e.f1, e.roc_auc
+            );
+            let _ = writeln!(
+                t,
+                "average_precision {:.4}  fpr_at_95_tpr {:.4}  precision_at_n {:.4}",
+                e.average_precision, e.fpr_at_95_tpr, e.precision_at_n
             );
         }
         if let Some(p) = self.out {
