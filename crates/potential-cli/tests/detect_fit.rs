@@ -226,3 +226,33 @@ fn bad_input_names_what_is_wrong_and_writes_nothing() {
     let e = err(&potential(&["detect", "--model", s(&p("bad.st")), "--data", s(&p("train.npy"))]));
     assert!(e.contains("bad.st") && e.contains("threshold"), "{e}");
 }
+
+/// An ADBench archive straight from disk: `X` for the rows, `FILE.npz:y` for the labels.
+#[test]
+fn npz_archives_are_read_everywhere_data_is() {
+    let Some(npz) = potential_data::shared_data("adbench/4_breastw.npz") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let det = dir.path().join("d.safetensors");
+    ok(&potential(&["detect", "fit", "--data", s(&npz), "--out", s(&det), "--epochs", "20", "-q"]));
+    let labels = format!("{}:y", npz.display());
+    let args = [
+        "detect",
+        "--model",
+        s(&det),
+        "--data",
+        s(&npz),
+        "--labels",
+        &labels,
+        "--normal-class",
+        "0",
+        "--json",
+    ];
+    let j: serde_json::Value = serde_json::from_str(&ok(&potential(&args))).unwrap();
+    assert_eq!(j["n"], 683);
+    assert_eq!(j["outliers"], 239);
+    assert!(j["roc_auc"].as_f64().unwrap() > 0.9, "{j}");
+    let info = ok(&potential(&["data", "info", s(&npz), "--labels", &labels]));
+    assert!(info.contains("683"), "{info}");
+    let e = err(&potential(&["data", "info", &format!("{}:nope", npz.display())]));
+    assert!(e.contains("no member `nope`") && e.contains("X.npy"), "{e}");
+}

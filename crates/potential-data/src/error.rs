@@ -69,8 +69,8 @@ pub enum DataError {
         /// The type as written in the file.
         dtype: String,
     },
-    /// A `.npy` array stored in Fortran (column-major) order with more than one dimension.
-    #[error("{path}: unsupported .npy order: fortran_order=True for shape {shape:?} (save it C-contiguous)")]
+    /// A `.npy` array stored in Fortran (column-major) order with more than two dimensions.
+    #[error("{path}: unsupported .npy order: fortran_order=True for shape {shape:?} (Fortran order is read for 2-D arrays only; save it C-contiguous)")]
     UnsupportedOrder {
         /// The file.
         path: PathBuf,

@@ -135,9 +135,15 @@ impl NpyHeader {
         Ok((n, d))
     }
 
+    /// Whether the payload is column-major with more than one non-trivial axis (it must be
+    /// transposed to rows).
+    fn is_fortran(&self) -> bool {
+        self.fortran_order && self.shape.iter().filter(|&&s| s > 1).count() > 1
+    }
+
+    /// Fortran order is read (and transposed) for 2-D arrays only.
     fn check_order(&self, path: &Path) -> Result<()> {
-        let nontrivial = self.shape.iter().filter(|&&s| s > 1).count();
-        if self.fortran_order && nontrivial > 1 {
+        if self.is_fortran() && self.shape.len() > 2 {
             return Err(DataError::UnsupportedOrder { path: path.to_path_buf(), shape: self.shape.clone() });
         }
         Ok(())
@@ -441,6 +447,10 @@ pub fn read_npy_features(path: impl AsRef<Path>) -> Result<Features> {
     let path = path.as_ref();
     let (mut file, header) = open_checked(path)?;
     header.check_order(path)?;
+    if header.is_fortran() {
+        let bytes = read_payload(&mut file, &header, path)?;
+        return features_from_payload(&header, &bytes, path);
+    }
     let (n, d) = header.features_shape(path)?;
     let values = if header.dtype == NpyDtype::F32_LE {
         // Read straight into the f32 buffer: no intermediate byte copy.
@@ -453,6 +463,40 @@ pub fn read_npy_features(path: impl AsRef<Path>) -> Result<Features> {
     };
     check_finite(&values, d, path)?;
     Features::from_vec(values, n, d).map_err(|e| with_path(e, path))
+}
+
+/// A features matrix from a parsed header and its payload bytes (any supported dtype, C order or
+/// 2-D Fortran order, which is transposed to rows); values must be finite. `path` names errors.
+pub(crate) fn features_from_payload(header: &NpyHeader, bytes: &[u8], path: &Path) -> Result<Features> {
+    header.check_order(path)?;
+    let (n, d) = header.features_shape(path)?;
+    let mut values = convert_to_f32(header, bytes);
+    if header.is_fortran() {
+        // Column-major [n, d]: element (i, j) sits at j·n + i.
+        let cols = values;
+        values = vec![0.0; n * d];
+        for (j, col) in cols.chunks_exact(n).enumerate() {
+            for (i, &v) in col.iter().enumerate() {
+                values[i * d + j] = v;
+            }
+        }
+    }
+    check_finite(&values, d, path)?;
+    Features::from_vec(values, n, d).map_err(|e| with_path(e, path))
+}
+
+/// Labels from a parsed header and its payload bytes: shape `[n]` or `[n, 1]`, integral values in
+/// `0..=MAX_LABEL` (any numeric dtype). `path` names errors.
+pub(crate) fn labels_from_payload(header: &NpyHeader, bytes: &[u8], path: &Path) -> Result<Vec<u32>> {
+    if !matches!(header.shape.as_slice(), [_] | [_, 1]) {
+        return Err(DataError::BadShape {
+            path: path.into(),
+            shape: header.shape.clone(),
+            reason: "labels must have shape [n] or [n, 1]",
+        });
+    }
+    let dt = header.dtype;
+    crate::labels::labels_from_f64(bytes.chunks_exact(dt.size).map(|c| dt.decode(c)), path)
 }
 
 /// Memory-map a features array. A `<f4` C-order payload at a 4-byte-aligned offset (every file
@@ -474,7 +518,7 @@ pub unsafe fn map_npy_features(path: impl AsRef<Path>) -> Result<Features> {
     let (file, header) = open_checked(path)?;
     header.check_order(path)?;
     let (n, d) = header.features_shape(path)?;
-    if header.dtype != NpyDtype::F32_LE {
+    if header.dtype != NpyDtype::F32_LE || header.is_fortran() {
         return read_npy_features(path);
     }
     // SAFETY: the caller guarantees the file is not modified while the map lives (this function's
@@ -496,17 +540,11 @@ pub unsafe fn map_npy_features(path: impl AsRef<Path>) -> Result<Features> {
 pub fn read_npy_labels(path: impl AsRef<Path>) -> Result<Vec<u32>> {
     let path = path.as_ref();
     let (mut file, header) = open_checked(path)?;
-    let ok_shape = matches!(header.shape.as_slice(), [_] | [_, 1]);
-    if !ok_shape {
-        return Err(DataError::BadShape {
-            path: path.into(),
-            shape: header.shape,
-            reason: "labels must have shape [n] or [n, 1]",
-        });
+    if !matches!(header.shape.as_slice(), [_] | [_, 1]) {
+        return labels_from_payload(&header, &[], path);
     }
     let bytes = read_payload(&mut file, &header, path)?;
-    let dt = header.dtype;
-    crate::labels::labels_from_f64(bytes.chunks_exact(dt.size).map(|c| dt.decode(c)), path)
+    labels_from_payload(&header, &bytes, path)
 }
 
 #[cfg(test)]

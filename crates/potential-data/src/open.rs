@@ -9,7 +9,7 @@ use crate::idx::{read_idx_images, read_idx_labels};
 use crate::labels::companion_labels_path;
 use crate::npy::{map_npy_features, read_npy_features, read_npy_labels, NPY_MAGIC};
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A data file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,9 +23,12 @@ pub enum Format {
     Amat,
     /// UCI digits CSV, raw or `.gz`.
     Csv,
+    /// NumPy `.npz` archive (`table.npz`, or `table.npz:NAME` for one member).
+    Npz,
 }
 
-/// Detect the format of `path` from its first bytes (decompressing gzip), then its extension:
+/// Detect the format of `path`: a name ending in `.npz` (or `.npz:NAME`) is an `.npz` archive;
+/// otherwise from its first bytes (decompressing gzip), then its extension:
 /// `\x93NUMPY` is `.npy`; `00 00 <type> <ndim>` is IDX; `PK` is a zip of `.amat`; otherwise
 /// `*.amat[.gz]` / `*.csv[.gz]` by name.
 ///
@@ -33,6 +36,9 @@ pub enum Format {
 /// [`DataError::Io`]; [`DataError::UnknownFormat`].
 pub fn detect_format(path: impl AsRef<Path>) -> Result<Format> {
     let path = path.as_ref();
+    if crate::npz::split_npz_path(path).is_some() {
+        return Ok(Format::Npz);
+    }
     let mut raw = Vec::with_capacity(8);
     std::fs::File::open(path).map_err(io_err(path))?.take(8).read_to_end(&mut raw).map_err(io_err(path))?;
     let head = if raw.starts_with(&[0x1f, 0x8b]) {
@@ -67,7 +73,7 @@ pub fn detect_format(path: impl AsRef<Path>) -> Result<Format> {
 }
 
 /// Open a features file of any supported format as an owned [n, d] f32 matrix, with every value
-/// checked finite. Safe: copies. For zero-copy `.npy` use [`open_features_mapped`].
+/// checked finite. An `.npz` archive gives its member `X`; `table.npz:NAME` names another member. Safe: copies. For zero-copy `.npy` use [`open_features_mapped`].
 ///
 /// `.amat` and `.csv` files also hold labels (last column); they are read and dropped here.
 ///
@@ -77,6 +83,7 @@ pub fn open_features(path: impl AsRef<Path>) -> Result<Features> {
     let path = path.as_ref();
     let f = match detect_format(path)? {
         Format::Npy => return read_npy_features(path),
+        Format::Npz => return npz_read(path, crate::npz::read_npz_features),
         Format::Idx => read_idx_images(path)?,
         Format::Amat => read_amat(path)?.0,
         Format::Csv => read_digits_csv(path)?.0,
@@ -102,7 +109,8 @@ pub unsafe fn open_features_mapped(path: impl AsRef<Path>) -> Result<Features> {
     }
 }
 
-/// Open the labels of a file: a label `.npy` (integer `[n]` or `[n, 1]`), an IDX label file
+/// Open the labels of a file: a label `.npy` (integer `[n]` or `[n, 1]`), an `.npz` member
+/// (`table.npz` → its `y`, `table.npz:NAME`), an IDX label file
 /// (`*-labels-idx1-ubyte[.gz]`), or the last column of an `.amat` / `.csv`.
 ///
 /// # Errors
@@ -111,6 +119,7 @@ pub fn open_labels(path: impl AsRef<Path>) -> Result<Vec<u32>> {
     let path = path.as_ref();
     match detect_format(path)? {
         Format::Npy => read_npy_labels(path),
+        Format::Npz => npz_read(path, crate::npz::read_npz_labels),
         Format::Idx => read_idx_labels(path),
         Format::Amat => {
             let mut labels = Vec::new();
@@ -182,4 +191,11 @@ pub fn load_mnist(dir: impl AsRef<Path>) -> Result<(Dataset, Dataset)> {
         load("train-images-idx3-ubyte", "train-labels-idx1-ubyte")?,
         load("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")?,
     ))
+}
+
+/// Apply an `.npz` reader to the archive and member `path` names.
+fn npz_read<T>(path: &Path, read: fn(PathBuf, Option<&str>) -> Result<T>) -> Result<T> {
+    let (archive, member) =
+        crate::npz::split_npz_path(path).ok_or(DataError::UnknownFormat { path: path.into() })?;
+    read(archive, member.as_deref())
 }
