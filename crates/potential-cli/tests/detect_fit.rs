@@ -256,3 +256,46 @@ fn npz_archives_are_read_everywhere_data_is() {
     let e = err(&potential(&["data", "info", &format!("{}:nope", npz.display())]));
     assert!(e.contains("no member `nope`") && e.contains("X.npy"), "{e}");
 }
+
+#[test]
+fn explain_writes_each_features_share_of_the_outlier_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    table(&p("train.npy"), 300, 11, 0.0);
+    let x = table(&p("test.npy"), 20, 12, 0.0);
+    ok(&potential(&[
+        "detect",
+        "fit",
+        "--data",
+        s(&p("train.npy")),
+        "--out",
+        s(&p("d.st")),
+        "--epochs",
+        "20",
+        "-q",
+    ]));
+    let (d, t, e) = (p("d.st"), p("test.npy"), p("e.npy"));
+    let args =
+        ["detect", "--model", s(&d), "--data", s(&t), "--explain", "0,3-5", "--out-explain", s(&e), "-q"];
+    ok(&potential(&args));
+    let e = potential_data::open_features(p("e.npy")).unwrap(); // f64 → f32 on reading back
+    assert_eq!((e.n(), e.d()), (4, 5));
+    let det = Detector::load(p("d.st")).unwrap();
+    let (c, _) = det.explain(&[&x[0..5], &x[15..30]].concat(), 8).unwrap();
+    for (got, want) in e.as_slice().iter().zip(&c) {
+        assert_eq!(*got, *want as f32);
+    }
+    let e = err(&potential(&[
+        "detect",
+        "--model",
+        s(&p("d.st")),
+        "--data",
+        s(&p("test.npy")),
+        "--explain",
+        "25",
+        "--out-explain",
+        s(&p("f.npy")),
+    ]));
+    assert!(e.contains("row 25 is past the last row (19)"), "{e}");
+    assert!(!p("f.npy").exists());
+}

@@ -65,6 +65,7 @@ mod calculus;
 mod dynamics;
 mod energy;
 mod error;
+pub mod explain;
 mod file;
 mod gradient;
 mod kmeans;

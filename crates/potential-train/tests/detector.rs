@@ -196,3 +196,24 @@ fn malformed_detector_files_say_what_is_wrong() {
     ));
     assert!(matches!(Detector::from_safetensors_bytes(b"garbage"), Err(DetectorError::Format(_))));
 }
+
+#[test]
+fn explanations_sum_to_the_outlier_score_minus_the_references() {
+    let x = blob(300, 9);
+    let det = fit(&x, &quick()).unwrap();
+    let rows = [0.0f32, 0.0, 0.0, 3.0, 2.0, -2.0, 2.0, 3.0, 0.3, 0.1, 0.9, 3.0];
+    let (c, err) = det.explain(&rows, 8).unwrap();
+    let s = det.outlier_scores(&rows).unwrap();
+    let s0 = det.reference_score().unwrap();
+    for i in 0..3 {
+        let total: f64 = c[i * 4..(i + 1) * 4].iter().sum();
+        let tol = err[i] + 1e-4 * (1.0 + s[i].abs());
+        assert!((total - (s[i] - s0)).abs() <= tol, "row {i}: {total} vs {}", s[i] - s0);
+    }
+    // The far row's strangeness is carried by the features that moved (0, 1, 2), not the constant 3.
+    assert!(c[4..7].iter().sum::<f64>() > 0.0);
+    let recon =
+        fit(&x, &DetectorConfig { score: potential_models::NoveltyScore::ReconstructionError, ..quick() })
+            .unwrap();
+    assert!(matches!(recon.explain(&rows, 8), Err(DetectorError::Config { field: "score", .. })));
+}

@@ -76,6 +76,14 @@ pub struct DetectArgs {
     /// Held-out NORMAL rows for a conformal threshold (with --fpr) and a p-value per row.
     #[arg(long, value_name = "XCAL", requires = "fpr", conflicts_with_all = ["threshold", "contamination"])]
     pub calibration: Option<PathBuf>,
+    /// Explain these rows (detector files only): `0,5,10-20`, or `flagged` for every flagged row.
+    /// Needs --out-explain.
+    #[arg(long, value_name = "ROWS", requires = "out_explain")]
+    pub explain: Option<String>,
+    /// Where to write the explanations: .npy f64 [rows, D] (each row: every feature's share of the
+    /// row's outlier score, exact; see README "Novelty detection") or .csv (`row,feature,contribution`).
+    #[arg(long, value_name = "E.npy|E.csv", requires = "explain")]
+    pub out_explain: Option<PathBuf>,
     /// With --calibration: flag so that at most this fraction of normal rows is flagged, in (0, 1).
     #[arg(long, value_name = "ALPHA", requires = "calibration", allow_negative_numbers = true)]
     pub fpr: Option<f64>,
@@ -240,11 +248,19 @@ pub fn run(a: DetectArgs) -> Result<()> {
     };
     let rule = rule(&a, what)?;
     let out = a.out.as_deref().map(|p| out_kind(p).map(|k| (p, k))).transpose()?;
-    if let Some(p) = &a.out {
-        let mut inputs = vec![model_path.as_path(), data_path.as_path()];
-        inputs.extend(a.labels.as_deref());
-        inputs.extend(a.calibration.as_deref());
+    if let Some(e) = &a.out_explain {
+        out_kind(e)?; // .npy or .csv, checked before any work
+    }
+    let mut inputs = vec![model_path.as_path(), data_path.as_path()];
+    inputs.extend(a.labels.as_deref());
+    inputs.extend(a.calibration.as_deref());
+    for p in a.out.iter().chain(&a.out_explain) {
         crate::paths::check_output(p, &inputs)?;
+    }
+    if let (Some(o), Some(e)) = (&a.out, &a.out_explain) {
+        if o == e {
+            return Err(usage(format!("--out and --out-explain are both {}: choose two names", o.display())));
+        }
     }
     let pool = crate::threads::pool(a.threads)?;
     let model = Detector::load(&model_path)?;
@@ -288,6 +304,10 @@ pub fn run(a: DetectArgs) -> Result<()> {
         None => None,
     };
     let scale = ScoreScale::of(&model, what);
+    if let (Some(spec), Some(path)) = (&a.explain, &a.out_explain) {
+        let rows = explain_rows(spec, &detection.flags)?;
+        write_explanations(&model, &model_path, &x, &rows, path)?;
+    }
     if let Some((path, kind)) = &out {
         write_flags(path, kind, scale, &scores, &detection.flags, p_values.as_deref())?;
     }
@@ -612,6 +632,72 @@ impl Report<'_> {
         }
         Ok(())
     }
+}
+
+/// The rows `--explain` names: `flagged`, or comma-separated indices and `a-b` ranges (inclusive).
+fn explain_rows(spec: &str, flags: &[bool]) -> Result<Vec<usize>> {
+    if spec.trim() == "flagged" {
+        return Ok((0..flags.len()).filter(|&i| flags[i]).collect());
+    }
+    let mut rows = Vec::new();
+    for part in spec.split(',').map(str::trim) {
+        let num = |v: &str| -> Result<usize> {
+            let r: usize =
+                v.trim().parse().map_err(|_| usage(format!("--explain: `{v}` is not a row number")))?;
+            if r >= flags.len() {
+                return Err(usage(format!("--explain: row {r} is past the last row ({})", flags.len() - 1)));
+            }
+            Ok(r)
+        };
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (num(a)?, num(b)?);
+                if a > b {
+                    return Err(usage(format!("--explain: range {a}-{b} is decreasing")));
+                }
+                rows.extend(a..=b);
+            }
+            None => rows.push(num(part)?),
+        }
+    }
+    Ok(rows)
+}
+
+/// Explain `rows` of `x` under a detector file and write them to `path` (.npy f64 [k, D] or CSV).
+fn write_explanations(
+    model: &Detector,
+    model_path: &Path,
+    x: &potential_data::Features,
+    rows: &[usize],
+    path: &Path,
+) -> Result<()> {
+    let Detector::Fitted(det) = model else {
+        return Err(usage(format!(
+            "--explain: {} is not a detector file; explanations need the reference point that \
+`potential detect fit` stores",
+            model_path.display()
+        )));
+    };
+    let d = x.d();
+    let picked: Vec<f32> = rows.iter().flat_map(|&r| x.row(r).iter().copied()).collect();
+    let (c, _) = det.explain(&picked, 8).map_err(|e| CliError::detector(model_path, e))?;
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("npy") => potential_data::write_npy_f64(path, &c, &[rows.len(), d])?,
+        Some("csv") => {
+            let mut f = potential_data::AtomicFile::create(path)?;
+            let tmp = f.tmp_path().to_path_buf();
+            let io = |e| CliError::Io { path: tmp.clone(), source: e };
+            writeln!(f.writer(), "row,feature,contribution").map_err(io)?;
+            for (k, &r) in rows.iter().enumerate() {
+                for j in 0..d {
+                    writeln!(f.writer(), "{r},{j},{}", c[k * d + j]).map_err(io)?;
+                }
+            }
+            f.commit()?;
+        }
+        _ => return Err(usage(format!("--out-explain {}: use a .npy or .csv file name", path.display()))),
+    }
+    Ok(())
 }
 
 /// Write the flags: `.npy` u8 flags \[n\] (f64 \[n, 2\] of flag and p-value with calibration), or CSV

@@ -1,0 +1,92 @@
+//! The attribution of `explain`: Gauss–Legendre is exact on polynomials, the contributions sum to
+//! E(x) − E(x₀) for every activation × output kind, x₀ itself gets nothing, and an unchanged
+//! feature gets exactly 0.
+
+use potential_activations::ActivationKind;
+use potential_kernels::MatRef;
+use potential_models::explain::{attribute, gauss_legendre};
+use potential_models::{Output, TiedAutoencoder};
+use rand::{RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+#[test]
+fn gauss_legendre_integrates_polynomials_of_degree_2n_minus_1_exactly() {
+    for n in 1..=12 {
+        let (t, w) = gauss_legendre(n);
+        assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-13, "n = {n}");
+        assert!(t.iter().all(|&x| x > 0.0 && x < 1.0));
+        for k in 0..2 * n {
+            let q: f64 = t.iter().zip(&w).map(|(&x, &wi)| wi * x.powi(k as i32)).sum();
+            assert!((q - 1.0 / (k as f64 + 1.0)).abs() < 1e-12, "n = {n}, degree {k}: {q}");
+        }
+    }
+}
+
+fn model(
+    rng: &mut Xoshiro256PlusPlus,
+    d: usize,
+    h: usize,
+    act: ActivationKind,
+    out: Output,
+) -> TiedAutoencoder {
+    let mut u = |s: f32| (rng.random::<f32>() * 2.0 - 1.0) * s;
+    let w = (0..h * d).map(|_| u(0.6)).collect();
+    let bh = (0..h).map(|_| u(0.3)).collect();
+    let bv = (0..d).map(|_| u(0.3)).collect();
+    TiedAutoencoder::new(w, bh, bv, act, out).unwrap()
+}
+
+/// Every activation × output pair on every run: random seeded models and rows, 16-node quadrature.
+#[test]
+fn contributions_sum_to_the_energy_difference_for_every_pair() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(42);
+    for act in ActivationKind::ALL {
+        for out in [Output::Real, Output::Binary] {
+            for trial in 0..4 {
+                let (d, h) = (3 + trial, 2 + 2 * trial);
+                let m = model(&mut rng, d, h, act, out);
+                let x: Vec<f32> = (0..5 * d).map(|_| rng.random::<f32>()).collect();
+                let x0: Vec<f32> = (0..d).map(|_| rng.random::<f32>()).collect();
+                let a = attribute(&m, MatRef::from_row_major(&x, 5, d), &x0, 16).unwrap();
+                for i in 0..5 {
+                    let c = &a.contributions[i * d..(i + 1) * d];
+                    let total: f64 = c.iter().sum();
+                    let diff = a.energy[i] - a.reference_energy;
+                    // f32 field values: rounding of order 1e-6 relative to the contributions.
+                    let tol = a.error[i] + 1e-5 * (1.0 + diff.abs() + c.iter().map(|v| v.abs()).sum::<f64>());
+                    assert!(
+                        (total - diff).abs() <= tol,
+                        "{act:?} {out:?} trial {trial} row {i}: {total} vs {diff} (tol {tol})"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_reference_gets_nothing_and_unchanged_features_get_exactly_zero() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+    let m = model(&mut rng, 4, 6, ActivationKind::Tanh, Output::Real);
+    let x0 = [0.2f32, -0.1, 0.4, 0.0];
+    let a = attribute(&m, MatRef::from_row_major(&x0, 1, 4), &x0, 4).unwrap();
+    assert!(a.contributions.iter().all(|&c| c == 0.0));
+    let x = [1.0f32, -0.1, 0.4, 2.0]; // features 1 and 2 as in x₀
+    let a = attribute(&m, MatRef::from_row_major(&x, 1, 4), &x0, 4).unwrap();
+    assert_eq!((a.contributions[1], a.contributions[2]), (0.0, 0.0));
+    assert!(a.contributions[0] != 0.0 && a.contributions[3] != 0.0);
+    // A reference of the wrong length is a typed error.
+    assert!(attribute(&m, MatRef::from_row_major(&x, 1, 4), &[0.0; 3], 4).is_err());
+}
+
+/// The linear activation's field is affine in x, so 1 node is already exact (to rounding).
+#[test]
+fn a_polynomial_field_is_integrated_exactly() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
+    let m = model(&mut rng, 5, 3, ActivationKind::Linear, Output::Real);
+    let x: Vec<f32> = (0..5).map(|_| rng.random::<f32>() * 3.0).collect();
+    let a = attribute(&m, MatRef::from_row_major(&x, 1, 5), &[0.0; 5], 1).unwrap();
+    assert!(a.error[0] < 1e-5, "{}", a.error[0]);
+    let total: f64 = a.contributions.iter().sum();
+    assert!((total - (a.energy[0] - a.reference_energy)).abs() < 1e-4);
+}
