@@ -10,7 +10,7 @@
 
 use super::Vf;
 use crate::elementwise::UnaryOp;
-use crate::fused::HiddenFn;
+use crate::ActivationKind;
 use std::arch::x86_64::*;
 
 #[derive(Clone, Copy)]
@@ -206,7 +206,7 @@ pub(crate) unsafe fn map_inplace(op: UnaryOp, buf: &mut [f32]) {
 pub(crate) unsafe fn bias_act(
     u: &mut [f32],
     bias: &[f32],
-    f: HiddenFn,
+    f: ActivationKind,
     h: &mut [f32],
     dh: Option<&mut [f32]>,
 ) {
@@ -215,7 +215,7 @@ pub(crate) unsafe fn bias_act(
 /// # Safety
 /// The CPU must support AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
-pub(crate) unsafe fn antiderivative_sum(u: &[f32], bias: &[f32], f: HiddenFn) -> f64 {
+pub(crate) unsafe fn antiderivative_sum(u: &[f32], bias: &[f32], f: ActivationKind) -> f64 {
     super::antiderivative_sum::<A>(u, bias, f)
 }
 /// # Safety
