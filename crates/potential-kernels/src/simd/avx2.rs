@@ -13,8 +13,9 @@ use crate::elementwise::UnaryOp;
 use crate::ActivationKind;
 use std::arch::x86_64::*;
 
+/// Eight `f32` lanes in an AVX register. Private to this module: see the module's `# Safety`.
 #[derive(Clone, Copy)]
-pub(crate) struct A(__m256);
+struct A(__m256);
 
 /// Wrap an intrinsic call whose only precondition is that AVX2+FMA are available, which holds
 /// wherever an [`A`] exists (module invariant above).
