@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{bit_sweep, check, paths, sigmoid64, sigmoid_prime64, uniform};
+use common::{bit_sweep, check, paths, sigmoid64, sigmoid_prime64, softplus_integral64, uniform};
 use potential_kernels::{paths as kp, reference, ActivationKind, SimdPath};
 use proptest::prelude::*;
 
@@ -40,6 +40,7 @@ fn exact(f: ActivationKind, u: f32) -> (f64, f64, f64) {
             let sp = if w.is_infinite() { 0.0 } else { sigmoid_prime64(w) };
             (x * s, s + if w.is_infinite() { 0.0 } else { 2.0 * w * sp }, 0.5 * reference::softplus_f64(w))
         }
+        ActivationKind::Softplus => (reference::softplus_f64(x), sigmoid64(x), softplus_integral64(x)),
     }
 }
 
@@ -47,6 +48,7 @@ fn exact(f: ActivationKind, u: f32) -> (f64, f64, f64) {
 fn bounds(f: ActivationKind) -> [(f64, f64); 3] {
     match f {
         ActivationKind::Sigmoid | ActivationKind::Synchrony => [(4.0, 0.0), (4.0, 0.0), (4.0, 0.0)],
+        ActivationKind::Softplus => [(4.0, 0.0), (4.0, 0.0), (6.0, 0.0)],
         ActivationKind::Tanh => [(4.0, 0.0), (4.0, 0.0), (0.0, 1e-6)],
         _ => [(0.5, 0.0), (0.0, 0.0), (2.0, 0.0)],
     }
@@ -273,5 +275,29 @@ proptest! {
                 prop_assert!((got - want).abs() <= t, "{:?} {:?}: got {}, want {} ± {}", f, path, got, want, t);
             }
         }
+    }
+}
+
+/// The test oracle of softplus's H against −Li₂(−eᵘ) from mpmath 1.4.1 at 60 digits
+/// (`-mp.polylog(2, -mp.exp(mp.mpf(u)))`, 25 digits kept).
+#[allow(clippy::excessive_precision)] // mpmath's 25 digits as printed; the literals round to f64
+#[test]
+fn softplus_antiderivative_oracle_matches_mpmath() {
+    let mpmath = [
+        (-700.0, 9.859676543759770856705373e-305),
+        (-40.0, 4.248354255291588990817106e-18),
+        (-5.0, 6.726630877522398122871046e-3),
+        (-1.0, 3.386479964034521798214137e-1),
+        (-0.125, 7.39648537411299757081608e-1),
+        (0.0, 8.224670334241132182362076e-1),
+        (0.125, 9.130980294369266793908072e-1),
+        (std::f64::consts::LN_2, 1.436746366883680920885569),
+        (2.5, 4.68947479759976166659035),
+        (20.0, 2.016449340647870728150959e+2),
+        (1000.0, 5.000016449340668482264365e+5),
+    ];
+    for (u, want) in mpmath {
+        let got = softplus_integral64(u);
+        assert!(((got - want) / want).abs() <= 1e-15, "oracle H({u}) = {got:e}, mpmath {want:e}");
     }
 }

@@ -29,6 +29,7 @@ fn h64(a: ActivationKind, u: f64) -> (f64, f64) {
             let s = sig(u * u);
             (u * s, s + 2.0 * u * u * s * (1.0 - s))
         }
+        ActivationKind::Softplus => ((1.0 + u.exp()).ln(), sig(u)),
     }
 }
 
