@@ -105,7 +105,7 @@ fn bench_energy(c: &mut Criterion<Clock>) {
             let hidden: f64 = (0..H)
                 .map(|k| {
                     let u = bh[k] as f64 + (0..D).map(|j| w[k * D + j] as f64 * xi[j] as f64).sum::<f64>();
-                    potential_activations::Activation::antiderivative(&act, u as f32) as f64
+                    act.antiderivative(u as f32) as f64
                 })
                 .sum();
             let vis: f64 = xi.iter().zip(&br).map(|(&a, &b)| (a as f64 - b as f64).powi(2)).sum();

@@ -4,50 +4,48 @@
 //! Autoencoder" (TPAMI 2015), with everything the energy calculus needs.
 //!
 //! ## Overview
-//! - [`Activation`]: h, h′, h″ and the antiderivative H = ∫h, as scalar specifications, plus batched
-//!   slice forms ([`Activation::bias_act`], [`Activation::antiderivative_sum`], …) that run the fused
-//!   kernels of `potential-kernels`.
-//! - Seven zero-sized activations: [`Sigmoid`], [`Tanh`], [`Linear`], [`Square`], [`Relu`],
-//!   [`Modulus`], [`Synchrony`].
-//! - [`ActivationKind`]: the closed enum used by model files and configs (`FromStr`/`Display` with
-//!   the file names), which also implements [`Activation`] by dispatch.
+//! - [`ActivationKind`]: the closed set of hidden activations — the paper's seven (sigmoid, tanh,
+//!   linear, square, relu, modulus, synchrony; Eq. 11–21) and any added since, listed in its docs —
+//!   as named in model files and configs (`FromStr`/`Display`, [`ParseActivationError`]).
+//! - The scalar specification of each: [`ActivationKind::h`], [`ActivationKind::h_prime`],
+//!   [`ActivationKind::h_second`] (and [`ActivationKind::h_second_factors`] for callers holding h
+//!   and h′), and the antiderivative [`ActivationKind::antiderivative`] H = ∫h, whose constants are
+//!   tabulated in the [`ActivationKind`] docs (the energy `E(x) = Σₖ H(uₖ) − ½‖x − b_r‖²` of
+//!   Eq. 11 keeps them).
+//! - The batched forms are the fused SIMD kernels of `potential-kernels`:
+//!   [`bias_act`](potential_kernels::bias_act) (u ← u + b, h, h′ in one sweep),
+//!   [`antiderivative_sum`](potential_kernels::antiderivative_sum) (Σₖ H(uₖ)) and
+//!   [`antiderivative_sum_bias`](potential_kernels::antiderivative_sum_bias) (Σₖ H(uₖ + bₖ)); they
+//!   agree with the scalar specification to a few ulps (bounds in the [`ActivationKind`] docs).
 //!
-//! ## Antiderivatives and their constants
-//! The energy of a tied autoencoder is `E(x) = Σₖ H(uₖ) − ½‖x − b_r‖²` (Eq. 11), so the constant of
-//! H is part of every reported energy. This crate uses exactly the H column of the paper's table:
-//!
-//! | activation | h(u) | H(u) | H(0) | paper |
-//! |---|---|---|---|---|
-//! | sigmoid | σ(u) | softplus(u) = max(u,0) + log1p(e^{−\|u\|}) | log 2 | Eq. 12 |
-//! | tanh | tanh(u) | log cosh(u) = \|u\| + log1p(e^{−2\|u\|}) − log 2 | 0 | Eq. 14–15 |
-//! | linear | u | u²/2 | 0 | Eq. 16 |
-//! | square | u² | u³/3 | 0 | Eq. 18 |
-//! | relu | max(u,0) | max(u,0)²/2 | 0 | Eq. 19 |
-//! | modulus | \|u\| | u·\|u\|/2 | 0 | Eq. 20 |
-//! | synchrony | u·σ(u²) | softplus(u²)/2 | log 2 / 2 | Eq. 21 (which is 2× this, no biases) |
+//! `ActivationKind` is defined in `potential-kernels`, next to the SIMD bodies it selects, so each
+//! activation is written in one place; this crate is its documented home for the crates above the
+//! kernels.
 //!
 //! ## Example
 //! ```
-//! use potential_activations::{Activation, ActivationKind, Sigmoid};
+//! use potential_activations::ActivationKind;
+//! use potential_kernels::antiderivative_sum;
 //!
 //! // H′ = h: the antiderivative's slope is the activation.
+//! let k = ActivationKind::Sigmoid;
 //! let (u, eps) = (0.3f32, 1e-3f32);
-//! let slope = (Sigmoid.antiderivative(u + eps) - Sigmoid.antiderivative(u - eps)) / (2.0 * eps);
-//! assert!((slope - Sigmoid.h(u)).abs() < 1e-3);
+//! let slope = (k.antiderivative(u + eps) - k.antiderivative(u - eps)) / (2.0 * eps);
+//! assert!((slope - k.h(u)).abs() < 1e-3);
 //!
-//! // The closed enum parses model-file names and dispatches.
-//! let k: ActivationKind = "tanh".parse().unwrap();
+//! // The closed enum parses model-file names.
+//! let k: ActivationKind = "tanh".parse()?;
 //! assert_eq!(k.to_string(), "tanh");
-//! assert_eq!(k.h(0.5), 0.5f32.tanh());
+//! assert_eq!(k.h_prime(0.0), 1.0); // tanh′ = sech²
 //! assert!("softmax".parse::<ActivationKind>().is_err());
+//!
+//! // The batched sum of H agrees with the scalar specification.
+//! let u = [-1.0f32, 0.0, 2.0];
+//! let s: f64 = u.iter().map(|&v| k.antiderivative(v) as f64).sum();
+//! assert!((antiderivative_sum(&u, k) - s).abs() < 1e-5);
+//! # Ok::<(), potential_activations::ParseActivationError>(())
 //! ```
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
-mod activation;
-mod functions;
-mod kind;
-
-pub use activation::Activation;
-pub use functions::{Linear, Modulus, Relu, Sigmoid, Square, Synchrony, Tanh};
-pub use kind::{ActivationKind, ParseActivationError};
+pub use potential_kernels::{ActivationKind, ParseActivationError};

@@ -169,3 +169,41 @@ fn inspect_prints_shapes_and_json() {
     let max = norms.iter().cloned().fold(f64::MIN, f64::max);
     assert!((v["filter_norm"]["max"].as_f64().unwrap() - max).abs() < 1e-12);
 }
+
+/// `potential train --activation A` for every activation name (the smooth ones contractive, relu
+/// and modulus denoising), then `inspect` names it and `score --what energy` equals the library's
+/// energies of the saved model; an unknown name is refused with the list of the known ones.
+#[test]
+fn train_inspect_and_score_every_activation() {
+    let dir = tempfile::tempdir().unwrap();
+    let (n, d) = (60, 8);
+    let xp = dir.path().join("x.npy");
+    let x = data(9, n, d);
+    potential_data::write_npy_f32(&xp, &x, &[n, d]).unwrap();
+    for act in ActivationKind::ALL {
+        let mp = dir.path().join(format!("{act}.safetensors"));
+        let reg = if act.is_smooth() { ["--contractive", "0.1"] } else { ["--denoise", "0.2"] };
+        let mut args = vec!["train", "--data", xp.to_str().unwrap(), "--activation", act.name()];
+        args.extend(["--hidden", "5", "--epochs", "2", "--batch-size", "20", "--lr", "0.01", "--seed", "1"]);
+        args.extend(reg);
+        args.extend(["--quiet", "--out", mp.to_str().unwrap()]);
+        let o = potential(&args);
+        assert!(o.status.success(), "train --activation {act}: {}", String::from_utf8_lossy(&o.stderr));
+        let m = TiedAutoencoder::load(&mp).unwrap();
+        assert_eq!((m.activation(), m.hidden(), m.visible()), (act, 5, d));
+        let o = potential(&["inspect", "--json", mp.to_str().unwrap()]);
+        assert!(o.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["activation"], act.name());
+        let sp = dir.path().join(format!("{act}-energy.npy"));
+        let o = score(&mp, &xp, "energy", &sp, &["--quiet"]);
+        assert!(o.status.success(), "score {act}: {}", String::from_utf8_lossy(&o.stderr));
+        let want = m.score_batch(MatRef::from_row_major(&x, n, d), Score::Energy).unwrap();
+        assert_eq!(read_npy_f64(&sp), want, "{act}");
+    }
+    let o = potential(&["train", "--data", xp.to_str().unwrap(), "--activation", "softmax", "--hidden", "2"]);
+    assert!(!o.status.success());
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("softmax"), "{e}");
+    assert!(ActivationKind::ALL.iter().all(|k| e.contains(k.name())), "lists every activation: {e}");
+}

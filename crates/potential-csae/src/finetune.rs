@@ -34,7 +34,7 @@
 use crate::model::{argmax, log_sum_exp};
 use crate::{Csae, Error, Optimizer, Result, Variant};
 use potential_kernels::{
-    all_finite, antiderivative_sum, bias_act, gemm, gemm_update, sq_dist, HiddenFn, MatMut, MatRef,
+    all_finite, antiderivative_sum, bias_act, gemm, gemm_update, sq_dist, ActivationKind, MatMut, MatRef,
     Parallelism,
 };
 use potential_models::{Output, TiedAutoencoder};
@@ -294,7 +294,7 @@ impl Finetuner {
             .enumerate()
             .map(|(i, (m, b))| {
                 let h = m.hidden();
-                let f: HiddenFn = m.activation().hidden_fn();
+                let f = m.activation();
                 let u = &mut b.u[..nb * h];
                 let hb = &mut b.h[..nb * h];
                 gemm(1.0, xv, m.weight_view().t(), 0.0, MatMut::from_row_major(u, nb, h), par);
@@ -567,7 +567,7 @@ fn drop_units(
     ur: &[f32],
     hr: &mut [f32],
     kept: &mut [f32],
-    f: HiddenFn,
+    f: ActivationKind,
 ) -> f64 {
     // 16-bit uniforms, four per draw: P(drop) = ⌈p·2¹⁶⌉/2¹⁶, within 2⁻¹⁶ of p.
     let threshold = (f64::from(p) * 65536.0).ceil() as u32;

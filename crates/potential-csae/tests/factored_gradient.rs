@@ -86,6 +86,21 @@ fn big_h(a: ActivationKind, u: f64) -> f64 {
         ActivationKind::Relu => 0.5 * u.max(0.0).powi(2),
         ActivationKind::Modulus => 0.5 * u * u.abs(),
         ActivationKind::Synchrony => 0.5 * ((u * u).max(0.0) + (-(u * u)).exp().ln_1p()),
+        ActivationKind::Softplus => softplus_integral(u),
+    }
+}
+
+/// −Li₂(−eᵘ) = ∫₋∞ᵘ softplus: with t = e^{−|u|}, the series Σ (−1)ᵏ⁺¹ tᵏ/k² for t ≤ ½, else Landen's
+/// −Li₂(−t) = Li₂(t/(1 + t)) + ½ ln²(1 + t); for u > 0 the inversion u²/2 + π²/6 − H(−u).
+fn softplus_integral(u: f64) -> f64 {
+    let series = |x: f64, s: f64| (1..80).map(|k| (s * x).powi(k) / (k * k) as f64).sum::<f64>();
+    let t = (-u.abs()).exp();
+    let l = t.ln_1p();
+    let f = if t <= 0.5 { -series(t, -1.0) } else { series(t / (1.0 + t), 1.0) + 0.5 * l * l };
+    if u > 0.0 {
+        0.5 * u * u + std::f64::consts::PI.powi(2) / 6.0 - f
+    } else {
+        f
     }
 }
 
@@ -98,6 +113,7 @@ fn small_h(a: ActivationKind, u: f64) -> f64 {
         ActivationKind::Relu => u.max(0.0),
         ActivationKind::Modulus => u.abs(),
         ActivationKind::Synchrony => u / (1.0 + (-(u * u)).exp()),
+        ActivationKind::Softplus => softplus(u),
     }
 }
 
@@ -256,7 +272,7 @@ fn check(
     Ok((checked, skipped))
 }
 
-const ACTS: [ActivationKind; 7] = [
+const ACTS: [ActivationKind; 8] = [
     ActivationKind::Sigmoid,
     ActivationKind::Tanh,
     ActivationKind::Relu,
@@ -264,6 +280,7 @@ const ACTS: [ActivationKind; 7] = [
     ActivationKind::Square,
     ActivationKind::Linear,
     ActivationKind::Synchrony,
+    ActivationKind::Softplus,
 ];
 
 fn dims() -> impl Strategy<Value = Dims> {
@@ -277,7 +294,7 @@ proptest! {
     #[test]
     fn finetune_gradient_matches_finite_differences(
         dims in dims(),
-        act in 0usize..7,
+        act in 0usize..ACTS.len(),
         binary in any::<bool>(),
         hinge in any::<bool>(),
         wd in prop_oneof![Just(0.0f32), Just(0.3f32)],
@@ -301,7 +318,7 @@ proptest! {
     #[test]
     fn pretrain_gradient_matches_finite_differences(
         dims in dims(),
-        act in 0usize..7,
+        act in 0usize..ACTS.len(),
         binary in any::<bool>(),
         wd in prop_oneof![Just(0.0f32), Just(0.3f32)],
         nb in 1usize..=5,

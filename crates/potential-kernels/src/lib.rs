@@ -1,7 +1,7 @@
 //! # potential-kernels
 //!
 //! Dense `f32` kernels that every other crate of `potential` stands on: the matrix products of the
-//! encoder/decoder (`u = W x + b`, `r = Wᵀ h + c`, NOTES.md eq. (1)–(2)), the hidden nonlinearities
+//! encoder/decoder (`u = W x + b`, `r = Wᵀ h + c`, Eq. 1–2), the hidden nonlinearities
 //! with their derivatives and antiderivatives (the potential energy, eq. (9)–(11), sums H(uₖ)), and
 //! the squared distances and reductions of the energy and the reconstruction error.
 //!
@@ -15,9 +15,12 @@
 //!   product ∇, one pass over v and W.
 //! - [`map`] / [`map_inplace`] with [`UnaryOp`]: elementwise exp, sigmoid, tanh, softplus, log cosh,
 //!   logit, square, cube, relu and abs, each with a documented and tested error bound.
+//! - [`ActivationKind`]: every hidden activation, defined once — its file name, the scalar
+//!   specification h, h′, h″, H = ∫h with the antiderivatives' constants, and the SIMD bodies of
+//!   the fused passes (re-exported and documented by `potential-activations`).
 //! - Fused row passes used in hot loops: [`bias_act`] (bias add + activation + derivative, for each
-//!   [`HiddenFn`]), [`antiderivative_sum`] (Σₖ H(uₖ)) and [`antiderivative_sum_bias`] (Σₖ H(uₖ + bₖ)),
-//!   [`sq_dist`] (‖x − b‖²).
+//!   [`ActivationKind`]), [`antiderivative_sum`] (Σₖ H(uₖ)) and [`antiderivative_sum_bias`]
+//!   (Σₖ H(uₖ + bₖ)), [`sq_dist`] (‖x − b‖²).
 //! - Reductions accumulated in `f64`: [`dot`], [`sum`], [`sum_sq`], [`row_norms_sq`]; the
 //!   finiteness scan [`all_finite`].
 //! - [`reference`](mod@reference): the plain scalar formulas (the test oracle's `f64` forms and the benchmarks'
@@ -25,7 +28,7 @@
 //!
 //! ## Example
 //! ```
-//! use potential_kernels::{bias_act, gemm, HiddenFn, MatMut, MatRef, Parallelism};
+//! use potential_kernels::{bias_act, gemm, ActivationKind, MatMut, MatRef, Parallelism};
 //!
 //! // Two inputs of dimension 3, a layer of 2 hidden units: U = X·Wᵀ, then h = σ(U + b), h′.
 //! let x = [1.0f32, 0.0, -1.0, 0.5, 0.5, 0.5];
@@ -35,7 +38,7 @@
 //! let (xv, wv) = (MatRef::from_row_major(&x, 2, 3), MatRef::from_row_major(&w, 2, 3));
 //! gemm(1.0, xv, wv.t(), 0.0, MatMut::from_row_major(&mut u, 2, 2), Parallelism::Sequential);
 //! let (mut h, mut dh) = ([0.0f32; 2], [0.0f32; 2]);
-//! bias_act(&mut u[..2], &b, HiddenFn::Sigmoid, &mut h, Some(&mut dh));
+//! bias_act(&mut u[..2], &b, ActivationKind::Sigmoid, &mut h, Some(&mut dh));
 //! assert!((u[0] - (0.1 - 0.3)).abs() < 1e-6);
 //! assert!((h[1] - 1.0 / (1.0 + (-(1.0f32 - 0.3 + 0.1)).exp())).abs() < 1e-6);
 //! assert!((dh[0] - h[0] * (1.0 - h[0])).abs() < 1e-6);
@@ -55,6 +58,7 @@
 //! `RAYON_NUM_THREADS` or `rayon::ThreadPoolBuilder::install`); results are bit-identical to the
 //! sequential product on the AVX2 path, and equal within rounding on the portable path. Nothing else in this crate spawns threads.
 
+mod activation;
 mod elementwise;
 mod fused;
 mod gemm;
@@ -66,8 +70,9 @@ pub mod reference;
 mod sgemm;
 mod simd;
 
+pub use activation::{ActivationKind, ParseActivationError};
 pub use elementwise::{map, map_inplace, simd_path, SimdPath, UnaryOp};
-pub use fused::{antiderivative_sum, antiderivative_sum_bias, bias_act, sq_dist, HiddenFn};
+pub use fused::{antiderivative_sum, antiderivative_sum_bias, bias_act, sq_dist};
 pub use gemm::{gemm, gemm_update, Parallelism};
 pub use mat::{MatMut, MatRef};
 pub use reduce::{all_finite, dot, row_norms_sq, sum, sum_sq};

@@ -10,12 +10,12 @@
 //! [`SimdPath::is_supported`]).
 
 use crate::elementwise::{SimdPath, UnaryOp};
-use crate::fused::HiddenFn;
 use crate::gemm::Parallelism;
 use crate::mat::{MatMut, MatRef};
 #[cfg(target_arch = "x86_64")]
 use crate::simd::avx2;
 use crate::simd::portable;
+use crate::ActivationKind;
 
 /// Call an `avx2::` entry point after the run-time feature check.
 #[cfg(target_arch = "x86_64")]
@@ -60,7 +60,7 @@ pub fn bias_act(
     path: SimdPath,
     u: &mut [f32],
     bias: &[f32],
-    f: HiddenFn,
+    f: ActivationKind,
     h: &mut [f32],
     dh: Option<&mut [f32]>,
 ) {
@@ -74,12 +74,12 @@ pub fn bias_act(
 }
 
 /// [`crate::antiderivative_sum`] on the given path.
-pub fn antiderivative_sum(path: SimdPath, u: &[f32], f: HiddenFn) -> f64 {
+pub fn antiderivative_sum(path: SimdPath, u: &[f32], f: ActivationKind) -> f64 {
     dispatch!(path, avx2::antiderivative_sum(u, &[], f), portable::antiderivative_sum(u, &[], f))
 }
 
 /// [`crate::antiderivative_sum_bias`] on the given path.
-pub fn antiderivative_sum_bias(path: SimdPath, u: &[f32], bias: &[f32], f: HiddenFn) -> f64 {
+pub fn antiderivative_sum_bias(path: SimdPath, u: &[f32], bias: &[f32], f: ActivationKind) -> f64 {
     assert_eq!(
         u.len(),
         bias.len(),

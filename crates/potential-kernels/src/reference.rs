@@ -30,7 +30,8 @@ pub fn logit_f64(p: f64) -> f64 {
     (p / (1.0 - p)).ln()
 }
 
-/// σ(u) in `f32` (scalar baseline).
+/// σ(u) in `f32`: the one scalar sigmoid of the workspace (the activations' scalar specification,
+/// the output layer of binary models, the benchmarks' scalar baseline).
 pub fn sigmoid(u: f32) -> f32 {
     if u >= 0.0 {
         1.0 / (1.0 + (-u).exp())

@@ -146,13 +146,7 @@ impl TiedAutoencoder {
         );
         let mut hv = vec![0.0f32; h];
         let mut dh = vec![0.0f32; h];
-        potential_kernels::bias_act(
-            &mut u,
-            &self.hidden_bias,
-            self.activation.hidden_fn(),
-            &mut hv,
-            Some(&mut dh),
-        );
+        potential_kernels::bias_act(&mut u, &self.hidden_bias, self.activation, &mut hv, Some(&mut dh));
         // M = diag(h′) W, J = Wᵀ M
         let mut m = self.weight.clone();
         for (row, &g) in m.chunks_exact_mut(d.max(1)).zip(&dh) {

@@ -3,6 +3,7 @@
 
 use crate::tied::{check_row, non_finite_in, one_row, Scratch};
 use crate::{Error, Output, Result, TiedAutoencoder};
+use potential_kernels::reference::sigmoid;
 use potential_kernels::MatRef;
 
 /// log-odds ξ(x) = log(x/(1 − x)) in f64 (finite for 0 < x < 1).
@@ -17,16 +18,6 @@ fn xlogx(x: f64) -> f64 {
         0.0
     } else {
         x * x.ln()
-    }
-}
-
-/// Stable σ in f32.
-pub(crate) fn sigmoid(a: f32) -> f32 {
-    if a >= 0.0 {
-        1.0 / (1.0 + (-a).exp())
-    } else {
-        let e = a.exp();
-        e / (1.0 + e)
     }
 }
 
@@ -57,7 +48,7 @@ impl TiedAutoencoder {
         let xs = self.rows(x, OP)?;
         self.check_out(OP, out, xs.n, 1)?;
         let h = self.hidden;
-        let f = self.activation.hidden_fn();
+        let f = self.activation;
         // The gemm writes Wx without the bias (β = 0: no bias rows to fill); the bias add is fused
         // into the row sum Σₖ H(uₖ + b_hₖ), so each row of the block is read once after the product.
         self.blocks(&xs, out, 1, false, |r0, _nb, s: &mut Scratch, ob| {

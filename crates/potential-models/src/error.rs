@@ -130,7 +130,7 @@ pub enum FormatError {
         /// The format found.
         found: String,
     },
-    /// `__metadata__.activation` is not one of the seven activation names.
+    /// `__metadata__.activation` is not the name of an `ActivationKind`.
     #[error("unknown activation `{found}`")]
     UnknownActivation {
         /// The name found.

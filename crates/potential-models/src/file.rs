@@ -1,7 +1,7 @@
 //! Model files: safetensors exactly as DESIGN.md specifies.
 //!
 //! Tensors `weight` f32 [hidden, visible], `hidden_bias` f32 [hidden], `visible_bias` f32 [visible];
-//! `__metadata__`: `format` = `potential.tied-autoencoder`, `activation` (one of the seven names),
+//! `__metadata__`: `format` = `potential.tied-autoencoder`, `activation` (an `ActivationKind` name),
 //! `output` ∈ {`real`, `binary`}, and `provenance` (free-form JSON string, `{}` when unset).
 
 use crate::{Error, FormatError, Output, Result, TiedAutoencoder};

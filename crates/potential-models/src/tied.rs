@@ -219,7 +219,7 @@ impl TiedAutoencoder {
         if deriv {
             grow(&mut s.dh, nb * h);
         }
-        let f = self.activation.hidden_fn();
+        let f = self.activation;
         for i in 0..nb {
             let u = &mut s.u[i * h..(i + 1) * h];
             let hr = &mut s.h[i * h..(i + 1) * h];

@@ -2,7 +2,7 @@
 
 use crate::tied::{check_row, one_row, rows_of};
 use crate::{Error, Output, Result, TiedAutoencoder};
-use potential_activations::{Activation, ActivationKind};
+use potential_activations::ActivationKind;
 use potential_kernels::{gemm, MatMut, MatRef, Parallelism};
 use rayon::prelude::*;
 
@@ -133,7 +133,7 @@ impl UntiedAutoencoder {
         let mut hv = vec![0.0f32; n * h];
         if h > 0 {
             u.par_chunks_exact_mut(h).zip(hv.par_chunks_exact_mut(h)).for_each(|(ur, hr)| {
-                self.activation.bias_act(ur, &self.hidden_bias, hr, None);
+                potential_kernels::bias_act(ur, &self.hidden_bias, self.activation, hr, None);
             });
         }
         let mut r = vec![0.0f32; n * d];

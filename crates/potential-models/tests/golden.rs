@@ -20,7 +20,11 @@ fn numpy_golden_fixtures_match() {
     let json: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("golden.json")).unwrap()).unwrap();
     let cases = json["cases"].as_array().unwrap();
-    assert_eq!(cases.len(), 14, "one case per activation × output kind");
+    let kinds = potential_activations::ActivationKind::ALL;
+    assert_eq!(cases.len(), 2 * kinds.len(), "one case per activation × output kind");
+    for k in kinds {
+        assert!(cases.iter().any(|c| c["activation"] == k.name()), "no golden case for {k}");
+    }
     for c in cases {
         let file = c["file"].as_str().unwrap();
         let m = TiedAutoencoder::load(dir.join(file)).unwrap();

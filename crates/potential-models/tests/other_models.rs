@@ -119,10 +119,7 @@ fn untied_integrability_is_zero_for_tied_weights_and_positive_otherwise() {
             .unwrap();
             // Independent f64 computation of ‖J − Jᵀ‖_F / ‖J‖_F.
             let un = common::net_input(m, x);
-            let g: Vec<f64> = un
-                .iter()
-                .map(|&v| potential_activations::Activation::h_prime(&m.activation(), v as f32) as f64)
-                .collect();
+            let g: Vec<f64> = un.iter().map(|&v| m.activation().h_prime(v as f32) as f64).collect();
             let mut jj = vec![0.0f64; d * d];
             for a in 0..d {
                 for b in 0..d {

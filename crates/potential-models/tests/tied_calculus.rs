@@ -21,29 +21,33 @@ fn energy_gradient_is_the_vector_field() {
     // E is computed with an f32 gemm and f32 H values summed in f64: rounding ~1e-5 in E, divided
     // by 2δ; truncation δ²/6·|∂³E| (binary x ∈ [0.1, 0.9] bounds the entropy's third derivative
     // by 100). relu/modulus energies are C¹, so kinks cost at most O(δ‖w‖²).
-    runner("energy_gradient", 96)
-        .run(&case(ALL_KINDS, BOTH, 0.1), |c| {
-            let (m, x) = (&c.model, &c.x);
-            let g = m.vector_field(x).unwrap();
-            let delta = if m.output() == Output::Binary { 5e-3f32 } else { 1e-2 };
-            for j in 0..x.len() {
-                let (mut xp, mut xm) = (x.clone(), x.clone());
-                xp[j] += delta;
-                xm[j] -= delta;
-                let step = (xp[j] - xm[j]) as f64; // the step actually taken in f32
-                let fd = (m.energy(&xp).unwrap() - m.energy(&xm).unwrap()) / step;
-                let tol = 3e-3 + 1e-3 * (g[j] as f64).abs();
-                prop_assert!(
-                    (fd - g[j] as f64).abs() <= tol,
-                    "{} {}: ∂E/∂x[{j}] FD {fd} vs field {}",
-                    m.activation(),
-                    m.output(),
-                    g[j]
-                );
-            }
-            Ok(())
-        })
-        .unwrap();
+    // Every activation gets its own 16 cases (both output kinds).
+    for k in 0..ALL_KINDS.len() {
+        let name = format!("energy_gradient_{}", ALL_KINDS[k]);
+        runner(&name, 16)
+            .run(&case(&ALL_KINDS[k..=k], BOTH, 0.1), |c| {
+                let (m, x) = (&c.model, &c.x);
+                let g = m.vector_field(x).unwrap();
+                let delta = if m.output() == Output::Binary { 5e-3f32 } else { 1e-2 };
+                for j in 0..x.len() {
+                    let (mut xp, mut xm) = (x.clone(), x.clone());
+                    xp[j] += delta;
+                    xm[j] -= delta;
+                    let step = (xp[j] - xm[j]) as f64; // the step actually taken in f32
+                    let fd = (m.energy(&xp).unwrap() - m.energy(&xm).unwrap()) / step;
+                    let tol = 3e-3 + 1e-3 * (g[j] as f64).abs();
+                    prop_assert!(
+                        (fd - g[j] as f64).abs() <= tol,
+                        "{} {}: ∂E/∂x[{j}] FD {fd} vs field {}",
+                        m.activation(),
+                        m.output(),
+                        g[j]
+                    );
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
 }
 
 #[test]
@@ -110,7 +114,7 @@ fn laplacian_contraction_absorbing_match_their_formulas() {
             let u = net_input(m, x);
             let (mut lap, mut con) = (-(d as f64), 0.0);
             for (k, &uk) in u.iter().enumerate() {
-                let g = potential_activations::Activation::h_prime(&m.activation(), uk as f32) as f64;
+                let g = m.activation().h_prime(uk as f32) as f64;
                 let n: f64 = m.weight()[k * d..(k + 1) * d].iter().map(|&w| w as f64 * w as f64).sum();
                 lap += g * n;
                 con += g * g * n;

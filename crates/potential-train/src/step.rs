@@ -3,7 +3,7 @@
 //!
 //! See [`Workspace`] for the gradient and its determinism.
 
-use potential_activations::{Activation, ActivationKind};
+use potential_activations::ActivationKind;
 use potential_kernels::{
     all_finite, gemm, gemm_update, map, map_inplace, MatMut, MatRef, Parallelism, UnaryOp,
 };
@@ -190,7 +190,7 @@ impl Workspace {
         let (h, d) = (self.hidden, self.visible);
         let w = MatRef::from_row_major(model.weight(), h, d);
         let act = model.activation();
-        let f = act.hidden_fn();
+        let f = act;
         let (q_a, q_x) = self.q[..2 * n * d].split_at_mut(n * d);
         // Gemm 1: U = X̃ Wᵀ.
         if h > 0 {
@@ -463,7 +463,9 @@ fn column_sums(out: &mut [f32], m: &[f32], rows: usize, scale: f32) {
     });
 }
 
-/// Δ += 2λ·G ⊙ h″(u) ⊙ n for one row, with h″ from (u, h, h′) where it is cheaper.
+/// Δ += 2λ·G ⊙ h″(u) ⊙ n for one row, h″ = p·q from the activation's
+/// [`ActivationKind::h_second_factors`] at (u, h, h′ = G), multiplied left to right. Nothing to add
+/// where h″ = 0 almost everywhere ([`ActivationKind::is_piecewise_linear`]).
 fn contractive_term(
     act: ActivationKind,
     lambda: f32,
@@ -473,33 +475,13 @@ fn contractive_term(
     u: &[f32],
     n: &[f32],
 ) {
+    if act.is_piecewise_linear() {
+        return;
+    }
     let two_l = 2.0 * lambda;
-    match act {
-        // σ″ = σ′(1 − 2σ)
-        ActivationKind::Sigmoid => {
-            for (((dv, &gv), &s), &nk) in dl.iter_mut().zip(g).zip(hv).zip(n) {
-                *dv += two_l * gv * gv * (1.0 - 2.0 * s) * nk;
-            }
-        }
-        // tanh″ = −2 tanh · tanh′
-        ActivationKind::Tanh => {
-            for (((dv, &gv), &t), &nk) in dl.iter_mut().zip(g).zip(hv).zip(n) {
-                *dv += two_l * gv * (-2.0 * t * gv) * nk;
-            }
-        }
-        // h″ = 0 (almost everywhere for relu and modulus).
-        ActivationKind::Linear | ActivationKind::Relu | ActivationKind::Modulus => {}
-        // (u²)″ = 2
-        ActivationKind::Square => {
-            for ((dv, &gv), &nk) in dl.iter_mut().zip(g).zip(n) {
-                *dv += two_l * gv * 2.0 * nk;
-            }
-        }
-        _ => {
-            for (((dv, &gv), &uv), &nk) in dl.iter_mut().zip(g).zip(u).zip(n) {
-                *dv += two_l * gv * act.h_second(uv) * nk;
-            }
-        }
+    for ((((dv, &gv), &hk), &uv), &nk) in dl.iter_mut().zip(g).zip(hv).zip(u).zip(n) {
+        let (p, q) = act.h_second_factors(uv, hk, gv);
+        *dv += two_l * gv * p * q * nk;
     }
 }
 

@@ -29,6 +29,7 @@ fn h64(a: ActivationKind, u: f64) -> (f64, f64) {
             let s = sig(u * u);
             (u * s, s + 2.0 * u * u * s * (1.0 - s))
         }
+        ActivationKind::Softplus => ((1.0 + u.exp()).ln(), sig(u)),
     }
 }
 
@@ -199,7 +200,7 @@ fn make_case(
     Case { act, out, h, d, n, w, bh, br, xin, x, lambda, wd }
 }
 
-const ACTS: [ActivationKind; 7] = ActivationKind::ALL;
+const ACTS: [ActivationKind; ActivationKind::ALL.len()] = ActivationKind::ALL;
 
 /// Every activation × output (loss) × regulariser combination, several seeds each.
 #[test]
@@ -223,11 +224,11 @@ fn gradient_matches_finite_differences_for_every_combination() {
             }
         }
     }
-    assert_eq!(checked, 7 * 2 * 4 * 4);
+    assert_eq!(checked, ACTS.len() * 2 * 4 * 4);
 }
 
 fn act_strategy() -> impl Strategy<Value = ActivationKind> {
-    (0..7usize).prop_map(|i| ACTS[i])
+    (0..ACTS.len()).prop_map(|i| ACTS[i])
 }
 
 proptest! {

@@ -48,9 +48,9 @@ pub struct TrainArgs {
     /// Train on the rows of this class only (needs labels: --labels, or an .amat/CSV file).
     #[arg(long, value_name = "K")]
     pub class: Option<u32>,
-    /// Hidden activation.
+    /// Hidden activation (the names of the model-file format).
     #[arg(long, value_name = "A", default_value = "sigmoid",
-          value_parser = ["sigmoid", "tanh", "linear", "square", "relu", "modulus", "synchrony"])]
+          value_parser = clap::builder::PossibleValuesParser::new(ActivationKind::ALL.map(ActivationKind::name)))]
     pub activation: String,
     /// Output kind: `real` (squared error) or `binary` (sigmoid output, cross-entropy; data in [0, 1]).
     #[arg(long, value_name = "KIND", default_value = "real", value_parser = ["real", "binary"])]

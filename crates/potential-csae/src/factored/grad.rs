@@ -619,7 +619,7 @@ impl FactoredPretrainer {
         }
         let u = &mut self.u[..nb * h];
         gemm(1.0, MatRef::from_row_major(qt, nb, f), wh, 0.0, MatMut::from_row_major(u, nb, h), par);
-        let hf = model.activation.hidden_fn();
+        let hf = model.activation;
         let (hu, dh) = (&mut self.hu[..nb * h], &mut self.dh[..nb * h]);
         u.chunks_exact_mut(h).zip(hu.chunks_exact_mut(h)).zip(dh.chunks_exact_mut(h)).zip(y.iter()).for_each(
             |(((ur, hr), dr), &c)| {

@@ -5,7 +5,7 @@ use crate::finetune::visible_term;
 use crate::model::{argmax_rows, check_labels, evaluation_from_logits, log_sum_exp, softmax_rows};
 use crate::{Csae, Error, Evaluation, Result};
 use potential_activations::ActivationKind;
-use potential_kernels::{antiderivative_sum, bias_act, gemm, HiddenFn, MatMut, MatRef, Parallelism};
+use potential_kernels::{antiderivative_sum, bias_act, gemm, MatMut, MatRef, Parallelism};
 use potential_models::{Output, TiedAutoencoder};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -405,7 +405,7 @@ impl FactoredCsae {
             MatMut::from_row_major(u, k * nb, h),
             par,
         );
-        let hf: HiddenFn = self.activation.hidden_fn();
+        let hf = self.activation;
         // Row passes stay on this thread: they are cheap next to the gemms, and fine-grained rayon
         // jobs stall on a loaded machine (a worker descheduled by another process).
         for (i, ((ur, hr), e)) in

@@ -10,11 +10,12 @@
 
 use super::Vf;
 use crate::elementwise::UnaryOp;
-use crate::fused::HiddenFn;
+use crate::ActivationKind;
 use std::arch::x86_64::*;
 
+/// Eight `f32` lanes in an AVX register. Private to this module: see the module's `# Safety`.
 #[derive(Clone, Copy)]
-pub(crate) struct A(__m256);
+struct A(__m256);
 
 /// Wrap an intrinsic call whose only precondition is that AVX2+FMA are available, which holds
 /// wherever an [`A`] exists (module invariant above).
@@ -206,7 +207,7 @@ pub(crate) unsafe fn map_inplace(op: UnaryOp, buf: &mut [f32]) {
 pub(crate) unsafe fn bias_act(
     u: &mut [f32],
     bias: &[f32],
-    f: HiddenFn,
+    f: ActivationKind,
     h: &mut [f32],
     dh: Option<&mut [f32]>,
 ) {
@@ -215,7 +216,7 @@ pub(crate) unsafe fn bias_act(
 /// # Safety
 /// The CPU must support AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
-pub(crate) unsafe fn antiderivative_sum(u: &[f32], bias: &[f32], f: HiddenFn) -> f64 {
+pub(crate) unsafe fn antiderivative_sum(u: &[f32], bias: &[f32], f: ActivationKind) -> f64 {
     super::antiderivative_sum::<A>(u, bias, f)
 }
 /// # Safety

@@ -12,8 +12,9 @@
 pub(crate) mod avx2;
 pub(crate) mod portable;
 
+use crate::activation::monomorphize;
 use crate::elementwise::UnaryOp;
-use crate::fused::HiddenFn;
+use crate::ActivationKind;
 
 /// Eight `f32` lanes. Masks are vectors whose lanes are all-ones or all-zeros bit patterns.
 pub(crate) trait Vf: Copy {
@@ -177,7 +178,7 @@ pub(crate) fn ln1p_pos<V: Vf>(y: V) -> V {
 /// σ(u) and σ′(u) = e/(1+e)² with e = e^{−|u|}: both accurate to a few ulp relative everywhere,
 /// including the far negative tail (σ(u) ≈ eᵘ, subnormal below u ≈ −87).
 #[inline(always)]
-fn sigmoid_parts<V: Vf>(u: V) -> (V, V, V) {
+pub(crate) fn sigmoid_parts<V: Vf>(u: V) -> (V, V, V) {
     let e = exp(u.abs().mul(c(-1.0)));
     let d = e.add(c(1.0));
     let s = V::select(u.ge(c(0.0)), c::<V>(1.0).div(d), e.div(d));
@@ -192,7 +193,7 @@ pub(crate) fn sigmoid<V: Vf>(u: V) -> V {
 /// (tanh u, sech² u). |u| < 0.625: Cephes odd polynomial; else (1 − e)/(1 + e) with e = e^{−2|u|}.
 /// sech² u = 4e/(1 + e)² is accurate relative even where tanh u rounds to ±1.
 #[inline(always)]
-fn tanh_parts<V: Vf>(u: V) -> (V, V) {
+pub(crate) fn tanh_parts<V: Vf>(u: V) -> (V, V) {
     let a = u.abs();
     let e = exp(a.mul(c(-2.0)));
     let d = e.add(c(1.0));
@@ -255,67 +256,6 @@ fn unary<V: Vf>(op: UnaryOp, u: V) -> V {
         UnaryOp::Cube => u.mul(u).mul(u),
         UnaryOp::Relu => relu(u),
         UnaryOp::Abs => u.abs(),
-    }
-}
-
-/// h(u) and, when `D`, h′(u).
-#[inline(always)]
-fn hidden<V: Vf, const D: bool>(f: HiddenFn, u: V) -> (V, V) {
-    let one = c::<V>(1.0);
-    let zero = c::<V>(0.0);
-    match f {
-        HiddenFn::Sigmoid => {
-            let (s, e, d) = sigmoid_parts(u);
-            (s, if D { e.div(d.mul(d)) } else { zero })
-        }
-        HiddenFn::Tanh => tanh_parts(u),
-        HiddenFn::Linear => (u, one),
-        HiddenFn::Square => (u.mul(u), u.add(u)),
-        HiddenFn::Relu => {
-            let dh = V::select(u.gt(zero), one, zero);
-            (relu(u), V::select(u.is_nan(), u, dh))
-        }
-        HiddenFn::Modulus => {
-            let dh = V::select(u.gt(zero), one, V::select(u.lt(zero), c(-1.0), zero));
-            (u.abs(), V::select(u.is_nan(), u, dh))
-        }
-        HiddenFn::Synchrony => {
-            let w = u.mul(u);
-            let e = exp(w.mul(c(-1.0)));
-            let d = e.add(one);
-            let s = one.div(d);
-            let h = u.mul(s);
-            if D {
-                // h′ = σ(w) + 2w·σ(w)(1 − σ(w)) = s + 2w·e/d². Clamp w so that w = ∞ gives 0, not ∞·0.
-                let wc = c::<V>(1e4).min_x86(w);
-                (h, wc.add(wc).mul(e).div(d.mul(d)).add(s))
-            } else {
-                (h, zero)
-            }
-        }
-    }
-}
-
-/// H(u) with H′ = h.
-#[inline(always)]
-fn antiderivative<V: Vf>(f: HiddenFn, u: V) -> V {
-    let half = c::<V>(0.5);
-    match f {
-        HiddenFn::Sigmoid => softplus(u),
-        HiddenFn::Tanh => log_cosh(u),
-        HiddenFn::Linear => half.mul(u).mul(u),
-        // (u/3)·u·u overflows only where u³/3 itself does.
-        HiddenFn::Square => u.div(c(3.0)).mul(u).mul(u),
-        HiddenFn::Relu => {
-            let r = relu(u);
-            half.mul(r).mul(r)
-        }
-        HiddenFn::Modulus => half.mul(u).mul(u.abs()),
-        HiddenFn::Synchrony => {
-            // softplus(w)/2 = (u/2)·u + ln(1 + e^{−w})/2 for w = u² ≥ 0; finite wherever the result is.
-            let w = u.mul(u);
-            half.mul(u).fma(u, half.mul(ln1p_pos(exp(w.mul(c(-1.0))))))
-        }
     }
 }
 
@@ -399,19 +339,25 @@ pub(crate) fn map_inplace<V: Vf>(op: UnaryOp, buf: &mut [f32]) {
 pub(crate) fn bias_act<V: Vf>(
     u: &mut [f32],
     bias: &[f32],
-    f: HiddenFn,
+    f: ActivationKind,
     h: &mut [f32],
     dh: Option<&mut [f32]>,
 ) {
     #[inline(always)]
-    fn run<V: Vf, const D: bool>(f: HiddenFn, u: &mut [f32], bias: &[f32], h: &mut [f32], dh: &mut [f32]) {
+    fn run<V: Vf, const D: bool>(
+        f: ActivationKind,
+        u: &mut [f32],
+        bias: &[f32],
+        h: &mut [f32],
+        dh: &mut [f32],
+    ) {
         let n = u.len();
         let full = n - n % 8;
         let mut i = 0;
         while i < full {
             let x = V::load(&u[i..]).add(V::load(&bias[i..]));
             x.store(&mut u[i..]);
-            let (hv, dv) = hidden::<V, D>(f, x);
+            let (hv, dv) = f.hidden_simd::<V, D>(x);
             hv.store(&mut h[i..]);
             if D {
                 dv.store(&mut dh[i..]);
@@ -426,7 +372,7 @@ pub(crate) fn bias_act<V: Vf>(
             let x = V::load(&ub).add(V::load(&bb));
             x.store(&mut ub);
             u[i..].copy_from_slice(&ub[..r]);
-            let (hv, dv) = hidden::<V, D>(f, x);
+            let (hv, dv) = f.hidden_simd::<V, D>(x);
             hv.store(&mut ub);
             h[i..].copy_from_slice(&ub[..r]);
             if D {
@@ -443,29 +389,21 @@ pub(crate) fn bias_act<V: Vf>(
             }
         };
     }
-    match f {
-        HiddenFn::Sigmoid => go!(HiddenFn::Sigmoid),
-        HiddenFn::Tanh => go!(HiddenFn::Tanh),
-        HiddenFn::Linear => go!(HiddenFn::Linear),
-        HiddenFn::Square => go!(HiddenFn::Square),
-        HiddenFn::Relu => go!(HiddenFn::Relu),
-        HiddenFn::Modulus => go!(HiddenFn::Modulus),
-        HiddenFn::Synchrony => go!(HiddenFn::Synchrony),
-    }
+    monomorphize!(f, K => go!(K))
 }
 
 /// Σₖ H(uₖ + bₖ) (no bias when `bias` is empty): each term in `f32`, accumulated in `f64`.
 #[inline(always)]
-pub(crate) fn antiderivative_sum<V: Vf>(u: &[f32], bias: &[f32], f: HiddenFn) -> f64 {
+pub(crate) fn antiderivative_sum<V: Vf>(u: &[f32], bias: &[f32], f: ActivationKind) -> f64 {
     #[inline(always)]
-    fn run<V: Vf, const B: bool>(f: HiddenFn, u: &[f32], bias: &[f32]) -> f64 {
+    fn run<V: Vf, const B: bool>(f: ActivationKind, u: &[f32], bias: &[f32]) -> f64 {
         let mut acc = V::acc_zero();
         let n = u.len();
         let full = n - n % 8;
         let mut i = 0;
         while i < full {
             let x = if B { V::load(&u[i..]).add(V::load(&bias[i..])) } else { V::load(&u[i..]) };
-            acc = V::acc_add(acc, antiderivative(f, x));
+            acc = V::acc_add(acc, f.antiderivative_simd(x));
             i += 8;
         }
         let mut total = V::acc_total(acc);
@@ -479,7 +417,7 @@ pub(crate) fn antiderivative_sum<V: Vf>(u: &[f32], bias: &[f32], f: HiddenFn) ->
             } else {
                 V::load(&ub)
             };
-            antiderivative(f, x).store(&mut ub);
+            f.antiderivative_simd(x).store(&mut ub);
             total += ub[..r].iter().map(|&v| v as f64).sum::<f64>();
         }
         total
@@ -493,15 +431,7 @@ pub(crate) fn antiderivative_sum<V: Vf>(u: &[f32], bias: &[f32], f: HiddenFn) ->
             }
         };
     }
-    match f {
-        HiddenFn::Sigmoid => go!(HiddenFn::Sigmoid),
-        HiddenFn::Tanh => go!(HiddenFn::Tanh),
-        HiddenFn::Linear => go!(HiddenFn::Linear),
-        HiddenFn::Square => go!(HiddenFn::Square),
-        HiddenFn::Relu => go!(HiddenFn::Relu),
-        HiddenFn::Modulus => go!(HiddenFn::Modulus),
-        HiddenFn::Synchrony => go!(HiddenFn::Synchrony),
-    }
+    monomorphize!(f, K => go!(K))
 }
 
 const DOT: u8 = 0;

@@ -7,7 +7,7 @@
 
 use super::Vf;
 use crate::elementwise::UnaryOp;
-use crate::fused::HiddenFn;
+use crate::ActivationKind;
 
 #[derive(Clone, Copy)]
 pub(crate) struct P([f32; 8]);
@@ -161,10 +161,16 @@ pub(crate) fn map(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
 pub(crate) fn map_inplace(op: UnaryOp, buf: &mut [f32]) {
     super::map_inplace::<P>(op, buf)
 }
-pub(crate) fn bias_act(u: &mut [f32], bias: &[f32], f: HiddenFn, h: &mut [f32], dh: Option<&mut [f32]>) {
+pub(crate) fn bias_act(
+    u: &mut [f32],
+    bias: &[f32],
+    f: ActivationKind,
+    h: &mut [f32],
+    dh: Option<&mut [f32]>,
+) {
     super::bias_act::<P>(u, bias, f, h, dh)
 }
-pub(crate) fn antiderivative_sum(u: &[f32], bias: &[f32], f: HiddenFn) -> f64 {
+pub(crate) fn antiderivative_sum(u: &[f32], bias: &[f32], f: ActivationKind) -> f64 {
     super::antiderivative_sum::<P>(u, bias, f)
 }
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f64 {

@@ -148,3 +148,38 @@ pub fn sigmoid_prime64(u: f64) -> f64 {
     let e = (-u.abs()).exp();
     e / ((1.0 + e) * (1.0 + e))
 }
+
+/// ∫₋∞ᵘ softplus = −Li₂(−eᵘ) in `f64`, by series independent of the crate's Bernoulli series:
+/// with t = e^{−|u|}, F = −Li₂(−t) is the alternating series Σₖ (−1)ᵏ⁺¹ tᵏ/k² for t ≤ ½, and for
+/// t > ½ Landen's identity −Li₂(−t) = Li₂(x) + ½ ln²(1 + t) with x = t/(1 + t) ≤ ½ and
+/// Li₂(x) = Σₖ xᵏ/k²; then H(u) = F for u ≤ 0 and u²/2 + π²/6 − F for u > 0 (inversion formula).
+pub fn softplus_integral64(u: f64) -> f64 {
+    if u.is_nan() {
+        return u;
+    }
+    // Σₖ sᵏ xᵏ/k² for s = ±1, |x| ≤ ½, until the terms no longer change the sum.
+    let series = |x: f64, s: f64| {
+        let (mut sum, mut p, mut k) = (0.0f64, 1.0f64, 1.0f64);
+        loop {
+            p *= s * x;
+            let term = p / (k * k);
+            if term.abs() <= 1e-18 * sum.abs() || term == 0.0 {
+                return sum + term;
+            }
+            sum += term;
+            k += 1.0;
+        }
+    };
+    let t = (-u.abs()).exp();
+    let f = if t <= 0.5 {
+        -series(t, -1.0)
+    } else {
+        let l = t.ln_1p();
+        series(t / (1.0 + t), 1.0) + 0.5 * l * l
+    };
+    if u > 0.0 {
+        0.5 * u * u + (std::f64::consts::PI * std::f64::consts::PI / 6.0 - f)
+    } else {
+        f
+    }
+}

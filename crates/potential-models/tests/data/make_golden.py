@@ -13,13 +13,16 @@ Formulas (paper/NOTES.md): u = W x + b_h,
   binary: r = sigmoid(W^T h(u) + b_r), E = sum_k H(u_k) + b_r.x - sum_j [x log x + (1-x) log(1-x)],
           field = W^T h(u) + b_r - logit(x),   Laplacian = sum_k h'(u_k)|w_k|^2 - sum_j 1/(x_j(1-x_j))
   contraction = sum_k h'(u_k)^2 |w_k|^2;  reconstruction error = |r - x|^2.
-Run: python3 make_golden.py   (deterministic: fixed seed; needs numpy)
+Softplus (not in the paper) has H(u) = -Li2(-e^u) (H(-inf) = 0), from SciPy's Cephes dilogarithm:
+Li2(z) = spence(1 - z). Its cases come last, so the fixtures of the paper's seven are unchanged.
+Run: python3 make_golden.py   (deterministic: fixed seed; needs numpy and scipy)
 """
 import json
 import os
 import struct
 
 import numpy as np
+from scipy.special import spence
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -41,6 +44,7 @@ ACTS = {
         lambda u: sig(u * u) + 2 * u * u * sig(u * u) * (1 - sig(u * u)),
         lambda u: np.logaddexp(0.0, u * u) / 2,
     ),
+    "softplus": (lambda u: np.logaddexp(0.0, u), sig, lambda u: -spence(1.0 + np.exp(u))),
 }
 
 
