@@ -61,6 +61,9 @@ def run_potential(binary, Xtr, Xte, seed, extra):
         return s, t1 - t0, t2 - t1, cmd
 
 
+BASELINES = ("IsolationForest()", "LocalOutlierFactor(novelty=True)")
+
+
 def run_sklearn(name, Xtr, Xte, seed):
     from sklearn.ensemble import IsolationForest
     from sklearn.neighbors import LocalOutlierFactor
@@ -107,7 +110,8 @@ def main():
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--out", default="results/adbench.jsonl")
     ap.add_argument("--validation", action="store_true", help="evaluate on validation rows carved from the training part")
-    ap.add_argument("--baselines", default="IsolationForest(),LocalOutlierFactor(novelty=True)")
+    ap.add_argument("--baselines", default=",".join(BASELINES),
+                    help="comma-separated scikit-learn baselines to run beside potential ('' for none)")
     ap.add_argument("--name", default="potential detect fit (defaults)")
     ap.add_argument("--extra", default="", help="extra flags for `potential detect fit` (default: none)")
     ap.add_argument("--save-scores", default=None, metavar="DIR",
@@ -127,7 +131,11 @@ def main():
         sys.exit(f"no .npz files in {a.datasets}")
     key = lambda r: (r["protocol"], r["set"], r["seed"], r["detector"])
     have = {key(r) for r in done}
-    dets = [a.name] + [b for b in a.baselines.split(",") if b]
+    baselines = [b for b in a.baselines.split(",") if b]
+    unknown = [b for b in baselines if b not in BASELINES]
+    if unknown:
+        sys.exit(f"--baselines: unknown {unknown}; known: {', '.join(BASELINES)} (or '' for none)")
+    dets = [a.name] + baselines
     c = commit()
     machine = f"{platform.machine()} {os.cpu_count()} cpus {platform.processor() or ''}".strip()
     extra = a.extra.split()

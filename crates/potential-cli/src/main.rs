@@ -10,6 +10,7 @@ mod csv_out;
 mod error;
 mod output;
 mod paths;
+mod png_out;
 mod progress;
 mod threads;
 

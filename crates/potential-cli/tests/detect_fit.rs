@@ -299,3 +299,76 @@ fn explain_writes_each_features_share_of_the_outlier_score() {
     assert!(e.contains("row 25 is past the last row (19)"), "{e}");
     assert!(!p("f.npy").exists());
 }
+
+/// `--explain-png`: each explained row as an image beside its heat map, the red and blue shares
+/// following the sign of the contributions; a non-image width needs --shape, a bad shape is
+/// refused before anything is written.
+#[test]
+fn explain_png_draws_rows_beside_their_heat_maps() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    table(&p("train.npy"), 300, 21, 0.0);
+    let x = table(&p("test.npy"), 10, 22, 3.0);
+    ok(&potential(&[
+        "detect",
+        "fit",
+        "--data",
+        s(&p("train.npy")),
+        "--out",
+        s(&p("d.st")),
+        "--epochs",
+        "20",
+        "-q",
+    ]));
+    let base = |png: &str| {
+        vec![
+            "detect".to_owned(),
+            "--model".into(),
+            s(&p("d.st")).into(),
+            "--data".into(),
+            s(&p("test.npy")).into(),
+            "--explain".into(),
+            "0-1".into(),
+            "--out-explain".into(),
+            s(&p("e.npy")).into(),
+            "--explain-png".into(),
+            s(&p(png)).into(),
+            "-q".into(),
+        ]
+    };
+    // 5 columns are not a square.
+    let args = base("e.png");
+    let e = err(&potential(&args.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert!(e.contains("d = 5 is not a square"), "{e}");
+    assert!(!p("e.png").exists() && !p("e.npy").exists());
+    let mut args = base("e.png");
+    args.extend(["--shape".into(), "1x5".into()]);
+    ok(&potential(&args.iter().map(String::as_str).collect::<Vec<_>>()));
+    // Two pairs of 1×5 tiles scaled by 28: width 4 tiles × (140 + 1) + 1, height 28 + 2.
+    let dec = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(p("e.png")).unwrap()));
+    let mut reader = dec.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!((info.width, info.height, info.color_type), (4 * 141 + 1, 30, png::ColorType::Rgb));
+    let det = Detector::load(p("d.st")).unwrap();
+    let (c, _) = det.explain(&x[..10], 8).unwrap();
+    for (k, row) in [0usize, 1].into_iter().enumerate() {
+        let cr = &c[row * 5..row * 5 + 5];
+        let peak = cr.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for (j, &cj) in cr.iter().enumerate() {
+            // Centre of feature j's cell in the heat tile of pair k.
+            let (x0, y0) = (1 + (2 * k + 1) * 141 + j * 28 + 14, 15);
+            let o = (y0 * info.width as usize + x0) * 3;
+            let [r, g, b] = [buf[o], buf[o + 1], buf[o + 2]];
+            let t = cj / peak;
+            let fade = (255.0 * (1.0 - t.abs())).round() as u8;
+            let want = if t >= 0.0 { [255, fade, fade] } else { [fade, fade, 255] };
+            assert_eq!([r, g, b], want, "row {row} feature {j} contribution {cj}");
+        }
+    }
+    let mut args = base("f.png");
+    args.extend(["--shape".into(), "2x2".into()]);
+    let e = err(&potential(&args.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert!(e.contains("--shape 2x2"), "{e}");
+    assert!(!p("f.png").exists());
+}

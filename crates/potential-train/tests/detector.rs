@@ -3,7 +3,9 @@
 
 use potential_data::Features;
 use potential_models::novelty;
-use potential_train::detector::{probit, Detector, DetectorConfig, DetectorError, Scaler, ScalerKind};
+use potential_train::detector::{
+    probit, Combine, Detector, DetectorConfig, DetectorError, Scaler, ScalerKind,
+};
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::ops::ControlFlow;
@@ -147,7 +149,7 @@ fn bad_input_is_a_typed_error_naming_row_and_column() {
     for (cfg, field) in [
         (DetectorConfig { contamination: 0.7, ..quick() }, "contamination"),
         (DetectorConfig { hidden: Some(0), ..quick() }, "hidden"),
-        (DetectorConfig { views: vec![], ..quick() }, "views"),
+        (DetectorConfig { views: Some(vec![]), ..quick() }, "views"),
         (DetectorConfig { learning_rate: f32::NAN, ..quick() }, "learning_rate"),
     ] {
         match fit(&blob(50, 7), &cfg) {
@@ -182,6 +184,7 @@ fn malformed_detector_files_say_what_is_wrong() {
         ("\"format\":\"potential.detector\"", "\"format\":\"potential.detectoX\"", "format"),
         ("\"contamination\":\"0.1\"", "\"contamination\":\"0.9\"", "contamination"),
         ("\"members\":", "\"membxrs\":", "members"),
+        ("\"combine\":\"softplus\"", "\"combine\":\"softplux\"", "combine"),
     ];
     for (key, with, says) in cases {
         let bad = edit_header(&good, key, with);
@@ -195,25 +198,124 @@ fn malformed_detector_files_say_what_is_wrong() {
         Err(DetectorError::Format(_))
     ));
     assert!(matches!(Detector::from_safetensors_bytes(b"garbage"), Err(DetectorError::Format(_))));
+    // A file from before `combine` was stored reads as the plain mean.
+    let old = edit_header(&good, "\"combine\":\"softplus\"", "\"combinx\":\"softplus\"");
+    assert_eq!(Detector::from_safetensors_bytes(&old).unwrap().combine(), Combine::Mean);
 }
 
 #[test]
 fn explanations_sum_to_the_outlier_score_minus_the_references() {
     let x = blob(300, 9);
-    let det = fit(&x, &quick()).unwrap();
     let rows = [0.0f32, 0.0, 0.0, 3.0, 2.0, -2.0, 2.0, 3.0, 0.3, 0.1, 0.9, 3.0];
-    let (c, err) = det.explain(&rows, 8).unwrap();
-    let s = det.outlier_scores(&rows).unwrap();
-    let s0 = det.reference_score().unwrap();
-    for i in 0..3 {
-        let total: f64 = c[i * 4..(i + 1) * 4].iter().sum();
-        let tol = err[i] + 1e-4 * (1.0 + s[i].abs());
-        assert!((total - (s[i] - s0)).abs() <= tol, "row {i}: {total} vs {}", s[i] - s0);
+    for combine in [Combine::Softplus, Combine::Mean] {
+        let det = fit(&x, &DetectorConfig { combine, ..quick() }).unwrap();
+        assert_eq!(det.combine(), combine);
+        let (c, err) = det.explain(&rows, 8).unwrap();
+        let s = det.outlier_scores(&rows).unwrap();
+        let s0 = det.reference_score().unwrap();
+        for i in 0..3 {
+            let total: f64 = c[i * 4..(i + 1) * 4].iter().sum();
+            let tol = err[i] + 1e-4 * (1.0 + s[i].abs());
+            assert!((total - (s[i] - s0)).abs() <= tol, "{combine:?} row {i}: {total} vs {}", s[i] - s0);
+        }
+        // The far row's strangeness is carried by the features that moved (0, 1, 2), not the
+        // constant 3.
+        assert!(c[4..7].iter().sum::<f64>() > 0.0);
+        // The stored rule survives the file.
+        let back = Detector::from_safetensors_bytes(&det.to_safetensors_bytes()).unwrap();
+        assert_eq!(back.outlier_scores(&rows).unwrap(), s);
     }
-    // The far row's strangeness is carried by the features that moved (0, 1, 2), not the constant 3.
-    assert!(c[4..7].iter().sum::<f64>() > 0.0);
     let recon =
         fit(&x, &DetectorConfig { score: potential_models::NoveltyScore::ReconstructionError, ..quick() })
             .unwrap();
     assert!(matches!(recon.explain(&rows, 8), Err(DetectorError::Config { field: "score", .. })));
+}
+
+/// The default epochs: about 5000 updates, at most 500, cut by the compute budget on wide tables.
+#[test]
+fn default_epochs_follow_the_updates_then_the_budget() {
+    use potential_train::detector::{default_epochs, MAX_DEFAULT_EPOCHS, MEMBER_BUDGET};
+    // 10000 × 100, 200 hiddens: 100 steps per epoch → 50 epochs; 2e8 per epoch is under budget.
+    assert_eq!(default_epochs(10_000, 100, 200, 100), 50);
+    // Tiny tables stop at the cap.
+    assert_eq!(default_epochs(50, 4, 8, 5), MAX_DEFAULT_EPOCHS);
+    // One-class MNIST (4932 × 784, 512 hiddens): the budget allows ⌊1.2e10 / 1.98e9⌋ = 6 epochs.
+    let work = 4932.0 * 512.0 * 784.0;
+    assert_eq!(default_epochs(4932, 784, 512, 100), (MEMBER_BUDGET / work).floor() as usize);
+    assert_eq!(default_epochs(4932, 784, 512, 100), 6);
+    // A table past the budget for even one epoch still trains one.
+    assert_eq!(default_epochs(1_000_000, 10_000, 512, 100), 1);
+    // The resolved config applies it.
+    let wide =
+        Features::from_vec((0..2000usize * 784).map(|i| ((i * 7919) % 255) as f32).collect(), 2000, 784)
+            .unwrap();
+    let r = DetectorConfig::default().resolve(&wide).unwrap();
+    assert_eq!((r.hidden, r.epochs), (512, 14));
+}
+
+/// Mode-dominated tables (more than half of the columns mostly one value) get the min-max view alone; others the
+/// three default views; explicit views are kept.
+#[test]
+fn mode_dominated_tables_get_the_min_max_view() {
+    use potential_train::detector::{mode_dominated, View, DEFAULT_VIEWS, MODE_DOMINATED_VIEWS, MODE_SHARE};
+    assert_eq!(MODE_SHARE, 0.5);
+    // 4 rows × 3 columns: column 0 is 0 in 2 of 4 rows (share 0.5: dominated), column 1 in 3
+    // of 4, column 2 has four distinct values → 2 of 3 dominated.
+    let x = [0.0, 1.0, 1.0, 0.0, 1.0, 2.0, 5.0, 1.0, 3.0, 6.0, 2.0, 4.0];
+    assert!(mode_dominated(&x, 3));
+    // Column 0 at share 1/4 instead: 1 of 3 dominated.
+    let y = [0.0, 1.0, 1.0, 7.0, 1.0, 2.0, 5.0, 1.0, 3.0, 6.0, 2.0, 4.0];
+    assert!(!mode_dominated(&y, 3));
+    // Half of the columns is not enough (2 of 4), more than half is (3 of 4).
+    let z = [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 2.0, 2.0, 1.0, 1.0, 3.0, 3.0];
+    assert!(!mode_dominated(&z, 4));
+    let z = [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 2.0, 1.0, 1.0, 1.0, 3.0];
+    assert!(mode_dominated(&z, 4));
+    assert!(!mode_dominated(&[], 3));
+    // -0.0 and 0.0 are one value (total_cmp sorts them side by side, == groups them).
+    assert!(mode_dominated(&[0.0, 1.0, -0.0, 2.0], 1));
+
+    let dense = blob(100, 4);
+    assert_eq!(DetectorConfig::default().resolve(&dense).unwrap().views, DEFAULT_VIEWS.to_vec());
+    let mut sparse = vec![0.0f32; 100 * 4];
+    for i in 0..100 {
+        sparse[i * 4 + i % 4] = 1.0 + i as f32;
+    }
+    let sparse = Features::from_vec(sparse, 100, 4).unwrap();
+    let r = DetectorConfig::default().resolve(&sparse).unwrap();
+    assert_eq!(r.views, MODE_DOMINATED_VIEWS.to_vec());
+    let own = vec![View { scaler: ScalerKind::Standard, noise: 0.3 }];
+    let cfg = DetectorConfig { views: Some(own.clone()), ..DetectorConfig::default() };
+    assert_eq!(cfg.resolve(&sparse).unwrap().views, own);
+    let det = fit(&sparse, &quick()).unwrap();
+    assert_eq!(det.members().len(), 1);
+    assert_eq!(det.scalers()[0].kind(), ScalerKind::MinMax);
+}
+
+/// The softplus link: stable at ±1000, its secant slope between two points is the difference
+/// quotient, and at one point the derivative (the logistic function), checked by central
+/// differences; the mean link is the identity.
+#[test]
+fn combine_links_and_their_secants() {
+    let g = |z| Combine::Softplus.link(z);
+    assert_eq!(g(1000.0), 1000.0);
+    assert_eq!(g(-1000.0), 0.0);
+    assert!((g(0.0) - std::f64::consts::LN_2).abs() < 1e-15);
+    for &(z, z0) in &[(2.0, -1.0), (-3.0, 0.5), (10.0, 9.0), (0.3, 0.3), (-5.0, -5.0 + 1e-9)] {
+        let s = Combine::Softplus.secant(z, z0);
+        if z == z0 || (z - z0).abs() < 1e-6 {
+            let h = 1e-5;
+            let fd = (g(z + h) - g(z - h)) / (2.0 * h);
+            assert!((s - fd).abs() < 1e-8, "{z}: {s} vs {fd}");
+        } else {
+            assert!((s - (g(z) - g(z0)) / (z - z0)).abs() < 1e-12);
+        }
+        assert!(s > 0.0 && s < 1.0);
+        assert_eq!(Combine::Mean.secant(z, z0), 1.0);
+        assert_eq!(Combine::Mean.link(z), z);
+    }
+    for c in [Combine::Softplus, Combine::Mean] {
+        assert_eq!(Combine::from_name(c.name()), Some(c));
+    }
+    assert_eq!(Combine::from_name("max"), None);
 }

@@ -173,7 +173,7 @@ fn info(a: InfoArgs) -> Result<()> {
 }
 
 /// The image shape: `HxW` if given, else the square side when `d` is a perfect square.
-fn image_shape(d: usize, shape: Option<&str>) -> Result<(usize, usize)> {
+pub(crate) fn image_shape(d: usize, shape: Option<&str>) -> Result<(usize, usize)> {
     if let Some(s) = shape {
         let parsed = s.split_once(['x', 'X']).and_then(|(h, w)| Some((h.parse().ok()?, w.parse().ok()?)));
         return match parsed {
@@ -217,16 +217,7 @@ fn write_grid(f: &Features, h: usize, w: usize, count: usize, out: &Path) -> Res
             }
         }
     }
-    let io = |source: std::io::Error| CliError::Io { path: out.to_path_buf(), source };
-    let file = std::fs::File::create(out).map_err(io)?;
-    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), img_w as u32, img_h as u32);
-    enc.set_color(png::ColorType::Grayscale);
-    enc.set_depth(png::BitDepth::Eight);
-    let png_err = |e: png::EncodingError| io(std::io::Error::other(e));
-    let mut writer = enc.write_header().map_err(png_err)?;
-    writer.write_image_data(&px).map_err(png_err)?;
-    writer.finish().map_err(png_err)?;
-    Ok(())
+    crate::png_out::write_png(out, img_w, img_h, crate::png_out::Color::Grey, &px)
 }
 
 fn convert(a: ConvertArgs) -> Result<()> {

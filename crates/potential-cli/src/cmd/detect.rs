@@ -84,6 +84,14 @@ pub struct DetectArgs {
     /// row's outlier score, exact; see README "Novelty detection") or .csv (`row,feature,contribution`).
     #[arg(long, value_name = "E.npy|E.csv", requires = "explain")]
     pub out_explain: Option<PathBuf>,
+    /// Also draw the explained rows as images beside their heat maps (red: the pixel raises the
+    /// outlier score, blue: lowers it) in this PNG; the first 64 rows. Rows must be images: D a
+    /// perfect square, or --shape.
+    #[arg(long, value_name = "E.png", requires = "explain")]
+    pub explain_png: Option<PathBuf>,
+    /// Image shape HxW of the rows for --explain-png (default: square).
+    #[arg(long, value_name = "HxW", requires = "explain_png")]
+    pub shape: Option<String>,
     /// With --calibration: flag so that at most this fraction of normal rows is flagged, in (0, 1).
     #[arg(long, value_name = "ALPHA", requires = "calibration", allow_negative_numbers = true)]
     pub fpr: Option<f64>,
@@ -254,12 +262,20 @@ pub fn run(a: DetectArgs) -> Result<()> {
     let mut inputs = vec![model_path.as_path(), data_path.as_path()];
     inputs.extend(a.labels.as_deref());
     inputs.extend(a.calibration.as_deref());
-    for p in a.out.iter().chain(&a.out_explain) {
-        crate::paths::check_output(p, &inputs)?;
+    if let Some(p) = &a.explain_png {
+        if !p.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("png")) {
+            return Err(usage(format!("--explain-png {}: use a .png file name", p.display())));
+        }
     }
-    if let (Some(o), Some(e)) = (&a.out, &a.out_explain) {
-        if o == e {
-            return Err(usage(format!("--out and --out-explain are both {}: choose two names", o.display())));
+    let outputs: Vec<(&str, &Path)> =
+        [("--out", &a.out), ("--out-explain", &a.out_explain), ("--explain-png", &a.explain_png)]
+            .into_iter()
+            .filter_map(|(flag, p)| p.as_deref().map(|p| (flag, p)))
+            .collect();
+    for (i, (flag, p)) in outputs.iter().enumerate() {
+        crate::paths::check_output(p, &inputs)?;
+        if let Some((other, _)) = outputs[..i].iter().find(|(_, q)| q == p) {
+            return Err(usage(format!("{other} and {flag} are both {}: choose two names", p.display())));
         }
     }
     let pool = crate::threads::pool(a.threads)?;
@@ -306,7 +322,15 @@ pub fn run(a: DetectArgs) -> Result<()> {
     let scale = ScoreScale::of(&model, what);
     if let (Some(spec), Some(path)) = (&a.explain, &a.out_explain) {
         let rows = explain_rows(spec, &detection.flags)?;
-        write_explanations(&model, &model_path, &x, &rows, path)?;
+        write_explanations(
+            &model,
+            &model_path,
+            &x,
+            &rows,
+            path,
+            a.explain_png.as_deref(),
+            a.shape.as_deref(),
+        )?;
     }
     if let Some((path, kind)) = &out {
         write_flags(path, kind, scale, &scores, &detection.flags, p_values.as_deref())?;
@@ -663,13 +687,16 @@ fn explain_rows(spec: &str, flags: &[bool]) -> Result<Vec<usize>> {
     Ok(rows)
 }
 
-/// Explain `rows` of `x` under a detector file and write them to `path` (.npy f64 [k, D] or CSV).
+/// Explain `rows` of `x` under a detector file and write them to `path` (.npy f64 [k, D] or CSV),
+/// and as a heat-map picture to `png` (rows of `shape` HxW, default square).
 fn write_explanations(
     model: &Detector,
     model_path: &Path,
     x: &potential_data::Features,
     rows: &[usize],
     path: &Path,
+    png: Option<&Path>,
+    shape: Option<&str>,
 ) -> Result<()> {
     let Detector::Fitted(det) = model else {
         return Err(usage(format!(
@@ -679,8 +706,16 @@ fn write_explanations(
         )));
     };
     let d = x.d();
+    let image = png.map(|_| super::data::image_shape(d, shape)).transpose()?;
     let picked: Vec<f32> = rows.iter().flat_map(|&r| x.row(r).iter().copied()).collect();
     let (c, _) = det.explain(&picked, 8).map_err(|e| CliError::detector(model_path, e))?;
+    if let (Some(png), Some((h, w))) = (png, image) {
+        if rows.is_empty() {
+            eprintln!("explain: no rows to explain, so no picture written to {}", png.display());
+        } else {
+            crate::png_out::write_explanation_png(png, &picked, &c, h, w)?;
+        }
+    }
     match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
         Some("npy") => potential_data::write_npy_f64(path, &c, &[rows.len(), d])?,
         Some("csv") => {

@@ -3,6 +3,7 @@
 use super::scaler::ScalerKind;
 use super::DetectorError;
 use potential_activations::ActivationKind;
+use potential_data::Features;
 use potential_models::NoveltyScore;
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +24,69 @@ pub const DEFAULT_VIEWS: [View; 3] = [
     View { scaler: ScalerKind::Quantile, noise: 0.5 },
     View { scaler: ScalerKind::Standard, noise: 0.5 },
 ];
+
+/// How the members' normalised outlier scores zₘ = (sₘ − medianₘ)/IQRₘ are combined.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Combine {
+    /// (1/M) Σₘ softplus(zₘ), softplus(z) = ln(1 + eᶻ): a member's evidence that a row is typical
+    /// saturates, its evidence that the row is strange does not (the default).
+    #[default]
+    Softplus,
+    /// (1/M) Σₘ zₘ: the plain mean (detector files written before `combine` was stored).
+    Mean,
+}
+
+impl Combine {
+    /// The name stored in detector files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Combine::Softplus => "softplus",
+            Combine::Mean => "mean",
+        }
+    }
+
+    /// Parse [`Combine::name`].
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "softplus" => Some(Combine::Softplus),
+            "mean" => Some(Combine::Mean),
+            _ => None,
+        }
+    }
+
+    /// The link g of one member's normalised score: the detector's score is (1/M) Σₘ g(zₘ).
+    pub fn link(self, z: f64) -> f64 {
+        match self {
+            // ln(1 + eᶻ) without overflow: max(z, 0) + ln(1 + e^(−|z|)).
+            Combine::Softplus => z.max(0.0) + (-z.abs()).exp().ln_1p(),
+            Combine::Mean => z,
+        }
+    }
+
+    /// The secant slope (g(z) − g(z₀)) / (z − z₀), g′(z) when z = z₀: the factor that carries a
+    /// member's exact attribution of z − z₀ over to g(z) − g(z₀) (the rescale rule).
+    pub fn secant(self, z: f64, z0: f64) -> f64 {
+        match self {
+            Combine::Mean => 1.0,
+            Combine::Softplus => {
+                let dz = z - z0;
+                if dz.abs() > 1e-6 * (1.0 + z.abs().max(z0.abs())) {
+                    (self.link(z) - self.link(z0)) / dz
+                } else {
+                    // g′ = the logistic function at the midpoint.
+                    1.0 / (1.0 + (-(z + z0) / 2.0).exp())
+                }
+            }
+        }
+    }
+}
+
+/// The views of a *mode-dominated* table (see [`DetectorConfig`]): min-max scaling alone, σ = 0.2.
+pub const MODE_DOMINATED_VIEWS: [View; 1] = [View { scaler: ScalerKind::MinMax, noise: 0.2 }];
+
+/// A column is dominated by its mode when its most frequent value fills at least this share of
+/// the rows; a table is mode-dominated when more than half of its columns are.
+pub const MODE_SHARE: f64 = 0.5;
 
 /// Target number of minibatch updates per autoencoder when `epochs` is not given.
 pub const DEFAULT_UPDATES: usize = 5000;
@@ -51,6 +115,12 @@ pub const MIN_ROWS: usize = 8;
 ///   dominate and a density bump inside a column is seen; standardisation with σ = 0.5 weighs the
 ///   columns by their spread but keeps extreme values extreme. No view wins on every table; their
 ///   mean is robust.
+/// - **Except on a mode-dominated table** (in more than half of the columns one value fills at
+///   least [`MODE_SHARE`] of the rows: image backgrounds, counts, sparse indicators):
+///   [`MODE_DOMINATED_VIEWS`], min-max scaling alone with σ = 0.2. There the quantile and
+///   standard scalers turn the rare departures of a column from its mode into huge values (a
+///   background pixel lit in 1 row of 5000 becomes 70 standard deviations), so a few pixels
+///   decide every score; min-max scaling keeps the columns' common units.
 /// - **relu hiddens** (energy Σₖ ½ max(0, uₖ)² − ½‖x − c‖², Eq. 18), **2·D of them** (at most
 ///   [`MAX_DEFAULT_HIDDEN`]): an overcomplete relu layer can lift the energy on any bump of
 ///   the density.
@@ -61,16 +131,18 @@ pub const MIN_ROWS: usize = 8;
 ///   so that a wide table (images) trains in seconds.
 /// - **Combining the members**: each member's outlier score (−E, or ‖r(x) − x‖² for
 ///   `reconstruction-error`) is centred on its median over the training rows and divided by its
-///   interquartile range there; the detector's outlier score is the mean of those. The scales of
-///   different views' energies are then comparable without any labels.
+///   interquartile range there (zₘ), so the scales of different views' energies are comparable
+///   without any labels; the detector's outlier score is the mean of softplus(zₘ)
+///   ([`Combine::Softplus`]): one view's calm about a row cannot cancel another view's alarm.
 /// - **Threshold**: PyOD's rule on the training rows' outlier scores with contamination 0.1.
 ///
 /// These were chosen on validation rows carved from the training parts of twelve ADBench sets
 /// (never on their test rows), and are the same for every table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DetectorConfig {
-    /// The views (scaler and noise level), one or more autoencoders each.
-    pub views: Vec<View>,
+    /// The views (scaler and noise level), one or more autoencoders each (default: the rule
+    /// above, [`default_views`]).
+    pub views: Option<Vec<View>>,
     /// Autoencoders per view, each with its own seed (default 1).
     pub members_per_view: usize,
     /// Hidden activation (default relu).
@@ -89,12 +161,14 @@ pub struct DetectorConfig {
     pub contamination: f64,
     /// Seed of every member's initialisation, shuffling and noise.
     pub seed: u64,
+    /// How the members' normalised scores are combined (default softplus).
+    pub combine: Combine,
 }
 
 impl Default for DetectorConfig {
     fn default() -> Self {
         Self {
-            views: DEFAULT_VIEWS.to_vec(),
+            views: None,
             members_per_view: 1,
             activation: ActivationKind::Relu,
             hidden: None,
@@ -104,6 +178,7 @@ impl Default for DetectorConfig {
             score: NoveltyScore::Energy,
             contamination: potential_models::novelty::DEFAULT_CONTAMINATION,
             seed: 0,
+            combine: Combine::Softplus,
         }
     }
 }
@@ -113,6 +188,8 @@ impl Default for DetectorConfig {
 pub struct Resolved {
     /// The configuration as given.
     pub config: DetectorConfig,
+    /// The views.
+    pub views: Vec<View>,
     /// Hidden units.
     pub hidden: usize,
     /// Epochs.
@@ -131,10 +208,11 @@ impl DetectorConfig {
     /// # Errors
     /// [`DetectorError::Config`] naming the field.
     pub fn validate(&self) -> Result<(), DetectorError> {
-        if self.views.is_empty() {
+        let views = self.views.as_deref().unwrap_or(&DEFAULT_VIEWS);
+        if views.is_empty() {
             return Err(bad("views", "[]", "at least one view is needed"));
         }
-        for v in &self.views {
+        for v in views {
             if !(v.noise.is_finite() && v.noise > 0.0) {
                 return Err(bad("noise", v.noise, "the Gaussian noise level must be finite and > 0"));
             }
@@ -159,20 +237,66 @@ impl DetectorConfig {
         Ok(())
     }
 
-    /// Fix hidden units, epochs and minibatch size for `n` rows of `d` columns.
+    /// Fix the views, hidden units, epochs and minibatch size for the training rows `x`.
     ///
     /// # Errors
     /// [`DetectorError::Config`]; [`DetectorError::TooFewRows`] below [`MIN_ROWS`] rows.
-    pub fn resolve(&self, n: usize, d: usize) -> Result<Resolved, DetectorError> {
+    pub fn resolve(&self, x: &Features) -> Result<Resolved, DetectorError> {
         self.validate()?;
+        let (n, d) = (x.n(), x.d());
         if n < MIN_ROWS {
             return Err(DetectorError::TooFewRows { found: n, needed: MIN_ROWS });
         }
+        let views = match &self.views {
+            Some(v) => v.clone(),
+            None => default_views(x.as_slice(), d),
+        };
         let hidden = self.hidden.unwrap_or_else(|| d.saturating_mul(2).clamp(1, MAX_DEFAULT_HIDDEN));
         let batch_size = self.batch_size.unwrap_or(if n < 1000 { (n / 10).max(1) } else { 100 }).min(n);
-        let steps = n.div_ceil(batch_size);
-        let epochs =
-            self.epochs.unwrap_or_else(|| DEFAULT_UPDATES.div_ceil(steps).clamp(1, MAX_DEFAULT_EPOCHS));
-        Ok(Resolved { config: self.clone(), hidden, epochs, batch_size })
+        let epochs = self.epochs.unwrap_or_else(|| default_epochs(n, d, hidden, batch_size));
+        Ok(Resolved { config: self.clone(), views, hidden, epochs, batch_size })
     }
+}
+
+/// The default epochs for `n` rows of `d` columns, `hidden` units and minibatches of
+/// `batch_size`: about [`DEFAULT_UPDATES`] updates, at most [`MAX_DEFAULT_EPOCHS`], and at most
+/// [`MEMBER_BUDGET`] / (n · hidden · d), at least 1.
+pub fn default_epochs(n: usize, d: usize, hidden: usize, batch_size: usize) -> usize {
+    let steps = n.div_ceil(batch_size.max(1));
+    let by_updates = DEFAULT_UPDATES.div_ceil(steps).clamp(1, MAX_DEFAULT_EPOCHS);
+    let work = n as f64 * hidden as f64 * d as f64;
+    // Truncation is the intent: the budget is a ceiling. `work` ≥ 1 for a non-empty table.
+    let by_budget = (MEMBER_BUDGET / work.max(1.0)).floor().min(MAX_DEFAULT_EPOCHS as f64) as usize;
+    by_updates.min(by_budget).max(1)
+}
+
+/// The default views for the row-major rows `x` of `d` columns: [`MODE_DOMINATED_VIEWS`] when the
+/// table is mode-dominated ([`mode_dominated`]), else [`DEFAULT_VIEWS`].
+pub fn default_views(x: &[f32], d: usize) -> Vec<View> {
+    if mode_dominated(x, d) {
+        MODE_DOMINATED_VIEWS.to_vec()
+    } else {
+        DEFAULT_VIEWS.to_vec()
+    }
+}
+
+/// Whether more than half of the columns of the row-major rows `x` (`d` columns) have one value
+/// filling at least [`MODE_SHARE`] of the rows.
+pub fn mode_dominated(x: &[f32], d: usize) -> bool {
+    if d == 0 || x.is_empty() {
+        return false;
+    }
+    let n = x.len() / d;
+    let mut col = Vec::with_capacity(n);
+    let mut dominated = 0usize;
+    for j in 0..d {
+        col.clear();
+        col.extend(x.iter().skip(j).step_by(d).copied());
+        col.sort_unstable_by(f32::total_cmp);
+        let longest = col.chunk_by(|a, b| a == b).map(<[f32]>::len).max().unwrap_or(0);
+        if longest as f64 >= MODE_SHARE * n as f64 {
+            dominated += 1;
+        }
+    }
+    2 * dominated > d
 }

@@ -9,12 +9,14 @@
 //! | `member.{i}.hidden_bias`, `member.{i}.visible_bias` | F32 | [H], [D] | its biases |
 //!
 //! `__metadata__`: `format` = `potential.detector`; `score` (`energy` or `reconstruction-error`);
+//! `combine` (`softplus` or `mean`: how the members' normalised scores make the outlier score;
+//! absent = `mean`, as files written before it was stored);
 //! `threshold` and `contamination` (decimal, shortest round-trip form; the threshold is on the
 //! outlier-score scale, flag = score > threshold); `activation`, `output`; `views` (JSON list of
 //! `{"scaler": "min-max" | "standard" | "quantile", "noise": σ}`); `members` (JSON list of
 //! `{"view", "noise", "seed", "median", "iqr"}`, in member order); `provenance` (JSON).
 
-use super::config::View;
+use super::config::{Combine, View};
 use super::fit::{Detector, Member};
 use super::scaler::{Scaler, ScalerKind};
 use super::{DetectorError, Result};
@@ -101,6 +103,7 @@ impl Detector {
         let mut meta = BTreeMap::new();
         meta.insert("format", DETECTOR_FORMAT.to_owned());
         meta.insert("score", self.score.name().to_owned());
+        meta.insert("combine", self.combine.name().to_owned());
         meta.insert("threshold", format!("{:?}", self.threshold));
         meta.insert("contamination", format!("{:?}", self.contamination));
         meta.insert("activation", first.activation().name().to_owned());
@@ -128,6 +131,12 @@ impl Detector {
             return Err(bad(format!("format is `{format}`, expected `{DETECTOR_FORMAT}`")));
         }
         let score: NoveltyScore = get("score")?.parse().map_err(|e| bad(format!("metadata `score`: {e}")))?;
+        // Files written before `combine` was stored combined by the plain mean.
+        let combine = match meta.get("combine") {
+            None => Combine::Mean,
+            Some(c) => Combine::from_name(c)
+                .ok_or_else(|| bad(format!("metadata `combine` = `{c}`: expected `softplus` or `mean`")))?,
+        };
         let num = |k: &str| -> Result<f64> {
             get(k)?.parse::<f64>().map_err(|_| bad(format!("metadata `{k}` = `{}` is not a number", meta[k])))
         };
@@ -237,7 +246,7 @@ impl Detector {
             )));
         }
         let provenance = meta.get("provenance").cloned().unwrap_or_else(|| "{}".to_owned());
-        Ok(Detector { scalers, references, members, score, contamination, threshold, provenance })
+        Ok(Detector { scalers, references, members, score, combine, contamination, threshold, provenance })
     }
 
     /// Load a detector file.

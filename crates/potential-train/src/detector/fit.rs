@@ -1,6 +1,6 @@
 //! [`Detector`]: fitting the members, combining their scores, the stored threshold.
 
-use super::config::{DetectorConfig, Resolved};
+use super::config::{Combine, DetectorConfig, Resolved};
 use super::scaler::Scaler;
 use super::{percentile_sorted, DetectorError, Result};
 use crate::{init_model, Event, Optimizer, Outcome, TrainConfig, Trainer};
@@ -30,7 +30,8 @@ pub struct Member {
 /// A fitted novelty detector: scalers, autoencoders, and the threshold fitted on the training rows.
 ///
 /// The **outlier score** of a row x (higher = more unusual) is the mean over members m of
-/// (sₘ(x) − medianₘ) / IQRₘ, where sₘ is member m's outlier score of its view's scaled row:
+/// g((sₘ(x) − medianₘ) / IQRₘ), g the [`Combine`] link (softplus by default), where sₘ is member
+/// m's outlier score of its view's scaled row:
 /// −Eₘ (Eq. 11–21) for [`NoveltyScore::Energy`], ‖r(x) − x‖² for
 /// [`NoveltyScore::ReconstructionError`]. A row is flagged when its outlier score is strictly above
 /// [`Detector::threshold`].
@@ -41,6 +42,7 @@ pub struct Detector {
     pub(super) references: Vec<Vec<f32>>,
     pub(super) members: Vec<Member>,
     pub(super) score: NoveltyScore,
+    pub(super) combine: Combine,
     pub(super) contamination: f64,
     pub(super) threshold: f64,
     pub(super) provenance: String,
@@ -73,7 +75,7 @@ impl Detector {
         config: &DetectorConfig,
         observer: &mut dyn FnMut(usize, Event<'_>) -> ControlFlow<()>,
     ) -> Result<Self> {
-        let r = config.resolve(x.n(), x.d())?;
+        let r = config.resolve(x)?;
         Self::fit_resolved(x, &r, observer)
     }
 
@@ -89,10 +91,10 @@ impl Detector {
         let (n, d) = (x.n(), x.d());
         let cfg = &r.config;
         check_finite(x.as_slice(), d)?;
-        let mut scalers = Vec::with_capacity(cfg.views.len());
-        let mut references = Vec::with_capacity(cfg.views.len());
+        let mut scalers = Vec::with_capacity(r.views.len());
+        let mut references = Vec::with_capacity(r.views.len());
         let mut members = Vec::new();
-        for (vi, view) in cfg.views.iter().enumerate() {
+        for (vi, view) in r.views.iter().enumerate() {
             let scaler = Scaler::fit(view.scaler, x.as_slice(), n, d);
             let xs = Features::from_vec(scaler.transform(x.as_slice()), n, d)?;
             let mut mean = vec![0.0f64; d];
@@ -116,13 +118,14 @@ impl Detector {
             "hidden": r.hidden,
             "epochs": r.epochs,
             "batch_size": r.batch_size,
-            "views": cfg.views,
+            "views": r.views,
             "members_per_view": cfg.members_per_view,
             "activation": cfg.activation.name(),
             "learning_rate": cfg.learning_rate,
             "score": cfg.score.name(),
             "contamination": cfg.contamination,
             "seed": cfg.seed,
+            "combine": cfg.combine.name(),
             "crate_version": env!("CARGO_PKG_VERSION"),
         })
         .to_string();
@@ -131,6 +134,7 @@ impl Detector {
             references,
             members,
             score: cfg.score,
+            combine: cfg.combine,
             contamination: cfg.contamination,
             threshold: f64::INFINITY,
             provenance,
@@ -158,6 +162,11 @@ impl Detector {
     /// Per view, the mean of the scaled training rows.
     pub fn references(&self) -> &[Vec<f32>] {
         &self.references
+    }
+
+    /// How the members' normalised scores are combined into the outlier score.
+    pub fn combine(&self) -> Combine {
+        self.combine
     }
 
     /// The score the members rank by.
@@ -202,7 +211,7 @@ impl Detector {
             for m in self.members.iter().filter(|m| m.view == vi) {
                 let s = novelty::outlier_scores(&m.model, MatRef::from_row_major(&xs, n, d), self.score)?;
                 for (t, v) in total.iter_mut().zip(s) {
-                    *t += inv_m * (v - m.median) / m.iqr;
+                    *t += inv_m * self.combine.link((v - m.median) / m.iqr);
                 }
             }
         }
@@ -221,9 +230,11 @@ impl Detector {
     /// every member the energy difference Eₘ(x') − Eₘ(x'₀) between the scaled row and its view's
     /// reference (the mean scaled training row) is attributed to the features along the straight
     /// path (`potential_models::explain`, Eq. 9: ∇E = r(x) − x); the detector's share of feature j is
-    /// −(1/M) Σₘ cₘⱼ / IQRₘ. Positive = the feature makes the row stranger. Returns the [n, D]
-    /// contributions, whose row sums equal the outlier score minus the reference's,
-    /// (1/M) Σₘ (−Eₘ(x'₀) − medianₘ)/IQRₘ, and the per-row quadrature error estimate.
+    /// −(1/M) Σₘ ρₘ cₘⱼ / IQRₘ, where ρₘ is the secant slope of the [`Combine`] link between the
+    /// member's normalised scores of the row and of the reference (the rescale rule; 1 for
+    /// [`Combine::Mean`]). Positive = the feature makes the row stranger. Returns the [n, D]
+    /// contributions, whose row sums equal the outlier score minus the reference's
+    /// ([`Detector::reference_score`]), and the per-row quadrature error estimate.
     ///
     /// # Errors
     /// [`DetectorError::Config`] for a detector scored by reconstruction error (not a potential);
@@ -255,12 +266,17 @@ impl Detector {
                     &self.references[vi],
                     nodes,
                 )?;
-                let k = -inv_m / m.iqr;
-                for (t, c) in total.iter_mut().zip(&a.contributions) {
-                    *t += k * c;
-                }
-                for (e, ae) in error.iter_mut().zip(&a.error) {
-                    *e += inv_m / m.iqr * ae;
+                // zₘ = (−Eₘ − median)/IQR; the link's secant slope carries the exact split of
+                // zₘ(x) − zₘ(x₀) over to g(zₘ(x)) − g(zₘ(x₀)).
+                let z0 = (-a.reference_energy - m.median) / m.iqr;
+                for (i, ((row, &e), ae)) in total.chunks_exact_mut(d).zip(&a.energy).zip(&a.error).enumerate()
+                {
+                    let z = (-e - m.median) / m.iqr;
+                    let k = inv_m * self.combine.secant(z, z0) / m.iqr;
+                    for (t, c) in row.iter_mut().zip(&a.contributions[i * d..(i + 1) * d]) {
+                        *t -= k * c;
+                    }
+                    error[i] += k * ae;
                 }
             }
         }
@@ -277,7 +293,7 @@ impl Detector {
         let mut s = 0.0;
         for m in &self.members {
             let e = m.model.energy(&self.references[m.view])?;
-            s += inv_m * (-e - m.median) / m.iqr;
+            s += inv_m * self.combine.link((-e - m.median) / m.iqr);
         }
         Ok(s)
     }

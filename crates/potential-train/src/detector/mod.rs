@@ -30,8 +30,9 @@ mod fit;
 mod scaler;
 
 pub use config::{
-    DetectorConfig, Resolved, View, DEFAULT_UPDATES, DEFAULT_VIEWS, MAX_DEFAULT_EPOCHS, MAX_DEFAULT_HIDDEN,
-    MEMBER_BUDGET, MIN_ROWS,
+    default_epochs, default_views, mode_dominated, Combine, DetectorConfig, Resolved, View, DEFAULT_UPDATES,
+    DEFAULT_VIEWS, MAX_DEFAULT_EPOCHS, MAX_DEFAULT_HIDDEN, MEMBER_BUDGET, MIN_ROWS, MODE_DOMINATED_VIEWS,
+    MODE_SHARE,
 };
 pub use file::DETECTOR_FORMAT;
 pub use fit::{Detector, Member};
