@@ -43,6 +43,15 @@ pub fn check_output(out: &Path, inputs: &[&Path]) -> Result<()> {
     Ok(())
 }
 
+/// Whether two output paths name the same file (after resolving links and `..`; paths whose
+/// directory does not exist compare as written).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (resolved(a), resolved(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
 /// The file of an input path: `table.npz:NAME` names the member NAME of `table.npz` when no file
 /// of the full name exists.
 fn file_part(p: &Path) -> PathBuf {

@@ -104,3 +104,62 @@ fn fetch_reports_unreachable_and_https_mirrors() {
         fails(&["data", "fetch", "mnist", "--dir", p(dir.path()), "--base-url", "https://example.org/"]);
     assert!(err.contains("https is not supported"), "{err}");
 }
+
+/// Outputs never replace inputs or each other: `--grid` naming the input, `convert` whose labels
+/// would land on the features (or on the input), `train --metrics` naming the data; an image shape
+/// whose H×W wraps around is refused, not drawn; an absurd `--threads` is refused at once.
+#[test]
+fn outputs_never_clobber_inputs_and_absurd_sizes_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n);
+    ok(&["data", "convert", p(&digits()), p(&d("x.npy"))]);
+    let before = std::fs::read(d("x.npy")).unwrap();
+    let e = fails(&["data", "info", p(&d("x.npy")), "--grid", p(&d("x.npy"))]);
+    assert!(e.contains("would replace the input"), "{e}");
+    let e = fails(&["data", "convert", p(&digits()), p(&d("c.npy")), "--labels-out", p(&d("c.npy"))]);
+    assert!(e.contains("would be the same file"), "{e}");
+    assert!(!d("c.npy").exists());
+    let e = fails(&["data", "convert", p(&d("x.npy")), p(&d("y.npy")), "--labels-out", p(&d("x.npy"))]);
+    assert!(e.contains("would replace the input"), "{e}");
+    let e = fails(&[
+        "train",
+        "--data",
+        p(&d("x.npy")),
+        "--hidden",
+        "4",
+        "--epochs",
+        "1",
+        "--metrics",
+        p(&d("x.npy")),
+        "--out",
+        p(&d("m.safetensors")),
+    ]);
+    assert!(e.contains("would replace the input"), "{e}");
+    assert_eq!(std::fs::read(d("x.npy")).unwrap(), before, "an input was modified");
+    // (2⁶³ + 32) × 2 wraps to 64 = d in 64-bit arithmetic.
+    let e = fails(&[
+        "data",
+        "info",
+        p(&d("x.npy")),
+        "--grid",
+        p(&d("g.png")),
+        "--shape",
+        "9223372036854775840x2",
+    ]);
+    assert!(e.contains("--shape 9223372036854775840x2"), "{e}");
+    assert!(!d("g.png").exists());
+    let e = fails(&[
+        "train",
+        "--data",
+        p(&d("x.npy")),
+        "--hidden",
+        "4",
+        "--epochs",
+        "1",
+        "--threads",
+        "100000",
+        "--out",
+        p(&d("m.st")),
+    ]);
+    assert!(e.contains("--threads 100000: at most 256"), "{e}");
+}

@@ -133,7 +133,22 @@ fn check_lengths(path: &Path, f: &Features, labels: &[u32], lpath: &Path) -> Res
 }
 
 fn info(a: InfoArgs) -> Result<()> {
+    if let Some(g) = &a.grid {
+        let mut inputs = vec![a.path.as_path()];
+        inputs.extend(a.labels.as_deref());
+        crate::paths::check_output(g, &inputs)?;
+    }
     let format = detect_format(&a.path)?;
+    // The report is built first and written once, so a closed pipe (`| head -1`) ends the program
+    // quietly instead of panicking in println!.
+    let mut out = String::new();
+    macro_rules! outln {
+        ($o:expr, $($t:tt)*) => {{
+            use std::fmt::Write as _;
+            // Writing to a String cannot fail.
+            let _ = writeln!($o, $($t)*);
+        }};
+    }
     let (f, labels) = match format {
         Format::Amat if a.labels.is_none() => {
             let (f, l) = read_amat(&a.path)?;
@@ -145,39 +160,41 @@ fn info(a: InfoArgs) -> Result<()> {
         }
         _ => (open_features(&a.path)?, find_labels(&a.path, format, a.labels.as_deref())?),
     };
-    println!("file:    {}", a.path.display());
-    println!("format:  {format:?}");
-    println!("n:       {}", f.n());
-    println!("d:       {}", f.d());
+    outln!(out, "file:    {}", a.path.display());
+    outln!(out, "format:  {format:?}");
+    outln!(out, "n:       {}", f.n());
+    outln!(out, "d:       {}", f.d());
     if let Some((lo, hi)) = f.value_range() {
         let mean = f.as_slice().iter().map(|&v| v as f64).sum::<f64>() / f.as_slice().len().max(1) as f64;
-        println!("values:  min {lo}, max {hi}, mean {mean:.6}");
+        outln!(out, "values:  min {lo}, max {hi}, mean {mean:.6}");
     }
     match &labels {
         Some((l, lpath)) => {
             check_lengths(&a.path, &f, l, lpath)?;
             let hist = label_histogram(l);
-            println!("labels:  {} ({} classes)", lpath.display(), hist.len());
+            outln!(out, "labels:  {} ({} classes)", lpath.display(), hist.len());
             for (c, k) in hist.iter().enumerate() {
-                println!("  {c:>4}: {k}");
+                outln!(out, "  {c:>4}: {k}");
             }
         }
-        None => println!("labels:  none found (give --labels)"),
+        None => outln!(out, "labels:  none found (give --labels)"),
     }
-    if let Some(out) = &a.grid {
+    if let Some(png) = &a.grid {
         let (h, w) = image_shape(f.d(), a.shape.as_deref())?;
-        write_grid(&f, h, w, a.grid_count, out)?;
-        println!("grid:    {} ({} samples of {h}x{w})", out.display(), a.grid_count.min(f.n()));
+        write_grid(&f, h, w, a.grid_count, png)?;
+        outln!(out, "grid:    {} ({} samples of {h}x{w})", png.display(), a.grid_count.min(f.n()));
     }
-    Ok(())
+    crate::output::print_stdout(&out)
 }
 
 /// The image shape: `HxW` if given, else the square side when `d` is a perfect square.
 pub(crate) fn image_shape(d: usize, shape: Option<&str>) -> Result<(usize, usize)> {
     if let Some(s) = shape {
-        let parsed = s.split_once(['x', 'X']).and_then(|(h, w)| Some((h.parse().ok()?, w.parse().ok()?)));
+        let parsed = s
+            .split_once(['x', 'X'])
+            .and_then(|(h, w)| Some((h.parse::<usize>().ok()?, w.parse::<usize>().ok()?)));
         return match parsed {
-            Some((h, w)) if h * w == d && h > 0 => Ok((h, w)),
+            Some((h, w)) if h > 0 && h.checked_mul(w) == Some(d) => Ok((h, w)),
             _ => Err(CliError::Usage(format!("--shape {s}: expected HxW with H*W = d = {d}"))),
         };
     }
@@ -223,6 +240,17 @@ fn write_grid(f: &Features, h: usize, w: usize, count: usize, out: &Path) -> Res
 fn convert(a: ConvertArgs) -> Result<()> {
     let format = detect_format(&a.input)?;
     let labels_out = a.labels_out.clone().unwrap_or_else(|| labels_path_for(&a.output));
+    let mut inputs = vec![a.input.as_path()];
+    inputs.extend(a.labels.as_deref());
+    crate::paths::check_output(&a.output, &inputs)?;
+    crate::paths::check_output(&labels_out, &inputs)?;
+    if crate::paths::same_file(&labels_out, &a.output) {
+        return Err(CliError::Usage(format!(
+            "the labels ({}) and the features ({}) would be the same file: choose two names",
+            labels_out.display(),
+            a.output.display()
+        )));
+    }
     if format == Format::Amat && a.labels.is_none() {
         // Streamed: one row in memory at a time (plus 4 bytes per label).
         let mut writer: Option<NpyRowWriter> = None;

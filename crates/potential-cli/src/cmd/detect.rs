@@ -274,7 +274,7 @@ pub fn run(a: DetectArgs) -> Result<()> {
             .collect();
     for (i, (flag, p)) in outputs.iter().enumerate() {
         crate::paths::check_output(p, &inputs)?;
-        if let Some((other, _)) = outputs[..i].iter().find(|(_, q)| q == p) {
+        if let Some((other, _)) = outputs[..i].iter().find(|(_, q)| crate::paths::same_file(q, p)) {
             return Err(usage(format!("{other} and {flag} are both {}: choose two names", p.display())));
         }
     }

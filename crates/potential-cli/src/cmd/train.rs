@@ -202,14 +202,16 @@ pub fn run(a: TrainArgs) -> Result<()> {
     cfg.validate()?;
     let activation: ActivationKind = a.activation.parse().map_err(|e| usage(format!("--activation: {e}")))?;
     let output: Output = a.output.parse().map_err(|e| usage(format!("--output: {e}")))?;
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = a.threads {
-        if t == 0 {
-            return Err(usage("--threads must be at least 1"));
+    let pool = crate::threads::pool(a.threads)?;
+    let mut inputs = vec![a.data.as_path()];
+    inputs.extend(a.labels.as_deref());
+    crate::paths::check_output(&a.out, &inputs)?;
+    if let Some(m) = &a.metrics {
+        crate::paths::check_output(m, &inputs)?;
+        if crate::paths::same_file(m, &a.out) {
+            return Err(usage(format!("--metrics and --out are both {}: choose two names", m.display())));
         }
-        pool = pool.num_threads(t);
     }
-    let pool = pool.build().map_err(|e| usage(format!("cannot start the thread pool: {e}")))?;
     let (train, valid) = load(&a)?;
     let ck = a.checkpoint_dir.as_ref().map(|d| d.join("checkpoint.safetensors"));
     if let Some(dir) = &a.checkpoint_dir {
