@@ -162,4 +162,20 @@ fn outputs_never_clobber_inputs_and_absurd_sizes_are_refused() {
         p(&d("m.st")),
     ]);
     assert!(e.contains("--threads 100000: at most 256"), "{e}");
+    // Model sizes are checked before allocating: an overflowing H·D and a merely enormous one.
+    for h in ["18446744073709551615", "1000000000"] {
+        let e = fails(&[
+            "train",
+            "--data",
+            p(&d("x.npy")),
+            "--hidden",
+            h,
+            "--epochs",
+            "1",
+            "--out",
+            p(&d("m.st")),
+        ]);
+        assert!(e.contains(&format!("hidden = {h} (× 64 inputs)")), "{e}");
+    }
+    assert!(!d("m.st").exists());
 }

@@ -64,7 +64,7 @@ mod trainer;
 pub use checkpoint::CHECKPOINT_FORMAT;
 pub use config::{Noise, Optimizer, Schedule, TrainConfig};
 pub use error::{Error, Result};
-pub use init::init_model;
+pub use init::{init_model, MAX_PARAMETERS};
 pub use kmeans::SphericalKMeans;
 pub use metrics::EpochMetrics;
 pub use noise::corrupt;
