@@ -5,8 +5,9 @@
 //! The energy is the autoencoder's confidence score (Sec. 2, Eq. 9): ∇E = r(x) − x, and for a tied
 //! autoencoder trained with Gaussian denoising at noise σ, r(x) − x ≈ σ²∇log p_σ(x), so E estimates
 //! σ² log p_σ(x) up to a constant. Rows of unusually low energy are the outliers.
-//! [`DetectorConfig`] documents the default rule; every default is derived from the table's size
-//! and can be overridden.
+//! [`DetectorConfig`] documents the default rule; every default is derived from the table (its
+//! size, and whether its columns are mode-dominated) and can be overridden. [`Detector::explain`]
+//! splits a row's outlier score exactly over its features.
 //!
 //! # Example
 //! ```
