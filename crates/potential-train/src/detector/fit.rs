@@ -27,6 +27,13 @@ pub struct Member {
     pub iqr: f64,
 }
 
+impl Member {
+    /// The member's normalised score z = (s − median) / IQR of an outlier score s.
+    fn z(&self, s: f64) -> f64 {
+        (s - self.median) / self.iqr
+    }
+}
+
 /// A fitted novelty detector: scalers, autoencoders, and the threshold fitted on the training rows.
 ///
 /// The **outlier score** of a row x (higher = more unusual) is the mean over members m of
@@ -211,7 +218,7 @@ impl Detector {
             for m in self.members.iter().filter(|m| m.view == vi) {
                 let s = novelty::outlier_scores(&m.model, MatRef::from_row_major(&xs, n, d), self.score)?;
                 for (t, v) in total.iter_mut().zip(s) {
-                    *t += inv_m * self.combine.link((v - m.median) / m.iqr);
+                    *t += inv_m * self.combine.link(m.z(v));
                 }
             }
         }
@@ -268,10 +275,10 @@ impl Detector {
                 )?;
                 // zₘ = (−Eₘ − median)/IQR; the link's secant slope carries the exact split of
                 // zₘ(x) − zₘ(x₀) over to g(zₘ(x)) − g(zₘ(x₀)).
-                let z0 = (-a.reference_energy - m.median) / m.iqr;
+                let z0 = m.z(-a.reference_energy);
                 for (i, ((row, &e), ae)) in total.chunks_exact_mut(d).zip(&a.energy).zip(&a.error).enumerate()
                 {
-                    let z = (-e - m.median) / m.iqr;
+                    let z = m.z(-e);
                     let k = inv_m * self.combine.secant(z, z0) / m.iqr;
                     for (t, c) in row.iter_mut().zip(&a.contributions[i * d..(i + 1) * d]) {
                         *t -= k * c;
@@ -293,7 +300,7 @@ impl Detector {
         let mut s = 0.0;
         for m in &self.members {
             let e = m.model.energy(&self.references[m.view])?;
-            s += inv_m * self.combine.link((-e - m.median) / m.iqr);
+            s += inv_m * self.combine.link(m.z(-e));
         }
         Ok(s)
     }
