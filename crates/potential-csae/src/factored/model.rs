@@ -1,8 +1,8 @@
 //! [`FactoredCsae`]: shared factor matrices, class factor weights and biases (Eq. 46–50), and the
 //! classifier of Eq. 45 on its class energies.
 
-use crate::finetune::visible_term;
 use crate::model::{argmax_rows, check_labels, evaluation_from_logits, log_sum_exp, softmax_rows};
+use crate::training::loss::visible_term;
 use crate::{Csae, Error, Evaluation, Result};
 use potential_activations::ActivationKind;
 use potential_kernels::{antiderivative_sum, bias_act, gemm, MatMut, MatRef, Parallelism};
