@@ -250,10 +250,10 @@ pub struct CsaeConfig {
     /// Hidden units per class model.
     pub hidden: usize,
     /// The hidden activation.
-    #[serde(with = "activation_name")]
+    #[serde(with = "by_name")]
     pub activation: ActivationKind,
     /// Output kind of the class models (real: squared error and Eq. 11–21; binary: Eq. 28).
-    #[serde(with = "output_name")]
+    #[serde(with = "by_name")]
     pub output: Output,
     /// Pretraining of each class model on its own class (classes in parallel).
     pub pretrain: Option<TrainConfig>,
@@ -318,26 +318,23 @@ impl CsaeConfig {
     }
 }
 
-pub(crate) mod activation_name {
-    use potential_activations::ActivationKind;
+/// Serde by name for the closed sets of the configurations (`ActivationKind`, `Output`): written
+/// as their `Display` name, read back with their `FromStr`.
+pub(crate) mod by_name {
     use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(a: &ActivationKind, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(a.name())
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ActivationKind, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
+    use std::fmt::Display;
+    use std::str::FromStr;
 
-pub(crate) mod output_name {
-    use potential_models::Output;
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(o: &Output, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(o.name())
+    pub fn serialize<T: Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
     }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Output, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+
+    pub fn deserialize<'de, T, D>(d: D) -> Result<T, D::Error>
+    where
+        T: FromStr,
+        T::Err: Display,
+        D: Deserializer<'de>,
+    {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
     }
 }

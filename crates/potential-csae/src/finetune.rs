@@ -43,22 +43,9 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
-/// Gradient (or velocity) buffers of one class model.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ClassGrad {
-    /// ∂/∂W, H×D row-major.
-    pub weight: Vec<f32>,
-    /// ∂/∂b_h (H).
-    pub hidden_bias: Vec<f32>,
-    /// ∂/∂b_r (D).
-    pub visible_bias: Vec<f32>,
-}
-
-impl ClassGrad {
-    fn zeros(h: usize, d: usize) -> Self {
-        Self { weight: vec![0.0; h * d], hidden_bias: vec![0.0; h], visible_bias: vec![0.0; d] }
-    }
-}
+/// Gradient (or velocity) buffers of one class model: ∂/∂W (H×D row-major), ∂/∂b_h (H),
+/// ∂/∂b_r (D) — the parameter-shaped buffers of `potential-models`.
+pub use potential_models::TiedGradient as ClassGrad;
 
 /// The gradient of the finetuning objective with respect to every parameter of a [`Csae`].
 #[derive(Clone, Debug, PartialEq)]

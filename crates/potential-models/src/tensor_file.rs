@@ -119,6 +119,16 @@ impl<'a> TensorFile<'a> {
         self.st.tensor(name).map_err(|_| FormatError::MissingTensor { tensor: name.to_owned() })
     }
 
+    /// The tensor `name`, which must have dtype `dtype` (named `expected` in the error).
+    fn typed(&self, name: &str, dtype: Dtype, expected: &'static str) -> Result<TensorView<'a>, FormatError> {
+        let view = self.view(name)?;
+        if view.dtype() != dtype {
+            let found = format!("{:?}", view.dtype());
+            return Err(FormatError::WrongDtype { tensor: name.to_owned(), expected, found });
+        }
+        Ok(view)
+    }
+
     /// The shape of tensor `name` (any dtype).
     ///
     /// # Errors
@@ -133,14 +143,7 @@ impl<'a> TensorFile<'a> {
     /// [`FormatError::MissingTensor`], [`FormatError::WrongDtype`], [`FormatError::NonFinite`]
     /// naming the first non-finite value.
     pub fn f32(&self, name: &str) -> Result<(Vec<usize>, Vec<f32>), FormatError> {
-        let view = self.view(name)?;
-        if view.dtype() != Dtype::F32 {
-            return Err(FormatError::WrongDtype {
-                tensor: name.to_owned(),
-                expected: "F32",
-                found: format!("{:?}", view.dtype()),
-            });
-        }
+        let view = self.typed(name, Dtype::F32, "F32")?;
         let data: Vec<f32> =
             view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
         if let Some(index) = data.iter().position(|v| !v.is_finite()) {
@@ -166,14 +169,7 @@ impl<'a> TensorFile<'a> {
     /// # Errors
     /// [`FormatError::MissingTensor`], [`FormatError::WrongDtype`], [`FormatError::WrongShape`].
     pub fn u8_shaped(&self, name: &str, shape: &[usize]) -> Result<Vec<u8>, FormatError> {
-        let view = self.view(name)?;
-        if view.dtype() != Dtype::U8 {
-            return Err(FormatError::WrongDtype {
-                tensor: name.to_owned(),
-                expected: "U8",
-                found: format!("{:?}", view.dtype()),
-            });
-        }
+        let view = self.typed(name, Dtype::U8, "U8")?;
         if view.shape() != shape {
             let found = view.shape().to_vec();
             return Err(FormatError::WrongShape { tensor: name.to_owned(), expected: shape.to_vec(), found });

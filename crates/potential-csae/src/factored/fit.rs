@@ -32,10 +32,10 @@ pub struct FactoredConfig {
     /// Hidden units H per class.
     pub hidden: usize,
     /// The hidden activation (Table 2: tanh, modulus, relu, square; sigmoid in Table 3/5).
-    #[serde(with = "crate::config::activation_name")]
+    #[serde(with = "crate::config::by_name")]
     pub activation: ActivationKind,
     /// Output kind (real: squared error and Eq. 11–21; binary: cross-entropy and Eq. 28).
-    #[serde(with = "crate::config::output_name")]
+    #[serde(with = "crate::config::by_name")]
     pub output: Output,
     /// Denoising pretraining.
     pub pretrain: Option<TrainConfig>,
