@@ -43,9 +43,9 @@ pub enum CliError {
     Detector {
         /// The data or detector file.
         path: PathBuf,
-        /// What went wrong.
+        /// What went wrong (boxed: it is the largest error and would make every `Result` large).
         #[source]
-        source: potential_train::detector::DetectorError,
+        source: Box<potential_train::detector::DetectorError>,
     },
     /// Arguments that parse but do not make sense together.
     #[error("{0}")]
@@ -76,6 +76,6 @@ impl CliError {
 impl CliError {
     /// A detector error about the file `path`.
     pub fn detector(path: &std::path::Path, source: potential_train::detector::DetectorError) -> Self {
-        CliError::Detector { path: path.to_path_buf(), source }
+        CliError::Detector { path: path.to_path_buf(), source: Box::new(source) }
     }
 }

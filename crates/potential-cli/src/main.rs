@@ -6,14 +6,16 @@
 #![forbid(unsafe_code)]
 
 mod cmd;
-mod csv_out;
 mod error;
+mod files;
 mod output;
 mod paths;
 mod png_out;
 mod progress;
+mod rows;
 mod svm;
 mod threads;
+mod values;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

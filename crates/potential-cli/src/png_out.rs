@@ -1,62 +1,9 @@
-//! PNG output: one atomic writer for every picture the CLI draws (`data info --grid`,
-//! `detect --explain-png`), and the explanation heat map.
+//! The explanation heat map of `detect --explain-png` (written by the workspace's one PNG writer,
+//! [`potential_data::write_png`]).
 
 use crate::error::{CliError, Result};
-use std::io::Write as _;
+use potential_data::PngColor;
 use std::path::Path;
-
-/// Pixel layout of [`write_png`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Color {
-    /// One byte per pixel.
-    Grey,
-    /// Three bytes per pixel.
-    Rgb,
-}
-
-/// Write an 8-bit PNG of `width × height` pixels atomically: the file appears whole under `path`
-/// or not at all (a failed write leaves an existing file untouched).
-///
-/// # Errors
-/// [`CliError::Io`] naming the file; a pixel buffer of the wrong length is a [`CliError::Usage`].
-pub fn write_png(path: &Path, width: usize, height: usize, color: Color, pixels: &[u8]) -> Result<()> {
-    let channels = match color {
-        Color::Grey => 1,
-        Color::Rgb => 3,
-    };
-    let expected = width.checked_mul(height).and_then(|p| p.checked_mul(channels));
-    if expected != Some(pixels.len()) || width == 0 || height == 0 {
-        return Err(CliError::Usage(format!(
-            "{}: a {width}x{height} picture cannot hold {} bytes of pixels",
-            path.display(),
-            pixels.len()
-        )));
-    }
-    let (Ok(w), Ok(h)) = (u32::try_from(width), u32::try_from(height)) else {
-        return Err(CliError::Usage(format!("{}: {width}x{height} is too large for a PNG", path.display())));
-    };
-    let mut bytes = Vec::new();
-    {
-        let mut enc = png::Encoder::new(&mut bytes, w, h);
-        enc.set_color(match color {
-            Color::Grey => png::ColorType::Grayscale,
-            Color::Rgb => png::ColorType::Rgb,
-        });
-        enc.set_depth(png::BitDepth::Eight);
-        let png_err = |e: png::EncodingError| CliError::Io {
-            path: path.to_path_buf(),
-            source: std::io::Error::other(e),
-        };
-        let mut writer = enc.write_header().map_err(png_err)?;
-        writer.write_image_data(pixels).map_err(png_err)?;
-        writer.finish().map_err(png_err)?;
-    }
-    let mut f = potential_data::AtomicFile::create(path)?;
-    let tmp = f.tmp_path().to_path_buf();
-    f.writer().write_all(&bytes).map_err(|source| CliError::Io { path: tmp, source })?;
-    f.commit()?;
-    Ok(())
-}
 
 /// Most explained rows drawn in one heat-map picture.
 pub const MAX_HEATMAP_ROWS: usize = 64;
@@ -69,7 +16,7 @@ pub const MAX_HEATMAP_ROWS: usize = 64;
 /// `rows` holds `k` rows of `h·w` features, `contributions` the same shape.
 ///
 /// # Errors
-/// As [`write_png`].
+/// As [`potential_data::write_png`]; [`CliError::Usage`] when there is no row to draw.
 pub fn write_explanation_png(
     path: &Path,
     rows: &[f32],
@@ -114,5 +61,5 @@ pub fn write_explanation_png(
             }
         }
     }
-    write_png(path, img_w, img_h, Color::Rgb, &px)
+    Ok(potential_data::write_png(path, img_w, img_h, PngColor::Rgb, &px)?)
 }

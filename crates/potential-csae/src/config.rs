@@ -6,6 +6,29 @@ use potential_models::Output;
 use potential_train::{Schedule, TrainConfig};
 use serde::{Deserialize, Serialize};
 
+/// `FromStr` and `Display` of a closed set of names: `$t::ALL` and `$t::name`; an unknown name is an
+/// [`Error::InvalidConfig`] naming `$field`.
+macro_rules! by_name {
+    ($t:ident, $field:literal, $reason:literal) => {
+        impl std::str::FromStr for $t {
+            type Err = Error;
+            fn from_str(s: &str) -> Result<Self> {
+                $t::ALL.into_iter().find(|v| v.name() == s).ok_or_else(|| Error::InvalidConfig {
+                    field: $field,
+                    value: s.to_owned(),
+                    reason: $reason,
+                })
+            }
+        }
+
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    };
+}
+
 /// What finetuning optimises (the variants of Table 4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
@@ -42,22 +65,7 @@ impl Variant {
     }
 }
 
-impl std::str::FromStr for Variant {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Variant::ALL.into_iter().find(|v| v.name() == s).ok_or_else(|| Error::InvalidConfig {
-            field: "variant",
-            value: s.to_owned(),
-            reason: "must be one of log, hinge, normalize-only, energies",
-        })
-    }
-}
-
-impl std::fmt::Display for Variant {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
+by_name!(Variant, "variant", "must be one of log, hinge, normalize-only, energies");
 
 /// The update rule of finetuning.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -86,22 +94,7 @@ impl Optimizer {
     }
 }
 
-impl std::str::FromStr for Optimizer {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Optimizer::ALL.into_iter().find(|v| v.name() == s).ok_or_else(|| Error::InvalidConfig {
-            field: "optimizer",
-            value: s.to_owned(),
-            reason: "must be one of momentum, adam",
-        })
-    }
-}
-
-impl std::fmt::Display for Optimizer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
+by_name!(Optimizer, "optimizer", "must be one of momentum, adam");
 
 /// Which rows the class models of a selection run are pretrained on, in the protocol of Sec. 4.4
 /// ([`select_and_fit`](crate::select_and_fit), [`select_and_fit_factored`](crate::select_and_fit_factored)).
@@ -143,22 +136,7 @@ impl PretrainOn {
     }
 }
 
-impl std::str::FromStr for PretrainOn {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        PretrainOn::ALL.into_iter().find(|v| v.name() == s).ok_or_else(|| Error::InvalidConfig {
-            field: "pretrain_on",
-            value: s.to_owned(),
-            reason: "must be one of train, all",
-        })
-    }
-}
-
-impl std::fmt::Display for PretrainOn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
+by_name!(PretrainOn, "pretrain_on", "must be one of train, all");
 
 /// Discriminative finetuning (Sec. 4.2): minibatch momentum SGD on the mean loss over the batch
 /// plus ½·`weight_decay`·Σᵢ‖Wᵢ‖²_F (class weight matrices only; biases and C are not decayed).
@@ -272,10 +250,10 @@ pub struct CsaeConfig {
     /// Hidden units per class model.
     pub hidden: usize,
     /// The hidden activation.
-    #[serde(with = "activation_name")]
+    #[serde(with = "by_name")]
     pub activation: ActivationKind,
     /// Output kind of the class models (real: squared error and Eq. 11–21; binary: Eq. 28).
-    #[serde(with = "output_name")]
+    #[serde(with = "by_name")]
     pub output: Output,
     /// Pretraining of each class model on its own class (classes in parallel).
     pub pretrain: Option<TrainConfig>,
@@ -340,26 +318,23 @@ impl CsaeConfig {
     }
 }
 
-pub(crate) mod activation_name {
-    use potential_activations::ActivationKind;
+/// Serde by name for the closed sets of the configurations (`ActivationKind`, `Output`): written
+/// as their `Display` name, read back with their `FromStr`.
+pub(crate) mod by_name {
     use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(a: &ActivationKind, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(a.name())
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ActivationKind, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
+    use std::fmt::Display;
+    use std::str::FromStr;
 
-pub(crate) mod output_name {
-    use potential_models::Output;
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(o: &Output, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(o.name())
+    pub fn serialize<T: Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
     }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Output, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+
+    pub fn deserialize<'de, T, D>(d: D) -> Result<T, D::Error>
+    where
+        T: FromStr,
+        T::Err: Display,
+        D: Deserializer<'de>,
+    {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
     }
 }

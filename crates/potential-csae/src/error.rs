@@ -1,5 +1,7 @@
-//! The error type of `potential-csae`.
+//! The error type of `potential-csae`. File format errors are those of every safetensors file of
+//! the workspace, [`FormatError`] (re-exported from `potential-models`).
 
+pub use potential_models::FormatError;
 use std::path::PathBuf;
 
 /// `Result` with this crate's [`Error`].
@@ -85,84 +87,4 @@ pub enum Error {
     /// An error of the data crate.
     #[error(transparent)]
     Dataset(#[from] potential_data::DataError),
-}
-
-/// What is wrong with a CSAE file (safetensors, format `potential.csae`; see the crate docs).
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum FormatError {
-    /// Not a readable safetensors file: truncated, garbage, or an inconsistent header.
-    #[error("not a valid safetensors file: {0}")]
-    Corrupt(#[source] safetensors::SafeTensorError),
-    /// A required `__metadata__` key is absent.
-    #[error("metadata key `{key}` is missing")]
-    MissingMetadata {
-        /// The key.
-        key: &'static str,
-    },
-    /// `__metadata__.format` is not `potential.csae`.
-    #[error("unknown format `{found}` (expected `potential.csae`)")]
-    UnknownFormat {
-        /// The format found.
-        found: String,
-    },
-    /// `__metadata__.format` names another model kind than the loader reads (e.g. a plain CSAE
-    /// file given to the factored-CSAE loader).
-    #[error("format `{found}`, expected `{expected}`")]
-    WrongFormat {
-        /// The format found.
-        found: String,
-        /// The format this loader reads.
-        expected: &'static str,
-    },
-    /// A metadata value that cannot be parsed.
-    #[error("metadata `{key}` = {value:?}: {reason}")]
-    BadMetadata {
-        /// The key.
-        key: &'static str,
-        /// The value found.
-        value: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A required tensor is absent.
-    #[error("tensor `{tensor}` is missing")]
-    MissingTensor {
-        /// Tensor name.
-        tensor: String,
-    },
-    /// A tensor the format does not define.
-    #[error("unexpected tensor `{tensor}`")]
-    UnexpectedTensor {
-        /// Tensor name.
-        tensor: String,
-    },
-    /// A tensor is not `F32`.
-    #[error("tensor `{tensor}` has dtype {found}, expected F32")]
-    WrongDtype {
-        /// Tensor name.
-        tensor: String,
-        /// The dtype found.
-        found: String,
-    },
-    /// A tensor has the wrong shape.
-    #[error("tensor `{tensor}` has shape {found:?}, expected {expected:?}")]
-    WrongShape {
-        /// Tensor name.
-        tensor: String,
-        /// The expected shape (`[0]`-style placeholders where only the rank is fixed).
-        expected: Vec<usize>,
-        /// The shape found.
-        found: Vec<usize>,
-    },
-    /// A tensor holds NaN or ±∞.
-    #[error("tensor `{tensor}` holds the non-finite value {value} at flat index {index}")]
-    NonFinite {
-        /// Tensor name.
-        tensor: String,
-        /// Flat (row-major) index.
-        index: usize,
-        /// The value.
-        value: f32,
-    },
 }

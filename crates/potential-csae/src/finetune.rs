@@ -31,33 +31,21 @@
 //! [`Finetuner::gradient`] calls between two updates see the same mask (the gradient check relies
 //! on it).
 
-use crate::model::{argmax, log_sum_exp};
+use crate::model::argmax;
+use crate::training::loss::{coefficients, visible_term};
+use crate::training::optim::{Rule, ADAM_BETA2};
 use crate::{Csae, Error, Optimizer, Result, Variant};
 use potential_kernels::{
-    all_finite, antiderivative_sum, bias_act, gemm, gemm_update, sq_dist, ActivationKind, MatMut, MatRef,
-    Parallelism,
+    all_finite, antiderivative_sum, bias_act, gemm, gemm_update, ActivationKind, MatMut, MatRef, Parallelism,
 };
 use potential_models::{Output, TiedAutoencoder};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
-/// Gradient (or velocity) buffers of one class model.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ClassGrad {
-    /// ∂/∂W, H×D row-major.
-    pub weight: Vec<f32>,
-    /// ∂/∂b_h (H).
-    pub hidden_bias: Vec<f32>,
-    /// ∂/∂b_r (D).
-    pub visible_bias: Vec<f32>,
-}
-
-impl ClassGrad {
-    fn zeros(h: usize, d: usize) -> Self {
-        Self { weight: vec![0.0; h * d], hidden_bias: vec![0.0; h], visible_bias: vec![0.0; d] }
-    }
-}
+/// Gradient (or velocity) buffers of one class model: ∂/∂W (H×D row-major), ∂/∂b_h (H),
+/// ∂/∂b_r (D) — the parameter-shaped buffers of `potential-models`.
+pub use potential_models::TiedGradient as ClassGrad;
 
 /// The gradient of the finetuning objective with respect to every parameter of a [`Csae`].
 #[derive(Clone, Debug, PartialEq)]
@@ -399,31 +387,11 @@ impl Finetuner {
         let fused = trains && self.optimizer == Optimizer::Momentum;
         let mut loss = if fused { self.forward(model, x, y)? } else { self.gradient(model, x, y)? };
         self.t += 1;
-        let rule = match self.optimizer {
-            Optimizer::Momentum => Rule::Momentum { lr, mu },
-            Optimizer::Adam => {
-                // Bias corrections folded into the step size and ε (Kingma & Ba, Sec. 2).
-                let t = self.t as f64;
-                let (c1, c2) = (1.0 - (mu as f64).powf(t), 1.0 - ADAM_BETA2.powf(t));
-                Rule::Adam { lr: lr as f64 * c2.sqrt() / c1, mu, eps: ADAM_EPS * c2.sqrt() }
-            }
-        };
+        let rule = Rule::new(self.optimizer, lr, mu, self.t, ADAM_BETA2);
         for (i, c) in model.class_bias.iter_mut().enumerate() {
-            let g = self.grad_c[i];
-            let v = &mut self.vel_c[i];
-            let delta = match rule {
-                Rule::Momentum { lr, mu } => {
-                    *v = mu as f64 * *v - lr as f64 * g;
-                    *v
-                }
-                Rule::Adam { lr, mu, eps } => {
-                    let s = &mut self.sq_c[i];
-                    *v = mu as f64 * *v + (1.0 - mu as f64) * g;
-                    *s = ADAM_BETA2 * *s + (1.0 - ADAM_BETA2) * g * g;
-                    -lr * *v / (s.sqrt() + eps)
-                }
-            };
-            *c += delta as f32;
+            let mut unused = 0.0;
+            let s = self.sq_c.get_mut(i).unwrap_or(&mut unused);
+            *c += rule.delta_f64(&mut self.vel_c[i], s, self.grad_c[i]) as f32;
         }
         if trains {
             let (k, nb, wd, par) = (self.k, y.len(), self.weight_decay, self.gemm_par());
@@ -447,30 +415,18 @@ impl Finetuner {
                             MatMut::from_row_major(p.weight, h, d),
                             par,
                         );
-                        momentum(p.hidden_bias, &mut b.vel.hidden_bias, &b.grad.hidden_bias, lr, mu);
-                        momentum(p.visible_bias, &mut b.vel.visible_bias, &b.grad.visible_bias, lr, mu);
+                        rule.apply(p.hidden_bias, &mut b.vel.hidden_bias, &mut [], &b.grad.hidden_bias);
+                        rule.apply(p.visible_bias, &mut b.vel.visible_bias, &mut [], &b.grad.visible_bias);
                         b.finite = w_ok && all_finite(p.hidden_bias) && all_finite(p.visible_bias);
                     }
-                    Rule::Adam { lr, mu, eps } => {
+                    Rule::Adam { .. } => {
                         let p = m.params_mut();
                         let (h, d) = (b.grad.hidden_bias.len(), b.grad.visible_bias.len());
-                        let s = b.sq.get_or_insert_with(|| ClassGrad::zeros(h, d));
-                        let a = (lr as f32, mu, eps as f32);
-                        adam(p.weight, &mut b.vel.weight, &mut s.weight, &b.grad.weight, a);
-                        adam(
-                            p.hidden_bias,
-                            &mut b.vel.hidden_bias,
-                            &mut s.hidden_bias,
-                            &b.grad.hidden_bias,
-                            a,
-                        );
-                        adam(
-                            p.visible_bias,
-                            &mut b.vel.visible_bias,
-                            &mut s.visible_bias,
-                            &b.grad.visible_bias,
-                            a,
-                        );
+                        let (v, s, g) =
+                            (&mut b.vel, b.sq.get_or_insert_with(|| ClassGrad::zeros(h, d)), &b.grad);
+                        rule.apply(p.weight, &mut v.weight, &mut s.weight, &g.weight);
+                        rule.apply(p.hidden_bias, &mut v.hidden_bias, &mut s.hidden_bias, &g.hidden_bias);
+                        rule.apply(p.visible_bias, &mut v.visible_bias, &mut s.visible_bias, &g.visible_bias);
                         b.finite =
                             all_finite(p.weight) && all_finite(p.hidden_bias) && all_finite(p.visible_bias);
                     }
@@ -589,90 +545,4 @@ fn drop_units(
         }
     }
     antiderivative_sum(&kept[..n], f) * f64::from(scale)
-}
-
-const ADAM_BETA2: f64 = 0.999;
-const ADAM_EPS: f64 = 1e-8;
-
-#[derive(Clone, Copy)]
-enum Rule {
-    Momentum {
-        lr: f32,
-        mu: f32,
-    },
-    /// `lr` and `eps` carry the bias corrections.
-    Adam {
-        lr: f64,
-        mu: f32,
-        eps: f64,
-    },
-}
-
-fn momentum(p: &mut [f32], v: &mut [f32], g: &[f32], lr: f32, mu: f32) {
-    for ((p, v), &g) in p.iter_mut().zip(v.iter_mut()).zip(g) {
-        *v = mu * *v - lr * g;
-        *p += *v;
-    }
-}
-
-/// One Adam update; `lr` and `eps` already carry the bias corrections.
-fn adam(p: &mut [f32], m: &mut [f32], s: &mut [f32], g: &[f32], (lr, b1, eps): (f32, f32, f32)) {
-    let b2 = ADAM_BETA2 as f32;
-    for (((p, m), s), &g) in p.iter_mut().zip(m.iter_mut()).zip(s.iter_mut()).zip(g) {
-        *m = b1 * *m + (1.0 - b1) * g;
-        *s = b2 * *s + (1.0 - b2) * g * g;
-        *p -= lr * *m / (s.sqrt() + eps);
-    }
-}
-
-/// The visible part of the energy: −½‖x − b_r‖² (real) or b_rᵀx − Σⱼ[xⱼ log xⱼ + (1−xⱼ) log(1−xⱼ)]
-/// (binary, Eq. 28, 0 log 0 = 0).
-pub(crate) fn visible_term(output: Output, x: &[f32], br: &[f32]) -> f64 {
-    match output {
-        Output::Real => -0.5 * sq_dist(x, br),
-        Output::Binary => {
-            let xlogx = |v: f64| if v <= 0.0 { 0.0 } else { v * v.ln() };
-            x.iter()
-                .zip(br)
-                .map(|(&x, &b)| {
-                    let x = x as f64;
-                    b as f64 * x - xlogx(x) - xlogx(1.0 - x)
-                })
-                .sum()
-        }
-    }
-}
-
-/// ℓ(s, y) of the variant and ∂ℓ/∂s into `g`.
-pub(crate) fn coefficients(variant: Variant, s: &[f64], y: usize, g: &mut [f64]) -> f64 {
-    match variant {
-        Variant::Hinge => {
-            g.iter_mut().for_each(|v| *v = 0.0);
-            let mut j = usize::MAX;
-            for (i, &v) in s.iter().enumerate() {
-                if i != y && (j == usize::MAX || v > s[j]) {
-                    j = i;
-                }
-            }
-            if j == usize::MAX {
-                return 0.0;
-            }
-            let margin = 1.0 + s[j] - s[y];
-            if margin > 0.0 {
-                g[j] = 1.0;
-                g[y] = -1.0;
-                margin
-            } else {
-                0.0
-            }
-        }
-        _ => {
-            let lse = log_sum_exp(s);
-            for (g, &v) in g.iter_mut().zip(s) {
-                *g = (v - lse).exp();
-            }
-            g[y] -= 1.0;
-            lse - s[y]
-        }
-    }
 }

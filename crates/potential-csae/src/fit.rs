@@ -1,50 +1,16 @@
 //! Training a [`Csae`]: pretraining each class model on its own class (classes in parallel), then
 //! discriminative finetuning with early stopping on a validation set.
 
-use crate::finetune::{coefficients, Finetuner};
-use crate::model::{argmax, evaluation_from_logits};
-use crate::{Csae, Evaluation};
-use crate::{CsaeConfig, Error, FinetuneConfig, Result, Variant};
+use crate::training::batch::{check_data, Batch};
+use crate::training::epochs::{self, FinetuneEpoch, FinetuneReport, Learner, Progress, Workspace};
+use crate::{Csae, CsaeConfig, Error, Evaluation, FinetuneConfig, Finetuner, Result, Variant};
 use potential_data::{Dataset, Features};
 use potential_kernels::{MatRef, Parallelism};
 use potential_models::TiedAutoencoder;
 use potential_train::{init_model, EpochMetrics, TrainConfig, Trainer};
-use rand::{Rng, SeedableRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
-use serde::Serialize;
 use std::ops::ControlFlow;
 use std::time::Instant;
-
-/// What one finetuning epoch measured.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct FinetuneEpoch {
-    /// Completed epochs (1 after the first).
-    pub epoch: usize,
-    /// Mean objective over the epoch's minibatches (before each update).
-    pub loss: f64,
-    /// Training error over the epoch's minibatches (before each update), a fraction.
-    pub train_error: f64,
-    /// Validation error after the epoch, a fraction.
-    pub valid_error: Option<f64>,
-    /// Validation mean −log P(y|x).
-    pub valid_nll: Option<f64>,
-    /// Wall-clock seconds of the epoch (steps and validation).
-    pub seconds: f64,
-}
-
-/// The result of [`finetune`].
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct FinetuneReport {
-    /// Every epoch run.
-    pub history: Vec<FinetuneEpoch>,
-    /// The epoch (1-based) whose model was kept (the best validation error; lower NLL on ties).
-    pub best_epoch: Option<usize>,
-    /// Its validation error.
-    pub best_valid_error: Option<f64>,
-    /// Whether patience ran out before the last epoch.
-    pub stopped_early: bool,
-}
 
 /// Progress reported to an [`Observer`].
 #[derive(Clone, Copy, Debug)]
@@ -82,23 +48,6 @@ pub type Observer<'a> = &'a (dyn Fn(Event<'_>) + Sync);
 
 /// An observer that ignores everything.
 pub fn silent(_: Event<'_>) {}
-
-pub(crate) fn check_data(what: &'static str, data: &Dataset, d: usize, k: usize) -> Result<()> {
-    if data.d() != d {
-        return Err(Error::Data {
-            what,
-            reason: format!("{} columns, the classifier has {d} inputs", data.d()),
-        });
-    }
-    if data.n() == 0 {
-        return Err(Error::Data { what, reason: "no rows".into() });
-    }
-    crate::model::check_labels(what, data.labels(), data.n(), k)?;
-    if let Some(i) = data.features().as_slice().iter().position(|v| !v.is_finite()) {
-        return Err(Error::Data { what, reason: format!("non-finite value at row {}", i / d) });
-    }
-    Ok(())
-}
 
 /// The rows of class `c`.
 pub fn class_features(data: &Dataset, c: u32) -> Features {
@@ -201,14 +150,7 @@ pub fn train(
     valid: Option<&Dataset>,
     observer: Observer<'_>,
 ) -> Result<(Csae, FinetuneReport)> {
-    cfg.validate()?;
-    let k = train.num_classes();
-    check_data("training data", train, train.d(), k)?;
-    let classes = match &cfg.pretrain {
-        Some(p) => pretrain_classes(train, k, cfg, p, observer)?,
-        None => init_classes(train, k, cfg)?,
-    };
-    let mut model = Csae::new(classes, train.class_names().to_vec(), vec![0.0; k])?;
+    let mut model = crate::pretrain_csae(cfg, train, observer)?;
     let report = finetune(&mut model, &cfg.finetune, train, valid, observer)?;
     model.set_provenance(Some(
         serde_json::json!({
@@ -224,29 +166,18 @@ pub fn train(
     Ok((model, report))
 }
 
-fn shuffle(order: &mut [usize], rng: &mut Xoshiro256PlusPlus) {
-    for i in (1..order.len()).rev() {
-        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
-        order.swap(i, j);
-    }
-}
-
-struct Best {
-    model: Csae,
-    epoch: usize,
-    error: f64,
-    nll: f64,
-}
-
 /// Discriminatively finetune `model` on `train` (Sec. 4.2) as `cfg` says. Every epoch shuffles the
-/// rows (seeded), runs ⌈n/batch⌉ momentum-SGD steps ([`Finetuner`](crate::Finetuner)) and, with
-/// `valid`, measures the validation error; the model of the best validation epoch is kept (lowest
-/// error, then lowest NLL). The normalize-only and energies variants compute the energies once and
-/// train only C (and A) on them; for the energies variant the energies are standardised with the
+/// rows (seeded), runs ⌈n/batch⌉ steps of [`Finetuner`](crate::Finetuner) (momentum SGD or Adam,
+/// learning rate `cfg.schedule.rate(cfg.learning_rate, epoch)`) and, with `valid`, measures the
+/// validation error; the model of the best validation epoch is kept (lowest error, then lowest
+/// NLL), and `patience` epochs without improvement stop the run. The normalize-only and energies
+/// variants compute the energies once and train only C (and A) on them, at the constant learning
+/// rate `cfg.learning_rate`; for the energies variant the energies are standardised with the
 /// training mean and deviation, and the read-out is folded back to raw energies at the end.
 ///
 /// # Errors
-/// [`Error::Data`] for data that does not fit; [`Error::Diverged`] naming epoch and step.
+/// [`Error::InvalidConfig`]; [`Error::Data`] for data that does not fit; [`Error::Diverged`]
+/// naming epoch and step.
 pub fn finetune(
     model: &mut Csae,
     cfg: &FinetuneConfig,
@@ -260,96 +191,39 @@ pub fn finetune(
     if let Some(v) = valid {
         check_data("validation data", v, d, k)?;
     }
+    let progress = |p: Progress<'_>| match p {
+        Progress::Step { epoch, step, steps } => observer(Event::FinetuneStep { epoch, step, steps }),
+        Progress::Epoch(r) => observer(Event::FinetuneEpoch(r)),
+    };
     if !cfg.variant.trains_class_models() {
-        return finetune_readout(model, cfg, train, valid, observer);
+        return crate::readout::finetune_readout(model, cfg, train, valid, &progress);
     }
-    let n = train.n();
-    let batch = cfg.batch_size.min(n);
-    let steps = n.div_ceil(batch);
+    let batch = cfg.batch_size.min(train.n());
     let mut ws = Finetuner::new(model, batch, cfg.variant, cfg.weight_decay);
     ws.set_optimizer(cfg.optimizer);
     ws.set_hidden_dropout(cfg.hidden_dropout, cfg.seed ^ 0xD50F_0D50)?;
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed ^ 0xC5AE_F1E7);
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut xb = vec![0.0f32; batch * d];
-    let mut yb = vec![0u32; batch];
-    let xs = train.features().as_slice();
-    let mut report = FinetuneReport::default();
-    let mut best: Option<Best> = None;
-    let mut bad = 0usize;
-    for epoch in 0..cfg.epochs {
-        let t0 = Instant::now();
-        shuffle(&mut order, &mut rng);
-        let (mut loss, mut errors) = (0.0f64, 0usize);
-        let lr = cfg.schedule.rate(cfg.learning_rate, epoch);
-        for (step, rows) in order.chunks(batch).enumerate() {
-            let nb = rows.len();
-            for (i, &r) in rows.iter().enumerate() {
-                xb[i * d..(i + 1) * d].copy_from_slice(&xs[r * d..(r + 1) * d]);
-                yb[i] = train.labels()[r];
-            }
-            if cfg.input_mask > 0.0 {
-                // Zero-masking of the inputs (FinetuneConfig::input_mask), from the shuffling stream.
-                let p = cfg.input_mask as f64;
-                for v in xb[..nb * d].iter_mut() {
-                    if ((rng.next_u64() >> 11) as f64) * (1.0 / (1u64 << 53) as f64) < p {
-                        *v = 0.0;
-                    }
-                }
-            }
-            let l = ws
-                .step(model, &xb[..nb * d], &yb[..nb], lr, cfg.momentum)
-                .map_err(|e| with_position(e, epoch, step))?;
-            loss += l * nb as f64;
-            errors += ws.errors();
-            observer(Event::FinetuneStep { epoch, step, steps });
-        }
-        let ev = valid.map(|v| model.evaluate(features_view(v), v.labels())).transpose()?;
-        let rec = FinetuneEpoch {
-            epoch: epoch + 1,
-            loss: loss / n as f64,
-            train_error: errors as f64 / n as f64,
-            valid_error: ev.as_ref().map(|e| e.error_rate),
-            valid_nll: ev.as_ref().map(|e| e.mean_nll),
-            seconds: t0.elapsed().as_secs_f64(),
-        };
-        observer(Event::FinetuneEpoch(&rec));
-        report.history.push(rec);
-        if let Some(ev) = ev {
-            if keep_best(&mut best, model, epoch + 1, &ev) {
-                bad = 0;
-            } else {
-                bad += 1;
-                if cfg.patience.is_some_and(|p| bad >= p) && epoch + 1 < cfg.epochs {
-                    report.stopped_early = true;
-                    break;
-                }
-            }
-        }
-    }
-    if let Some(b) = best {
-        *model = b.model;
-        report.best_epoch = Some(b.epoch);
-        report.best_valid_error = Some(b.error);
-    }
-    Ok(report)
+    let mut learner = Learner {
+        model,
+        ws,
+        data: train,
+        batch: Batch::new(batch, d),
+        input_mask: cfg.input_mask,
+        momentum: cfg.momentum,
+    };
+    epochs::run(&mut learner, cfg, train.n(), valid, &progress)
 }
 
-fn with_position(e: Error, epoch: usize, step: usize) -> Error {
-    match e {
-        Error::Diverged { parameter, .. } => Error::Diverged { epoch, step, parameter },
-        other => other,
+impl Workspace for Finetuner {
+    type Model = Csae;
+    fn step(&mut self, model: &mut Csae, x: &[f32], y: &[u32], lr: f32, mu: f32) -> Result<f64> {
+        Finetuner::step(self, model, x, y, lr, mu)
     }
-}
-
-fn keep_best(best: &mut Option<Best>, model: &Csae, epoch: usize, ev: &Evaluation) -> bool {
-    let better = best
-        .as_ref()
-        .is_none_or(|b| ev.error_rate < b.error || (ev.error_rate == b.error && ev.mean_nll < b.nll));
-    if better {
-        *best = Some(Best { model: model.clone(), epoch, error: ev.error_rate, nll: ev.mean_nll });
+    fn errors(&self) -> usize {
+        Finetuner::errors(self)
     }
-    better
+    fn evaluate(model: &Csae, data: &Dataset) -> Result<Evaluation> {
+        model.evaluate(features_view(data), data.labels())
+    }
 }
 
 /// A [`Dataset`]'s features as a matrix view.
@@ -371,158 +245,4 @@ pub fn fit_class_biases(
 ) -> Result<FinetuneReport> {
     let cfg = FinetuneConfig { variant: Variant::NormalizeOnly, ..cfg.clone() };
     finetune(model, &cfg, train, valid, &silent)
-}
-
-/// Training of C (and A) on precomputed energies.
-fn finetune_readout(
-    model: &mut Csae,
-    cfg: &FinetuneConfig,
-    train: &Dataset,
-    valid: Option<&Dataset>,
-    observer: Observer<'_>,
-) -> Result<FinetuneReport> {
-    let k = model.num_classes();
-    let n = train.n();
-    let e = model.energies(features_view(train))?;
-    let ve = valid.map(|v| model.energies(features_view(v))).transpose()?;
-    let with_a = cfg.variant == Variant::Energies;
-    // Standardisation z = (E − μ)/σ (energies variant) and the parameters in that space:
-    // s = A′z + C′ with A′ᵢⱼ = Aᵢⱼσⱼ, C′ᵢ = Cᵢ + Σⱼ Aᵢⱼμⱼ (A = I when the model has no read-out).
-    let (mu, sd) = if with_a {
-        let mut mu = vec![0.0f64; k];
-        let mut sd = vec![0.0f64; k];
-        for r in e.chunks_exact(k) {
-            for j in 0..k {
-                mu[j] += r[j] / n as f64;
-            }
-        }
-        for r in e.chunks_exact(k) {
-            for j in 0..k {
-                sd[j] += (r[j] - mu[j]).powi(2) / n as f64;
-            }
-        }
-        (mu, sd.into_iter().map(|v| v.sqrt().max(1e-12)).collect())
-    } else {
-        (vec![0.0; k], vec![1.0; k])
-    };
-    let a0: Vec<f64> = match &model.readout {
-        Some(a) => a.iter().map(|&v| v as f64).collect(),
-        None => (0..k * k).map(|i| if i / k == i % k { 1.0 } else { 0.0 }).collect(),
-    };
-    let mut ap: Vec<f64> = (0..k * k).map(|i| a0[i] * sd[i % k]).collect();
-    let mut cp: Vec<f64> = (0..k)
-        .map(|i| model.class_bias[i] as f64 + (0..k).map(|j| a0[i * k + j] * mu[j]).sum::<f64>())
-        .collect();
-    let z = |r: &[f64], out: &mut [f64]| {
-        for j in 0..k {
-            out[j] = (r[j] - mu[j]) / sd[j];
-        }
-    };
-    let logits = |ap: &[f64], cp: &[f64], en: &[f64]| -> Vec<f64> {
-        let mut out = vec![0.0; en.len()];
-        let mut zz = vec![0.0; k];
-        for (r, s) in en.chunks_exact(k).zip(out.chunks_exact_mut(k)) {
-            z(r, &mut zz);
-            for i in 0..k {
-                s[i] = cp[i] + (0..k).map(|j| ap[i * k + j] * zz[j]).sum::<f64>();
-            }
-        }
-        out
-    };
-    let batch = cfg.batch_size.min(n);
-    let steps = n.div_ceil(batch);
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed ^ 0xC5AE_F1E7);
-    let mut order: Vec<usize> = (0..n).collect();
-    let (mut va, mut vc) = (vec![0.0f64; k * k], vec![0.0f64; k]);
-    let (lr, mom) = (cfg.learning_rate as f64, cfg.momentum as f64);
-    let mut report = FinetuneReport::default();
-    // (A′, C′, epoch, error, nll) of the best validation epoch.
-    type BestReadout = (Vec<f64>, Vec<f64>, usize, f64, f64);
-    let mut best: Option<BestReadout> = None;
-    let mut bad = 0usize;
-    let (mut zz, mut s, mut g) = (vec![0.0; k], vec![0.0; k], vec![0.0; k]);
-    for epoch in 0..cfg.epochs {
-        let t0 = Instant::now();
-        shuffle(&mut order, &mut rng);
-        let (mut loss, mut errors) = (0.0f64, 0usize);
-        for (step, rows) in order.chunks(batch).enumerate() {
-            let inv = 1.0 / rows.len() as f64;
-            let (mut ga, mut gc) = (vec![0.0f64; k * k], vec![0.0f64; k]);
-            for &r in rows {
-                z(&e[r * k..(r + 1) * k], &mut zz);
-                for i in 0..k {
-                    s[i] = cp[i] + (0..k).map(|j| ap[i * k + j] * zz[j]).sum::<f64>();
-                }
-                let y = train.labels()[r] as usize;
-                errors += usize::from(argmax(&s) != y);
-                loss += coefficients(Variant::Log, &s, y, &mut g);
-                for i in 0..k {
-                    gc[i] += g[i] * inv;
-                    if with_a {
-                        for j in 0..k {
-                            ga[i * k + j] += g[i] * zz[j] * inv;
-                        }
-                    }
-                }
-            }
-            for (v, (p, gr)) in vc.iter_mut().zip(cp.iter_mut().zip(&gc)) {
-                *v = mom * *v - lr * gr;
-                *p += *v;
-            }
-            if with_a {
-                for (v, (p, gr)) in va.iter_mut().zip(ap.iter_mut().zip(&ga)) {
-                    *v = mom * *v - lr * gr;
-                    *p += *v;
-                }
-            }
-            if cp.iter().chain(&ap).any(|v| !v.is_finite()) {
-                return Err(Error::Diverged { epoch, step, parameter: "class_bias".into() });
-            }
-            observer(Event::FinetuneStep { epoch, step, steps });
-        }
-        let ev = ve
-            .as_ref()
-            .zip(valid)
-            .map(|(ve, v)| evaluation_from_logits(&logits(&ap, &cp, ve), v.labels(), k));
-        let rec = FinetuneEpoch {
-            epoch: epoch + 1,
-            loss: loss / n as f64,
-            train_error: errors as f64 / n as f64,
-            valid_error: ev.as_ref().map(|e| e.error_rate),
-            valid_nll: ev.as_ref().map(|e| e.mean_nll),
-            seconds: t0.elapsed().as_secs_f64(),
-        };
-        observer(Event::FinetuneEpoch(&rec));
-        report.history.push(rec);
-        if let Some(ev) = ev {
-            let better = best
-                .as_ref()
-                .is_none_or(|b| ev.error_rate < b.3 || (ev.error_rate == b.3 && ev.mean_nll < b.4));
-            if better {
-                best = Some((ap.clone(), cp.clone(), epoch + 1, ev.error_rate, ev.mean_nll));
-                bad = 0;
-            } else {
-                bad += 1;
-                if cfg.patience.is_some_and(|p| bad >= p) && epoch + 1 < cfg.epochs {
-                    report.stopped_early = true;
-                    break;
-                }
-            }
-        }
-    }
-    if let Some((a, c, ep, err, _)) = best {
-        ap = a;
-        cp = c;
-        report.best_epoch = Some(ep);
-        report.best_valid_error = Some(err);
-    }
-    // Fold back: Aᵢⱼ = A′ᵢⱼ/σⱼ, Cᵢ = C′ᵢ − Σⱼ A′ᵢⱼ μⱼ/σⱼ.
-    let a: Vec<f64> = (0..k * k).map(|i| ap[i] / sd[i % k]).collect();
-    for i in 0..k {
-        model.class_bias[i] = (cp[i] - (0..k).map(|j| a[i * k + j] * mu[j]).sum::<f64>()) as f32;
-    }
-    if with_a {
-        model.readout = Some(a.into_iter().map(|v| v as f32).collect());
-    }
-    Ok(report)
 }

@@ -79,7 +79,9 @@ mod file;
 mod finetune;
 mod fit;
 mod model;
+mod readout;
 mod select;
+mod training;
 
 pub use config::{CsaeConfig, FinetuneConfig, Optimizer, PretrainOn, Variant};
 pub use error::{Error, FormatError, Result};
@@ -93,10 +95,11 @@ pub use file::CSAE_FORMAT;
 pub use finetune::{ClassGrad, CsaeGradient, Finetuner};
 pub use fit::{
     class_features, features_view, finetune, fit_class_biases, init_class_model, init_classes,
-    pretrain_classes, silent, train, Event, FinetuneEpoch, FinetuneReport, Observer,
+    pretrain_classes, silent, train, Event, Observer,
 };
 pub use model::{log_sum_exp, Csae, Evaluation};
 pub use select::{
     check_pretrained, concat, pretrain_csae, select_and_fit, select_and_fit_from, Grid, Pretrained,
     Selection, Trial,
 };
+pub use training::epochs::{FinetuneEpoch, FinetuneReport};

@@ -6,6 +6,56 @@ use potential_kernels::MatRef;
 use potential_models::{Output, TiedAutoencoder};
 use serde::Serialize;
 
+/// The outputs of a classifier of Eq. 45 computed from its `logits` and `num_classes`:
+/// `predict_proba`, `predict`, `ood_score` and `evaluate`, the same for the plain and the
+/// factored CSAE (expanded inside each one's `impl`).
+macro_rules! classifier_outputs {
+    () => {
+        /// P(y = i | x) of Eq. 45 for every row, \[n, K\] (each row sums to 1; stable softmax in
+        /// `f64`).
+        ///
+        /// # Errors
+        /// As [`Self::energies`].
+        pub fn predict_proba(&self, x: potential_kernels::MatRef<'_>) -> $crate::Result<Vec<f64>> {
+            Ok($crate::model::softmax_rows(self.logits(x)?, self.num_classes()))
+        }
+
+        /// The most probable class of every row (argmax of the logits; the lowest index on ties).
+        ///
+        /// # Errors
+        /// As [`Self::energies`].
+        pub fn predict(&self, x: potential_kernels::MatRef<'_>) -> $crate::Result<Vec<u32>> {
+            Ok($crate::model::argmax_rows(&self.logits(x)?, self.num_classes()))
+        }
+
+        /// The out-of-distribution score log Σᵢ exp sᵢ(x) (= log Σᵢ exp(Eᵢ(x) + Cᵢ) without a
+        /// read-out): the log of Eq. 45's normaliser, an unnormalised log-density of x under the
+        /// mixture of class models. Low values flag inputs unlike every class.
+        ///
+        /// # Errors
+        /// As [`Self::energies`].
+        pub fn ood_score(&self, x: potential_kernels::MatRef<'_>) -> $crate::Result<Vec<f64>> {
+            Ok(self.logits(x)?.chunks_exact(self.num_classes()).map($crate::log_sum_exp).collect())
+        }
+
+        /// Error rate, confusion matrix, per-class error and mean −log P(y|x) on labelled rows.
+        ///
+        /// # Errors
+        /// [`Error::Data`]($crate::Error::Data) for a label count that differs from the row count
+        /// or a label ≥ K; as [`Self::energies`].
+        pub fn evaluate(
+            &self,
+            x: potential_kernels::MatRef<'_>,
+            labels: &[u32],
+        ) -> $crate::Result<$crate::Evaluation> {
+            let k = self.num_classes();
+            $crate::model::check_labels("labels", labels, x.rows(), k)?;
+            Ok($crate::model::evaluation_from_logits(&self.logits(x)?, labels, k))
+        }
+    };
+}
+pub(crate) use classifier_outputs;
+
 /// The class-specific autoencoder classifier (Sec. 4, Eq. 45): one tied autoencoder per class with
 /// energy Eᵢ(x) and a class bias Cᵢ (the unknown log normalising constant),
 ///
@@ -260,43 +310,7 @@ impl Csae {
         Ok(self.logits_from_energies(&self.energies(x)?))
     }
 
-    /// P(y = i | x) of Eq. 45 for every row, \[n, K\] (each row sums to 1; stable softmax in `f64`).
-    ///
-    /// # Errors
-    /// As [`Csae::energies`].
-    pub fn predict_proba(&self, x: MatRef<'_>) -> Result<Vec<f64>> {
-        Ok(softmax_rows(self.logits(x)?, self.num_classes()))
-    }
-
-    /// The most probable class of every row (argmax of the logits; the lowest index on ties).
-    ///
-    /// # Errors
-    /// As [`Csae::energies`].
-    pub fn predict(&self, x: MatRef<'_>) -> Result<Vec<u32>> {
-        Ok(argmax_rows(&self.logits(x)?, self.num_classes()))
-    }
-
-    /// The out-of-distribution score log Σᵢ exp(Eᵢ(x) + Cᵢ) (log Σᵢ exp sᵢ with a read-out): the
-    /// log of Eq. 45's normaliser, an unnormalised log-density of x under the mixture of class
-    /// models. Low values flag inputs unlike every class.
-    ///
-    /// # Errors
-    /// As [`Csae::energies`].
-    pub fn ood_score(&self, x: MatRef<'_>) -> Result<Vec<f64>> {
-        Ok(self.logits(x)?.chunks_exact(self.num_classes()).map(log_sum_exp).collect())
-    }
-
-    /// Error rate, confusion matrix, per-class error and mean −log P(y|x) on labelled rows.
-    ///
-    /// # Errors
-    /// [`Error::Data`] for a label count that differs from the row count or a label ≥ K; as
-    /// [`Csae::energies`].
-    pub fn evaluate(&self, x: MatRef<'_>, labels: &[u32]) -> Result<Evaluation> {
-        let k = self.num_classes();
-        check_labels("labels", labels, x.rows(), k)?;
-        let logits = self.logits(x)?;
-        Ok(evaluation_from_logits(&logits, labels, k))
-    }
+    classifier_outputs!();
 
     /// Add class `name` with its autoencoder `model` (trained on that class alone), leaving every
     /// other class model untouched. Its bias starts at 0; fit the biases afterwards

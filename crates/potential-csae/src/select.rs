@@ -1,8 +1,10 @@
 //! Hyperparameter selection on a validation split, then a final fit on train + validation
 //! (the protocol of Sec. 4.4).
 
-use crate::fit::{finetune, init_classes, pretrain_classes, FinetuneReport, Observer};
-use crate::{Csae, CsaeConfig, Error, PretrainOn, Result};
+use crate::fit::{finetune, init_classes, pretrain_classes, Observer};
+use crate::training::batch::check_data;
+use crate::training::select::{all_rows, check_grid, select, Protocol};
+use crate::{Csae, CsaeConfig, Error, FinetuneConfig, FinetuneReport, PretrainOn, Result};
 use potential_data::{Dataset, Features};
 use serde::Serialize;
 
@@ -44,11 +46,12 @@ pub struct Trial {
     pub best_epoch: usize,
 }
 
-/// The outcome of [`select_and_fit`].
+/// The outcome of [`select_and_fit`] (and, with [`FactoredTrial`](crate::FactoredTrial)s, of
+/// [`select_and_fit_factored`](crate::select_and_fit_factored)).
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Selection {
+pub struct Selection<T = Trial> {
     /// Every grid point, in the order tried.
-    pub trials: Vec<Trial>,
+    pub trials: Vec<T>,
     /// Index of the chosen trial.
     pub best: usize,
     /// The final fit on train + validation.
@@ -138,87 +141,27 @@ pub fn select_and_fit_from(
     on_trial: &mut dyn FnMut(&Trial),
 ) -> Result<(Csae, Selection)> {
     base.validate()?;
-    if grid.hidden.is_empty() || grid.learning_rate.is_empty() || grid.weight_decay.is_empty() {
-        return Err(crate::config::bad("grid", format!("{grid:?}"), "every list needs at least one value"));
-    }
-    let all = concat(train, valid)?;
-    let k = all.num_classes();
-    crate::fit::check_data("training data", &all, all.d(), k)?;
+    let lists = [grid.hidden.len(), grid.learning_rate.len(), grid.weight_decay.len()];
+    check_grid(grid, &lists, &base.finetune)?;
+    let all = all_rows(train, valid)?;
     if let Some(p) = pretrained {
         check_pretrained(p.selection, base, &grid.hidden, &all)?;
         check_pretrained(p.refit, base, &grid.hidden, &all)?;
     }
-    let unfinetuned = |m: &Csae| {
-        let mut m = m.clone();
-        m.class_bias_mut().iter_mut().for_each(|c| *c = 0.0);
-        m
-    };
-    let pretrain_rows = match base.pretrain_on {
-        PretrainOn::Train => train,
-        PretrainOn::All => &all,
-    };
-    let mut trials = Vec::new();
-    // PretrainOn::All: each hidden size's pretraining on train + valid, kept for the final fit.
-    let mut starts: Vec<(usize, Csae)> = Vec::new();
-    for &hidden in &grid.hidden {
-        let cfg = CsaeConfig { hidden, ..base.clone() };
-        cfg.validate()?;
-        let start = match pretrained {
-            Some(p) => unfinetuned(p.selection),
-            None => pretrain_csae(&cfg, pretrain_rows, observer)?,
-        };
-        for &learning_rate in &grid.learning_rate {
-            for &weight_decay in &grid.weight_decay {
-                let ft = crate::FinetuneConfig { learning_rate, weight_decay, ..base.finetune.clone() };
-                let mut m = start.clone();
-                let rep = finetune(&mut m, &ft, train, Some(valid), observer)?;
-                let best = rep.best_epoch.unwrap_or(rep.history.len());
-                let h = &rep.history[best.max(1) - 1];
-                let t = Trial {
-                    hidden,
-                    learning_rate,
-                    weight_decay,
-                    valid_error: h.valid_error.unwrap_or(f64::NAN),
-                    valid_nll: h.valid_nll.unwrap_or(f64::NAN),
-                    best_epoch: best,
-                };
-                on_trial(&t);
-                trials.push(t);
-            }
-        }
-        if base.pretrain_on == PretrainOn::All && pretrained.is_none() {
-            starts.push((hidden, start));
-        }
-    }
-    let best = (0..trials.len())
-        .min_by(|&a, &b| {
-            let (ta, tb) = (&trials[a], &trials[b]);
-            ta.valid_error.total_cmp(&tb.valid_error).then(ta.valid_nll.total_cmp(&tb.valid_nll))
-        })
-        .unwrap_or(0);
-    let t = &trials[best];
-    let cfg = CsaeConfig { hidden: t.hidden, ..base.clone() };
-    let mut model = match (pretrained, base.pretrain_on) {
-        (Some(p), _) => unfinetuned(p.refit),
-        (None, PretrainOn::Train) => pretrain_csae(&cfg, &all, observer)?,
-        (None, PretrainOn::All) => {
-            starts.into_iter().find(|(h, _)| *h == t.hidden).map(|(_, m)| m).ok_or_else(|| {
-                crate::config::bad(
-                    "grid",
-                    t.hidden,
-                    "internal: the chosen hidden size has no pretrained model",
-                )
-            })?
-        }
-    };
-    let ft = crate::FinetuneConfig {
-        learning_rate: t.learning_rate,
-        weight_decay: t.weight_decay,
-        epochs: t.best_epoch.max(1),
-        ..base.finetune.clone()
-    };
-    let final_fit = finetune(&mut model, &ft, &all, None, observer)?;
-    let cfg = CsaeConfig { finetune: ft, ..cfg };
+    let plain = Plain { base, pretrained, observer };
+    let c = select(
+        &plain,
+        &grid.hidden,
+        &grid.learning_rate,
+        &grid.weight_decay,
+        &base.finetune,
+        base.pretrain_on,
+        (train, valid, &all),
+        &mut |p| on_trial(&trial(p)),
+    )?;
+    let trials: Vec<Trial> = c.points.iter().map(trial).collect();
+    let mut model = c.model;
+    let cfg = CsaeConfig { hidden: trials[c.best].hidden, finetune: c.finetune, ..base.clone() };
     model.set_provenance(Some(
         serde_json::json!({
             "trainer": "potential-csae",
@@ -229,7 +172,71 @@ pub fn select_and_fit_from(
         })
         .to_string(),
     ));
-    Ok((model, Selection { trials, best, final_fit }))
+    Ok((model, Selection { trials, best: c.best, final_fit: c.final_fit }))
+}
+
+fn trial(p: &crate::training::select::Point<usize>) -> Trial {
+    Trial {
+        hidden: p.size,
+        learning_rate: p.learning_rate,
+        weight_decay: p.weight_decay,
+        valid_error: p.valid_error,
+        valid_nll: p.valid_nll,
+        best_epoch: p.best_epoch,
+    }
+}
+
+/// The plain CSAE under the selection protocol: sizes are hidden units; the starts are
+/// pretrained (or taken from `pretrained`, class biases reset to 0).
+struct Plain<'a> {
+    base: &'a CsaeConfig,
+    pretrained: Option<Pretrained<'a>>,
+    observer: Observer<'a>,
+}
+
+impl Plain<'_> {
+    fn config(&self, hidden: usize) -> CsaeConfig {
+        CsaeConfig { hidden, ..self.base.clone() }
+    }
+}
+
+/// A copy of `m` with its class biases reset to 0.
+fn unfinetuned(m: &Csae) -> Csae {
+    let mut m = m.clone();
+    m.class_bias_mut().iter_mut().for_each(|c| *c = 0.0);
+    m
+}
+
+impl Protocol for Plain<'_> {
+    type Model = Csae;
+    type Size = usize;
+
+    fn start(&self, hidden: usize, rows: &Dataset) -> Result<Csae> {
+        let cfg = self.config(hidden);
+        cfg.validate()?;
+        match self.pretrained {
+            Some(p) => Ok(unfinetuned(p.selection)),
+            None => pretrain_csae(&cfg, rows, self.observer),
+        }
+    }
+
+    fn refit_start(&self, hidden: usize, all: &Dataset, kept: Option<Csae>) -> Result<Csae> {
+        match (self.pretrained, kept) {
+            (Some(p), _) => Ok(unfinetuned(p.refit)),
+            (None, Some(m)) => Ok(m),
+            (None, None) => pretrain_csae(&self.config(hidden), all, self.observer),
+        }
+    }
+
+    fn finetune(
+        &self,
+        model: &mut Csae,
+        cfg: &FinetuneConfig,
+        train: &Dataset,
+        valid: Option<&Dataset>,
+    ) -> Result<FinetuneReport> {
+        finetune(model, cfg, train, valid, self.observer)
+    }
 }
 
 /// The protocol a selection run records in its model's provenance.
@@ -252,7 +259,7 @@ pub(crate) fn protocol(pretrain_on: PretrainOn) -> &'static str {
 pub fn pretrain_csae(cfg: &CsaeConfig, data: &Dataset, observer: Observer<'_>) -> Result<Csae> {
     cfg.validate()?;
     let k = data.num_classes();
-    crate::fit::check_data("training data", data, data.d(), k)?;
+    check_data("training data", data, data.d(), k)?;
     let classes = match &cfg.pretrain {
         Some(p) => pretrain_classes(data, k, cfg, p, observer)?,
         None => init_classes(data, k, cfg)?,

@@ -5,8 +5,9 @@
 
 use potential_activations::ActivationKind;
 use potential_csae::{
-    factored_silent, pretrain_factored, train_factored, AnyCsae, Csae, Error, FactoredConfig, FactoredCsae,
-    FactoredParams, FinetuneConfig, FormatError, Variant, FACTORED_CSAE_FORMAT, FACTORED_TENSORS,
+    factored_silent, finetune_factored, pretrain_factored, train_factored, AnyCsae, Csae, Error,
+    FactoredConfig, FactoredCsae, FactoredParams, FinetuneConfig, FormatError, Variant, FACTORED_CSAE_FORMAT,
+    FACTORED_TENSORS,
 };
 use potential_data::{embedded_digits, Dataset};
 use potential_kernels::MatRef;
@@ -433,6 +434,29 @@ fn configurations_are_validated() {
         ..ok.clone()
     };
     assert!(bad(c));
+    // Input masking and hidden-unit dropout are the plain CSAE's: refused by the library, naming
+    // the field, by train_factored and by finetune_factored alike.
+    for (field, ft) in [
+        ("finetune.input_mask", FinetuneConfig { input_mask: 0.2, ..ok.finetune.clone() }),
+        ("finetune.hidden_dropout", FinetuneConfig { hidden_dropout: 0.2, ..ok.finetune.clone() }),
+    ] {
+        let c = FactoredConfig { finetune: ft.clone(), ..ok.clone() };
+        assert!(matches!(c.validate(), Err(Error::InvalidConfig { field: f, .. }) if f == field), "{field}");
+        assert!(bad(c), "{field}");
+        let mut m = FactoredCsae::init(
+            tr.d(),
+            2,
+            2,
+            tr.class_names().to_vec(),
+            ActivationKind::Tanh,
+            Output::Real,
+            None,
+            0,
+        )
+        .unwrap();
+        let r = finetune_factored(&mut m, &ft, &tr, None, &factored_silent);
+        assert!(matches!(r, Err(Error::InvalidConfig { field: f, .. }) if f == field), "{field}");
+    }
     // Data that does not fit: a model for other inputs.
     let mut m = FactoredCsae::init(
         5,
@@ -522,6 +546,13 @@ fn selection_tries_the_grid_and_refits_the_best() {
     assert!(sel.trials.iter().all(|t| t.valid_error >= best.valid_error));
     assert_eq!((m.factors(), m.hidden()), (best.factors, best.hidden));
     assert_eq!(sel.final_fit.history.len(), best.best_epoch);
+    // A selection needs a finetuning epoch to choose.
+    let none =
+        FactoredConfig { finetune: FinetuneConfig { epochs: 0, ..base.finetune.clone() }, ..base.clone() };
+    assert!(matches!(
+        potential_csae::select_and_fit_factored(&none, &grid, &tr, &va, &factored_silent, &mut |_| {}),
+        Err(Error::InvalidConfig { field: "finetune.epochs", .. })
+    ));
     let empty = potential_csae::FactoredGrid { factors: vec![], ..grid };
     assert!(matches!(
         potential_csae::select_and_fit_factored(&base, &empty, &tr, &va, &factored_silent, &mut |_| {}),

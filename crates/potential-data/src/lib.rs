@@ -47,6 +47,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod amat;
+mod atomic;
 mod csv;
 mod dataset;
 mod embedded;
@@ -63,8 +64,10 @@ mod npy;
 mod npy_write;
 mod npz;
 mod open;
+mod picture;
 
 pub use amat::{for_each_amat_row, parse_amat_line, read_amat, AmatReader, AmatSummary};
+pub use atomic::{write_atomic, AtomicFile};
 pub use csv::{parse_digits_csv, read_digits_csv, DIGITS_MAX};
 pub use dataset::{Dataset, Splits};
 pub use embedded::{embedded_digits, DIGITS_SIDE, EMBEDDED_DIGITS_CSV_GZ};
@@ -81,10 +84,11 @@ pub use npy::{
     map_npy_features, parse_npy_header, read_npy_features, read_npy_header, read_npy_labels, NpyDtype,
     NpyHeader, NpyKind, NPY_MAGIC,
 };
-pub use npy_write::{write_npy_f32, write_npy_f64, write_npy_labels, AtomicFile, NpyRowWriter};
+pub use npy_write::{write_npy_f32, write_npy_f64, write_npy_labels, NpyRowWriter};
 pub use npz::{
     read_npz_features, read_npz_labels, read_npz_member, split_npz_path, NPZ_FEATURES, NPZ_LABELS,
 };
 pub use open::{
     detect_format, load_mnist, open_dataset, open_features, open_features_mapped, open_labels, Format,
 };
+pub use picture::{write_png, PngColor};

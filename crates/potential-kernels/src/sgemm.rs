@@ -412,6 +412,10 @@ unsafe fn tile(
 /// same for every `R`, `NV`, `nr` and layout of C and W (so tiles and thread splits never change
 /// the result).
 ///
+/// Longer than the workspace's ~120-line rule on purpose: the accumulation over `kc`, the β
+/// scaling and the fused update all work on one `R × NV` array of accumulator registers, kept in
+/// one body so that they stay in registers from the first FMA to the last store.
+///
 /// # Safety
 /// AVX2+FMA available; `ap` points to `MR·kc` and `bp` to `NR·kc` readable floats; `c` to an R×nr
 /// block with strides `(csr, csc)` valid for reads and writes; with `upd`, its W block likewise

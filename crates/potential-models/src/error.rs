@@ -109,7 +109,8 @@ pub enum Error {
     },
 }
 
-/// What is wrong with a model file (safetensors, DESIGN.md "File formats").
+/// What is wrong with a safetensors file of the workspace: a model, CSAE or detector file, or a
+/// training checkpoint (README, *File formats*). Read by [`TensorFile`](crate::TensorFile).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum FormatError {
@@ -122,13 +123,32 @@ pub enum FormatError {
         /// The key.
         key: &'static str,
     },
-    /// `__metadata__.format` is not `potential.tied-autoencoder`.
+    /// `__metadata__.format` is not one the reader accepts.
     #[error("unknown format `{found}` (expected `{expected}`)")]
     UnknownFormat {
-        /// The format this reader accepts.
+        /// The format (or formats) the reader accepts.
         expected: &'static str,
         /// The format found.
         found: String,
+    },
+    /// `__metadata__.format` names another model kind of the same family than the loader reads
+    /// (e.g. a plain CSAE file given to the factored-CSAE loader).
+    #[error("format `{found}`, expected `{expected}`")]
+    WrongFormat {
+        /// The format found.
+        found: String,
+        /// The format this loader reads.
+        expected: &'static str,
+    },
+    /// A metadata value that cannot be parsed.
+    #[error("metadata `{key}` = {value:?}: {reason}")]
+    BadMetadata {
+        /// The key.
+        key: &'static str,
+        /// The value found.
+        value: String,
+        /// What is wrong.
+        reason: String,
     },
     /// `__metadata__.activation` is not the name of an `ActivationKind`.
     #[error("unknown activation `{found}`")]
@@ -146,7 +166,7 @@ pub enum FormatError {
     #[error("tensor `{tensor}` is missing")]
     MissingTensor {
         /// Tensor name.
-        tensor: &'static str,
+        tensor: String,
     },
     /// A tensor the format does not define.
     #[error("unexpected tensor `{tensor}`")]
@@ -154,11 +174,13 @@ pub enum FormatError {
         /// Tensor name.
         tensor: String,
     },
-    /// A tensor is not `F32`.
-    #[error("tensor `{tensor}` has dtype {found}, expected F32")]
+    /// A tensor of another dtype than the format's.
+    #[error("tensor `{tensor}` has dtype {found}, expected {expected}")]
     WrongDtype {
         /// Tensor name.
-        tensor: &'static str,
+        tensor: String,
+        /// The dtype the format defines (`F32`, `U8`).
+        expected: &'static str,
         /// The dtype found (safetensors name).
         found: String,
     },
@@ -166,8 +188,9 @@ pub enum FormatError {
     #[error("tensor `{tensor}` has shape {found:?}, expected {expected:?}")]
     WrongShape {
         /// Tensor name.
-        tensor: &'static str,
-        /// The shape implied by the other tensors (`weight` must be 2-D).
+        tensor: String,
+        /// The shape implied by the format and the other tensors (`[0]`-style placeholders where
+        /// only the rank is fixed).
         expected: Vec<usize>,
         /// The shape found.
         found: Vec<usize>,
@@ -176,7 +199,7 @@ pub enum FormatError {
     #[error("tensor `{tensor}` holds the non-finite value {value} at flat index {index}")]
     NonFinite {
         /// Tensor name.
-        tensor: &'static str,
+        tensor: String,
         /// Flat (row-major) index.
         index: usize,
         /// The value.

@@ -1,13 +1,12 @@
-//! Model files: safetensors exactly as DESIGN.md specifies.
+//! Model files: safetensors as README *File formats* specifies.
 //!
 //! Tensors `weight` f32 [hidden, visible], `hidden_bias` f32 [hidden], `visible_bias` f32 [visible];
 //! `__metadata__`: `format` = `potential.tied-autoencoder`, `activation` (an `ActivationKind` name),
 //! `output` ∈ {`real`, `binary`}, and `provenance` (free-form JSON string, `{}` when unset).
 
-use crate::{Error, FormatError, Output, Result, TiedAutoencoder};
+use crate::{Error, FormatError, Output, Result, TensorFile, TiedAutoencoder};
 use potential_activations::ActivationKind;
-use safetensors::tensor::{Dtype, SafeTensors};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -33,22 +32,6 @@ fn json_string(s: &str) -> String {
     }
     out.push('"');
     out
-}
-
-fn tensor_f32(
-    st: &SafeTensors<'_>,
-    name: &'static str,
-) -> std::result::Result<(Vec<usize>, Vec<f32>), FormatError> {
-    let view = st.tensor(name).map_err(|_| FormatError::MissingTensor { tensor: name })?;
-    if view.dtype() != Dtype::F32 {
-        return Err(FormatError::WrongDtype { tensor: name, found: format!("{:?}", view.dtype()) });
-    }
-    let data: Vec<f32> =
-        view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-    if let Some(index) = data.iter().position(|v| !v.is_finite()) {
-        return Err(FormatError::NonFinite { tensor: name, index, value: data[index] });
-    }
-    Ok((view.shape().to_vec(), data))
 }
 
 /// Safetensors bytes of F32 `tensors` (name → (shape, row-major data)) with string `metadata`,
@@ -115,7 +98,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8], prefix: &str) -> std::io::Res
 }
 
 impl TiedAutoencoder {
-    /// The model as safetensors bytes (DESIGN.md format).
+    /// The model as safetensors bytes (the format of the module docs).
     ///
     /// The bytes are deterministic: the header lists `__metadata__` and the tensors in sorted key
     /// order (the `safetensors` crate's writer takes a `HashMap`, whose order varies from run to run,
@@ -139,7 +122,7 @@ impl TiedAutoencoder {
         Ok(safetensors_f32_bytes(&meta, &tensors))
     }
 
-    /// A model from safetensors bytes (DESIGN.md format), validated.
+    /// A model from safetensors bytes (the format of the module docs), validated.
     ///
     /// # Errors
     /// [`Error::Format`] with the [`FormatError`] naming the problem: corrupt/truncated bytes, missing
@@ -150,39 +133,33 @@ impl TiedAutoencoder {
     }
 
     fn decode(bytes: &[u8]) -> std::result::Result<Self, FormatError> {
-        let st = SafeTensors::deserialize(bytes).map_err(FormatError::Corrupt)?;
-        let (_, header) = SafeTensors::read_metadata(bytes).map_err(FormatError::Corrupt)?;
-        let empty = HashMap::new();
-        let meta = header.metadata().as_ref().unwrap_or(&empty);
-        let get = |key: &'static str| meta.get(key).ok_or(FormatError::MissingMetadata { key });
-        let format = get("format")?;
-        if format != TIED_FORMAT {
-            return Err(FormatError::UnknownFormat { expected: TIED_FORMAT, found: format.clone() });
-        }
+        let file = TensorFile::parse(bytes)?;
+        file.expect_format(TIED_FORMAT)?;
         let activation: ActivationKind =
-            get("activation")?.parse().map_err(|e: potential_activations::ParseActivationError| {
+            file.meta("activation")?.parse().map_err(|e: potential_activations::ParseActivationError| {
                 FormatError::UnknownActivation { found: e.name().to_owned() }
             })?;
-        let output: Output = get("output")?.parse()?;
-        let provenance = meta.get("provenance").cloned();
-        for name in st.names() {
-            if !TENSORS.contains(&name) {
-                return Err(FormatError::UnexpectedTensor { tensor: name.to_owned() });
-            }
-        }
-        let (ws, weight) = tensor_f32(&st, "weight")?;
-        let (hs, hidden_bias) = tensor_f32(&st, "hidden_bias")?;
-        let (vs, visible_bias) = tensor_f32(&st, "visible_bias")?;
+        let output: Output = file.meta("output")?.parse()?;
+        let provenance = file.meta_opt("provenance").map(str::to_owned);
+        file.check_names(|name| TENSORS.contains(&name))?;
+        let (ws, weight) = file.f32("weight")?;
+        let (hs, hidden_bias) = file.f32("hidden_bias")?;
+        let (vs, visible_bias) = file.f32("visible_bias")?;
+        let wrong = |tensor: &str, expected, found| FormatError::WrongShape {
+            tensor: tensor.to_owned(),
+            expected,
+            found,
+        };
         if ws.len() != 2 || ws[1] == 0 {
             let expected = vec![hs.first().copied().unwrap_or(0), vs.first().copied().unwrap_or(1).max(1)];
-            return Err(FormatError::WrongShape { tensor: "weight", expected, found: ws });
+            return Err(wrong("weight", expected, ws));
         }
         let (h, d) = (ws[0], ws[1]);
         if hs != [h] {
-            return Err(FormatError::WrongShape { tensor: "hidden_bias", expected: vec![h], found: hs });
+            return Err(wrong("hidden_bias", vec![h], hs));
         }
         if vs != [d] {
-            return Err(FormatError::WrongShape { tensor: "visible_bias", expected: vec![d], found: vs });
+            return Err(wrong("visible_bias", vec![d], vs));
         }
         Ok(Self { hidden: h, visible: d, weight, hidden_bias, visible_bias, activation, output, provenance })
     }

@@ -1,5 +1,5 @@
-//! Gradients of the energy with respect to the parameters (NOTES.md), batched, for discriminative
-//! training (CSAE, Eq. 45).
+//! Gradients of the energy with respect to the parameters (from Eq. 11–21 and Eq. 28), batched,
+//! for discriminative training (CSAE, Eq. 45).
 //!
 //! Real output, E = Σₖ H(wₖᵀx + b_hₖ) − ½‖x − b_r‖²:
 //! `∂E/∂W = h(u) xᵀ`, `∂E/∂b_h = h(u)`, `∂E/∂b_r = x − b_r`.
@@ -12,7 +12,8 @@ use crate::tied::check_row;
 use crate::{Error, Output, Result, TiedAutoencoder};
 use potential_kernels::{gemm, MatMut, MatRef, Parallelism};
 
-/// Gradients with the shapes of the parameters of a [`TiedAutoencoder`].
+/// Buffers with the shapes of the parameters of a [`TiedAutoencoder`]: a gradient, or an
+/// optimiser's velocity or moment (the training crates name it `Params` and `ClassGrad`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct TiedGradient {
     /// ∂/∂W, H×D row-major.
@@ -24,13 +25,38 @@ pub struct TiedGradient {
 }
 
 impl TiedGradient {
+    /// All zeros, shaped for `hidden` × `visible`.
+    pub fn zeros(hidden: usize, visible: usize) -> Self {
+        Self {
+            weight: vec![0.0; hidden * visible],
+            hidden_bias: vec![0.0; hidden],
+            visible_bias: vec![0.0; visible],
+        }
+    }
+
     /// All-zero gradients for a model.
     pub fn zeros_like(model: &TiedAutoencoder) -> Self {
-        Self {
-            weight: vec![0.0; model.hidden() * model.visible()],
-            hidden_bias: vec![0.0; model.hidden()],
-            visible_bias: vec![0.0; model.visible()],
+        Self::zeros(model.hidden(), model.visible())
+    }
+
+    /// The first non-finite tensor, by name (`weight`, `hidden_bias`, `visible_bias`).
+    pub fn first_non_finite(&self) -> Option<&'static str> {
+        Self::first_non_finite_in(&self.weight, &self.hidden_bias, &self.visible_bias)
+    }
+
+    /// The name of the first of three parameter-shaped tensors (weight, hidden bias, visible bias)
+    /// that holds a NaN or ±∞.
+    pub fn first_non_finite_in(
+        weight: &[f32],
+        hidden_bias: &[f32],
+        visible_bias: &[f32],
+    ) -> Option<&'static str> {
+        for (name, v) in [("weight", weight), ("hidden_bias", hidden_bias), ("visible_bias", visible_bias)] {
+            if v.iter().any(|x| !x.is_finite()) {
+                return Some(name);
+            }
         }
+        None
     }
 }
 

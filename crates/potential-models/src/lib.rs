@@ -16,8 +16,10 @@
 //!   precision, recall and F1 for novelty detection.
 //! - [`KMeansAutoencoder`] (max activation, Sec. 2.3.8), [`UntiedAutoencoder`] (no energy: only an
 //!   integrability measure), and [`TiedAutoencoder::pca`] (linear, ΔE = d − D).
-//! - Model files: safetensors as DESIGN.md specifies ([`TiedAutoencoder::save`],
-//!   [`TiedAutoencoder::load`], and the byte forms), with typed [`FormatError`]s.
+//! - Model files: safetensors as README *File formats* specifies ([`TiedAutoencoder::save`],
+//!   [`TiedAutoencoder::load`], and the byte forms), with typed [`FormatError`]s; [`TensorFile`],
+//!   the one reader of every safetensors file of the workspace (models, CSAEs, detectors,
+//!   checkpoints), and [`safetensors_f32_bytes`], the writer of their deterministic bytes.
 //!
 //! ## Sign convention
 //! E is defined by ∇ₓE = r(x) − x (Eq. 9). It is a confidence score: higher means the autoencoder
@@ -73,6 +75,7 @@ pub mod novelty;
 mod output;
 mod pca;
 mod score;
+mod tensor_file;
 mod tied;
 mod untied;
 
@@ -84,5 +87,6 @@ pub use kmeans::KMeansAutoencoder;
 pub use novelty::{NoveltyError, NoveltyScore};
 pub use output::Output;
 pub use score::{ParseScoreError, Score};
+pub use tensor_file::TensorFile;
 pub use tied::{ParamsMut, TiedAutoencoder};
 pub use untied::UntiedAutoencoder;

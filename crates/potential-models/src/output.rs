@@ -12,6 +12,9 @@ pub enum Output {
 }
 
 impl Output {
+    /// Both kinds.
+    pub const ALL: [Output; 2] = [Output::Real, Output::Binary];
+
     /// The name used in model files: `"real"` or `"binary"`.
     pub const fn name(self) -> &'static str {
         match self {

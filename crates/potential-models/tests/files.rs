@@ -1,4 +1,4 @@
-//! Model files: safetensors round trips and every load error (DESIGN.md "File formats").
+//! Model files: safetensors round trips and every load error (README, *File formats*).
 
 use potential_activations::ActivationKind;
 use potential_models::{Error, FormatError, Output, TiedAutoencoder, TIED_FORMAT};
@@ -108,13 +108,15 @@ fn every_load_error_is_typed() {
     t.remove(1);
     assert!(matches!(
         decode_err(&build(&t, &GOOD_META)),
-        FormatError::MissingTensor { tensor: "hidden_bias" }
+        FormatError::MissingTensor { tensor } if tensor == "hidden_bias"
     ));
     // wrong dtype
     let mut t = good_tensors();
     t[0].1 = Dtype::F64;
     match decode_err(&build(&t, &GOOD_META)) {
-        FormatError::WrongDtype { tensor: "weight", found } => assert_eq!(found, "F64"),
+        FormatError::WrongDtype { tensor, expected: "F32", found } if tensor == "weight" => {
+            assert_eq!(found, "F64")
+        }
         e => panic!("{e:?}"),
     }
     // wrong shapes
@@ -122,16 +124,18 @@ fn every_load_error_is_typed() {
     t[1] = ("hidden_bias", Dtype::F32, vec![3], vec![0.0; 3]);
     assert!(matches!(
         decode_err(&build(&t, &GOOD_META)),
-        FormatError::WrongShape { tensor: "hidden_bias", expected, found } if expected == [2] && found == [3]
+        FormatError::WrongShape { tensor, expected, found } if tensor == "hidden_bias" && expected == [2] && found == [3]
     ));
     let mut t = good_tensors();
     t[0].2 = vec![6];
-    assert!(matches!(decode_err(&build(&t, &GOOD_META)), FormatError::WrongShape { tensor: "weight", .. }));
+    assert!(
+        matches!(decode_err(&build(&t, &GOOD_META)), FormatError::WrongShape { tensor, .. } if tensor == "weight")
+    );
     let mut t = good_tensors();
     t[2] = ("visible_bias", Dtype::F32, vec![1, 3], vec![0.0; 3]);
     assert!(matches!(
         decode_err(&build(&t, &GOOD_META)),
-        FormatError::WrongShape { tensor: "visible_bias", .. }
+        FormatError::WrongShape { tensor, .. } if tensor == "visible_bias"
     ));
     // unexpected tensor
     let mut t = good_tensors();
@@ -176,13 +180,13 @@ fn every_load_error_is_typed() {
     t[2].3[1] = f64::NAN;
     assert!(matches!(
         decode_err(&build(&t, &GOOD_META)),
-        FormatError::NonFinite { tensor: "visible_bias", index: 1, .. }
+        FormatError::NonFinite { tensor, index: 1, .. } if tensor == "visible_bias"
     ));
     let mut t = good_tensors();
     t[0].3[5] = f64::INFINITY;
     assert!(matches!(
         decode_err(&build(&t, &GOOD_META)),
-        FormatError::NonFinite { tensor: "weight", index: 5, .. }
+        FormatError::NonFinite { tensor, index: 5, .. } if tensor == "weight"
     ));
     // truncated and garbage
     let good = build(&good_tensors(), &GOOD_META);

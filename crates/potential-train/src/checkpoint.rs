@@ -6,7 +6,7 @@
 //!
 //! | tensor | dtype | shape | content |
 //! |---|---|---|---|
-//! | `weight` | F32 | [H, D] | W (as in a model file, DESIGN.md) |
+//! | `weight` | F32 | [H, D] | W (as in a model file, README *File formats*) |
 //! | `hidden_bias` | F32 | [H] | b_h |
 //! | `visible_bias` | F32 | [D] | b_r |
 //! | `velocity.weight` | F32 | [H, D] | momentum velocity of W |
@@ -24,8 +24,8 @@
 use crate::step::Params;
 use crate::{Error, Result, TrainConfig};
 use potential_activations::ActivationKind;
-use potential_models::{Output, TiedAutoencoder};
-use safetensors::tensor::{Dtype, SafeTensors};
+use potential_models::{FormatError, Output, TensorFile, TiedAutoencoder};
+use safetensors::tensor::Dtype;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
@@ -151,22 +151,6 @@ pub(crate) fn save(state: &State, path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn f32_tensor(st: &SafeTensors<'_>, name: &str, shape: &[usize], path: &Path) -> Result<Vec<f32>> {
-    let v = st.tensor(name).map_err(|_| corrupt(path, format!("tensor `{name}` is missing")))?;
-    if v.dtype() != Dtype::F32 || v.shape() != shape {
-        return Err(corrupt(
-            path,
-            format!("tensor `{name}` is {:?} {:?}, expected F32 {shape:?}", v.dtype(), v.shape()),
-        ));
-    }
-    let out: Vec<f32> =
-        v.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-    if out.iter().any(|x| !x.is_finite()) {
-        return Err(corrupt(path, format!("tensor `{name}` holds non-finite values")));
-    }
-    Ok(out)
-}
-
 /// Read a checkpoint file.
 pub(crate) fn load(path: &Path) -> Result<State> {
     let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
@@ -175,57 +159,46 @@ pub(crate) fn load(path: &Path) -> Result<State> {
 
 /// Decode checkpoint bytes (`path` names them in errors).
 pub(crate) fn decode(bytes: &[u8], path: &Path) -> Result<State> {
-    let st = SafeTensors::deserialize(bytes).map_err(|e| corrupt(path, e.to_string()))?;
-    let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| corrupt(path, e.to_string()))?;
-    let empty = HashMap::new();
-    let meta = header.metadata().as_ref().unwrap_or(&empty);
-    let get = |key: &str| meta.get(key).ok_or_else(|| corrupt(path, format!("metadata `{key}` is missing")));
-    if get("format")? != CHECKPOINT_FORMAT {
-        return Err(corrupt(path, format!("format is `{}`, expected `{CHECKPOINT_FORMAT}`", get("format")?)));
-    }
+    let fe = |e: FormatError| corrupt(path, e.to_string());
+    let file = TensorFile::parse(bytes).map_err(fe)?;
+    file.expect_format(CHECKPOINT_FORMAT).map_err(fe)?;
+    let get = |key: &'static str| file.meta(key).map_err(fe);
     let activation: ActivationKind =
         get("activation")?.parse().map_err(|e| corrupt(path, format!("activation: {e}")))?;
     let output: Output = get("output")?.parse().map_err(|e| corrupt(path, format!("output: {e}")))?;
-    let num = |key: &str| -> Result<usize> {
+    let num = |key: &'static str| -> Result<usize> {
         get(key)?.parse().map_err(|_| corrupt(path, format!("metadata `{key}` is not a number")))
     };
     let epoch = num("epoch")?;
     let bad_epochs = num("bad_epochs")?;
     let config: TrainConfig =
         serde_json::from_str(get("config")?).map_err(|e| corrupt(path, format!("config: {e}")))?;
-    let w = st.tensor("weight").map_err(|_| corrupt(path, "tensor `weight` is missing"))?;
-    let &[h, d] = w.shape() else {
-        return Err(corrupt(path, format!("tensor `weight` has shape {:?}, expected 2-D", w.shape())));
+    let ws = file.shape("weight").map_err(fe)?;
+    let &[h, d] = ws.as_slice() else {
+        return Err(corrupt(path, format!("tensor `weight` has shape {ws:?}, expected 2-D")));
+    };
+    let params = |prefix: &str| -> Result<Params> {
+        Ok(Params {
+            weight: file.f32_shaped(&format!("{prefix}weight"), &[h, d]).map_err(fe)?,
+            hidden_bias: file.f32_shaped(&format!("{prefix}hidden_bias"), &[h]).map_err(fe)?,
+            visible_bias: file.f32_shaped(&format!("{prefix}visible_bias"), &[d]).map_err(fe)?,
+        })
     };
     let model_of = |prefix: &str| -> Result<TiedAutoencoder> {
-        let w = f32_tensor(&st, &format!("{prefix}weight"), &[h, d], path)?;
-        let bh = f32_tensor(&st, &format!("{prefix}hidden_bias"), &[h], path)?;
-        let br = f32_tensor(&st, &format!("{prefix}visible_bias"), &[d], path)?;
-        Ok(TiedAutoencoder::new(w, bh, br, activation, output)?)
+        let p = params(prefix)?;
+        Ok(TiedAutoencoder::new(p.weight, p.hidden_bias, p.visible_bias, activation, output)?)
     };
     let mut model = model_of("")?;
-    model.set_provenance(meta.get("provenance").cloned());
-    let velocity = Params {
-        weight: f32_tensor(&st, "velocity.weight", &[h, d], path)?,
-        hidden_bias: f32_tensor(&st, "velocity.hidden_bias", &[h], path)?,
-        visible_bias: f32_tensor(&st, "velocity.visible_bias", &[d], path)?,
-    };
+    model.set_provenance(file.meta_opt("provenance").map(str::to_owned));
+    let velocity = params("velocity.")?;
     let second = if matches!(config.optimizer, crate::Optimizer::Adam { .. }) {
-        Params {
-            weight: f32_tensor(&st, "adam.weight", &[h, d], path)?,
-            hidden_bias: f32_tensor(&st, "adam.hidden_bias", &[h], path)?,
-            visible_bias: f32_tensor(&st, "adam.visible_bias", &[d], path)?,
-        }
+        params("adam.")?
     } else {
         Params::zeros(h, d)
     };
-    let r = st.tensor("rng_state").map_err(|_| corrupt(path, "tensor `rng_state` is missing"))?;
-    if r.dtype() != Dtype::U8 || r.shape() != [32] {
-        return Err(corrupt(path, "tensor `rng_state` must be U8 [32]"));
-    }
     let mut rng_state = [0u8; 32];
-    rng_state.copy_from_slice(r.data());
-    let best = match meta.get("best_epoch") {
+    rng_state.copy_from_slice(&file.u8_shaped("rng_state", &[32]).map_err(fe)?);
+    let best = match file.meta_opt("best_epoch") {
         None => None,
         Some(_) => {
             let bits = u64::from_str_radix(get("best_valid_loss")?, 16)

@@ -10,41 +10,13 @@ use potential_kernels::{
 use potential_models::{Output, TiedAutoencoder};
 use rayon::prelude::*;
 
-/// Parameter-shaped buffers: a gradient or the optimiser's velocity.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Params {
-    /// H×D row-major, like W.
-    pub weight: Vec<f32>,
-    /// Length H.
-    pub hidden_bias: Vec<f32>,
-    /// Length D.
-    pub visible_bias: Vec<f32>,
-}
-
-impl Params {
-    /// All zeros, shaped for `hidden` × `visible`.
-    pub fn zeros(hidden: usize, visible: usize) -> Self {
-        Self {
-            weight: vec![0.0; hidden * visible],
-            hidden_bias: vec![0.0; hidden],
-            visible_bias: vec![0.0; visible],
-        }
-    }
-
-    /// The first non-finite tensor, by name.
-    pub fn first_non_finite(&self) -> Option<&'static str> {
-        non_finite_param(&self.weight, &self.hidden_bias, &self.visible_bias)
-    }
-}
+/// Parameter-shaped buffers: a gradient or the optimiser's velocity (the one such type of the
+/// workspace, [`potential_models::TiedGradient`]).
+pub use potential_models::TiedGradient as Params;
 
 /// Name of the first of the three tensors holding a NaN or ±∞.
 pub(crate) fn non_finite_param(w: &[f32], bh: &[f32], br: &[f32]) -> Option<&'static str> {
-    for (name, v) in [("weight", w), ("hidden_bias", bh), ("visible_bias", br)] {
-        if v.iter().any(|x| !x.is_finite()) {
-            return Some(name);
-        }
-    }
-    None
+    Params::first_non_finite_in(w, bh, br)
 }
 
 /// The objective of one minibatch, summed over its rows (divide by the row count for the mean).

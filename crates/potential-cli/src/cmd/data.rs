@@ -234,7 +234,7 @@ fn write_grid(f: &Features, h: usize, w: usize, count: usize, out: &Path) -> Res
             }
         }
     }
-    crate::png_out::write_png(out, img_w, img_h, crate::png_out::Color::Grey, &px)
+    Ok(potential_data::write_png(out, img_w, img_h, potential_data::PngColor::Grey, &px)?)
 }
 
 fn convert(a: ConvertArgs) -> Result<()> {

@@ -414,19 +414,11 @@ impl Canvas {
         }
     }
 
+    /// Write the picture as a PNG, atomically.
     fn save(&self, path: &Path) -> Result<()> {
-        let io = |source: std::io::Error| CliError::Io { path: path.to_owned(), source };
         let data: Vec<u8> =
             self.px.iter().flat_map(|p| p.map(|c| c.round().clamp(0.0, 255.0) as u8)).collect();
-        let mut buf = Vec::new();
-        {
-            let mut enc = png::Encoder::new(&mut buf, self.size as u32, self.size as u32);
-            enc.set_color(png::ColorType::Rgb);
-            enc.set_depth(png::BitDepth::Eight);
-            let mut w = enc.write_header().map_err(|e| io(std::io::Error::other(e)))?;
-            w.write_image_data(&data).map_err(|e| io(std::io::Error::other(e)))?;
-        }
-        std::fs::write(path, buf).map_err(io)
+        Ok(potential_data::write_png(path, self.size, self.size, potential_data::PngColor::Rgb, &data)?)
     }
 }
 

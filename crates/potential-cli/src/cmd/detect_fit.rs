@@ -2,7 +2,7 @@
 
 use crate::error::{CliError, Result};
 use crate::progress;
-use potential_models::NoveltyScore;
+use crate::values::{Activation, NoveltyScore};
 use potential_train::detector::{Combine, Detector, DetectorConfig, ScalerKind, View};
 use potential_train::Event;
 use std::ops::ControlFlow;
@@ -59,11 +59,11 @@ pub struct FitArgs {
     #[arg(long, value_name = "C", default_value_t = potential_models::novelty::DEFAULT_CONTAMINATION)]
     pub contamination: f64,
     /// The score the autoencoders rank rows by.
-    #[arg(long, value_enum, default_value_t = ScoreArg::Energy)]
-    pub score: ScoreArg,
+    #[arg(long, value_enum, default_value = "energy")]
+    pub score: NoveltyScore,
     /// Hidden activation of every member.
-    #[arg(long, value_name = "A", default_value = "relu")]
-    pub activation: String,
+    #[arg(long, value_name = "A", value_enum, default_value = "relu")]
+    pub activation: Activation,
     /// Hidden units per member (default: 2 x columns, at most 512).
     #[arg(long, value_name = "H")]
     pub hidden: Option<usize>,
@@ -107,24 +107,6 @@ pub enum CombineArg {
     Mean,
 }
 
-/// `--score` values.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ScoreArg {
-    /// Low energy = outlier.
-    Energy,
-    /// High ||r(x) - x||^2 = outlier.
-    ReconstructionError,
-}
-
-impl From<ScoreArg> for NoveltyScore {
-    fn from(s: ScoreArg) -> Self {
-        match s {
-            ScoreArg::Energy => NoveltyScore::Energy,
-            ScoreArg::ReconstructionError => NoveltyScore::ReconstructionError,
-        }
-    }
-}
-
 fn usage(msg: impl Into<String>) -> CliError {
     CliError::Usage(msg.into())
 }
@@ -147,12 +129,11 @@ fn parse_views(s: &str) -> Result<Vec<View>> {
 }
 
 fn config(a: &FitArgs) -> Result<DetectorConfig> {
-    let activation = a.activation.parse().map_err(|e| usage(format!("--activation: {e}")))?;
     let views = a.views.as_deref().map(parse_views).transpose()?;
     Ok(DetectorConfig {
         views,
         members_per_view: a.members,
-        activation,
+        activation: a.activation.into(),
         hidden: a.hidden,
         epochs: a.epochs,
         batch_size: a.batch_size,

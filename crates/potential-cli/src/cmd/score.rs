@@ -1,10 +1,10 @@
 //! `potential score`: one score per row of a data matrix under a tied autoencoder.
 
 use crate::error::{CliError, Result};
-use crate::progress;
-use potential_kernels::MatRef;
+use crate::files::{out_kind, write_scores};
+use crate::rows::{check_width, score_blocks};
 use potential_models::{Score, TiedAutoencoder};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// Arguments of `potential score`.
@@ -26,9 +26,8 @@ pub struct ScoreArgs {
     #[arg(long, value_name = "X")]
     pub data: PathBuf,
     /// Which score to compute.
-    #[arg(long, value_name = "SCORE", default_value = "energy",
-          value_parser = ["energy", "reconstruction-error", "laplacian", "contraction", "absorbing"])]
-    pub what: String,
+    #[arg(long, value_name = "SCORE", value_enum, default_value = "energy")]
+    pub what: crate::values::Score,
     /// Output file: `.npy` (f64, one value per row) or `.csv` (header `index,<score>`), written atomically.
     #[arg(long, value_name = "S.npy|S.csv")]
     pub out: PathBuf,
@@ -43,64 +42,27 @@ pub struct ScoreArgs {
     pub quiet: bool,
 }
 
-/// Output file kinds.
-enum OutKind {
-    Npy,
-    Csv,
-}
-
-fn out_kind(path: &Path) -> Result<OutKind> {
-    match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
-        Some("npy") => Ok(OutKind::Npy),
-        Some("csv") => Ok(OutKind::Csv),
-        _ => Err(CliError::Usage(format!(
-            "--out {}: unknown output format (use a .npy or .csv file name)",
-            path.display()
-        ))),
-    }
-}
-
 /// Run `potential score`.
 pub fn run(args: ScoreArgs) -> Result<()> {
-    let what: Score = args.what.parse().map_err(|e| CliError::Usage(format!("--what: {e}")))?;
-    let kind = out_kind(&args.out)?;
+    let what: Score = args.what.into();
+    let kind = out_kind("--out", &args.out)?;
+    crate::paths::check_output(&args.out, &[&args.model, &args.data])?;
     if args.block == 0 {
         return Err(CliError::Usage("--block must be at least 1".into()));
     }
     let pool = crate::threads::pool(args.threads)?;
     let model = TiedAutoencoder::load(&args.model)?;
     let x = potential_data::open_features(&args.data)?;
-    let (n, d) = (x.n(), x.d());
-    if d != model.visible() {
-        return Err(CliError::Usage(format!(
-            "{}: rows have {d} values but the model {} expects {} (its visible size)",
-            args.data.display(),
-            args.model.display(),
-            model.visible()
-        )));
-    }
+    let n = x.n();
+    check_width(&args.data, x.d(), &args.model, model.visible())?;
     let t0 = Instant::now();
-    let bar = progress::bar(n as u64, "rows", args.quiet);
-    let mut scores = Vec::with_capacity(n);
-    pool.install(|| -> Result<()> {
-        let data = x.as_slice();
-        let mut r0 = 0;
-        while r0 < n {
-            let nr = args.block.min(n - r0);
-            let view = MatRef::from_row_major(&data[r0 * d..(r0 + nr) * d], nr, d);
-            let part = model.score_batch(view, what).map_err(|e| CliError::scoring(&args.data, r0, e))?;
-            scores.extend_from_slice(&part);
-            r0 += nr;
-            bar.inc(nr as u64);
-        }
-        Ok(())
+    let scores = pool.install(|| {
+        score_blocks(&x, args.block, args.quiet, |view, r0| {
+            model.score_batch(view, what).map_err(|e| CliError::scoring(&args.data, r0, e))
+        })
     })?;
-    bar.finish_and_clear();
     let secs = t0.elapsed().as_secs_f64();
-    match kind {
-        OutKind::Npy => potential_data::write_npy_f64(&args.out, &scores, &[n])?,
-        OutKind::Csv => crate::csv_out::write_scores_csv(&args.out, what.name(), &scores)?,
-    }
+    write_scores(&args.out, kind, what.name(), &scores)?;
     if !args.quiet {
         let (mut lo, mut hi, mut sum) = (f64::INFINITY, f64::NEG_INFINITY, 0.0);
         for &s in &scores {

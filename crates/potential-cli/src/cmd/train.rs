@@ -2,14 +2,15 @@
 //! `--resume`, a progress bar and a JSON-lines metrics log.
 
 use crate::error::{CliError, Result};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use crate::values::{Activation, NoiseKind, OutputKind};
 use potential_activations::ActivationKind;
 use potential_data::Features;
 use potential_models::Output;
-use potential_train::{init_model, Event, Noise, Outcome, Schedule, TrainConfig, Trainer};
-use std::io::Write;
+use potential_train::{
+    init_model, EpochMetrics, Event, FitReport, Noise, Outcome, Schedule, TrainConfig, Trainer,
+};
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The long help of `potential train`.
 const LONG_ABOUT: &str = "\
@@ -49,12 +50,11 @@ pub struct TrainArgs {
     #[arg(long, value_name = "K")]
     pub class: Option<u32>,
     /// Hidden activation (the names of the model-file format).
-    #[arg(long, value_name = "A", default_value = "sigmoid",
-          value_parser = clap::builder::PossibleValuesParser::new(ActivationKind::ALL.map(ActivationKind::name)))]
-    pub activation: String,
+    #[arg(long, value_name = "A", value_enum, default_value = "sigmoid")]
+    pub activation: Activation,
     /// Output kind: `real` (squared error) or `binary` (sigmoid output, cross-entropy; data in [0, 1]).
-    #[arg(long, value_name = "KIND", default_value = "real", value_parser = ["real", "binary"])]
-    pub output: String,
+    #[arg(long, value_name = "KIND", value_enum, default_value = "real")]
+    pub output: OutputKind,
     /// Number of hidden units.
     #[arg(long, value_name = "H")]
     pub hidden: usize,
@@ -65,8 +65,8 @@ pub struct TrainArgs {
     #[arg(long, value_name = "P")]
     pub denoise: Option<f32>,
     /// Denoising corruption kind.
-    #[arg(long, value_name = "KIND", default_value = "mask", value_parser = ["mask", "gaussian", "salt-pepper"])]
-    pub noise: String,
+    #[arg(long, value_name = "KIND", value_enum, default_value = "mask")]
+    pub noise: NoiseKind,
     /// Epochs (in total, counting those of a resumed run).
     #[arg(long, value_name = "N")]
     pub epochs: usize,
@@ -138,7 +138,7 @@ pub(crate) fn schedule(s: &str) -> Result<Schedule> {
 /// The configuration the arguments describe (validated by the trainer).
 fn config(a: &TrainArgs) -> Result<TrainConfig> {
     let noise = match a.denoise {
-        Some(p) => Some(Noise::from_name(&a.noise, p)?),
+        Some(p) => Some(Noise::from_name(a.noise.name(), p)?),
         None => None,
     };
     if a.patience.is_some() && a.valid_fraction <= 0.0 {
@@ -193,16 +193,8 @@ fn load(a: &TrainArgs) -> Result<(Features, Option<Features>)> {
     Ok((x.rows(0..cut), Some(x.rows(cut..x.n()))))
 }
 
-/// Run `potential train`.
-pub fn run(a: TrainArgs) -> Result<()> {
-    if a.contractive.is_none() && a.denoise.is_none() && !a.quiet {
-        eprintln!("note: neither --contractive nor --denoise: training a plain autoencoder");
-    }
-    let cfg = config(&a)?;
-    cfg.validate()?;
-    let activation: ActivationKind = a.activation.parse().map_err(|e| usage(format!("--activation: {e}")))?;
-    let output: Output = a.output.parse().map_err(|e| usage(format!("--output: {e}")))?;
-    let pool = crate::threads::pool(a.threads)?;
+/// Check the outputs (`--out`, `--metrics`) against the inputs and each other.
+fn check_outputs(a: &TrainArgs) -> Result<()> {
     let mut inputs = vec![a.data.as_path()];
     inputs.extend(a.labels.as_deref());
     crate::paths::check_output(&a.out, &inputs)?;
@@ -212,53 +204,95 @@ pub fn run(a: TrainArgs) -> Result<()> {
             return Err(usage(format!("--metrics and --out are both {}: choose two names", m.display())));
         }
     }
-    let (train, valid) = load(&a)?;
+    Ok(())
+}
+
+/// The trainer: resumed from the checkpoint of `--checkpoint-dir` (`--resume`; it must be a
+/// model of the flags' shape), or a new model writing checkpoints there.
+fn trainer(a: &TrainArgs, cfg: &TrainConfig, d: usize) -> Result<Trainer> {
+    let (activation, output): (ActivationKind, Output) = (a.activation.into(), a.output.into());
     let ck = a.checkpoint_dir.as_ref().map(|d| d.join("checkpoint.safetensors"));
     if let Some(dir) = &a.checkpoint_dir {
         std::fs::create_dir_all(dir).map_err(|source| CliError::Io { path: dir.clone(), source })?;
     }
-    let mut trainer = match (&ck, a.resume) {
-        (Some(path), true) => {
-            let t = Trainer::resume(path, cfg.clone())?;
-            if (t.model().hidden(), t.model().activation(), t.model().output())
-                != (a.hidden, activation, output)
-            {
-                return Err(usage(format!(
-                    "{}: the checkpoint is a {}×{} {} model with {} output, not --hidden {} --activation {activation} --output {output}",
-                    path.display(),
-                    t.model().hidden(),
-                    t.model().visible(),
-                    t.model().activation(),
-                    t.model().output(),
-                    a.hidden
-                )));
-            }
-            t
+    if let (Some(path), true) = (&ck, a.resume) {
+        let t = Trainer::resume(path, cfg.clone())?;
+        let m = t.model();
+        if (m.hidden(), m.activation(), m.output()) != (a.hidden, activation, output) {
+            return Err(usage(format!(
+                "{}: the checkpoint is a {}×{} {} model with {} output, not --hidden {} --activation {activation} --output {output}",
+                path.display(),
+                m.hidden(),
+                m.visible(),
+                m.activation(),
+                m.output(),
+                a.hidden
+            )));
         }
-        _ => {
-            let model = init_model(a.hidden, train.d(), activation, output, a.seed)?;
-            let mut t = Trainer::new(model, cfg.clone())?;
-            t.set_checkpoint(ck.clone());
-            t
-        }
-    };
-    let mut log = match &a.metrics {
-        Some(p) => {
-            let f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(a.resume)
-                .write(true)
-                .truncate(!a.resume)
-                .open(p)
-                .map_err(|source| CliError::Io { path: p.clone(), source })?;
-            Some((p.clone(), std::io::BufWriter::new(f)))
-        }
-        None => None,
-    };
-    let start_epoch = trainer.epoch();
-    let remaining = cfg.epochs.saturating_sub(start_epoch) as u64 * train.n() as u64;
-    let bar = progress(remaining, a.quiet);
-    let mut io_err = None;
+        return Ok(t);
+    }
+    let model = init_model(a.hidden, d, activation, output, a.seed)?;
+    let mut t = Trainer::new(model, cfg.clone())?;
+    t.set_checkpoint(ck);
+    Ok(t)
+}
+
+/// The `--metrics` log: one JSON line per epoch, the whole file rewritten atomically after each
+/// epoch (so a reader or a crash never sees half a line); with `--resume` it continues the lines
+/// already there.
+struct MetricsLog {
+    path: PathBuf,
+    text: String,
+}
+
+impl MetricsLog {
+    fn open(path: &Path, resume: bool) -> Result<Self> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) if resume => t,
+            Ok(_) => String::new(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(source) => return Err(CliError::Io { path: path.to_owned(), source }),
+        };
+        Ok(Self { path: path.to_owned(), text })
+    }
+
+    fn append(&mut self, m: &EpochMetrics) -> Result<()> {
+        self.text.push_str(&m.to_json_line());
+        self.text.push('\n');
+        Ok(potential_data::write_atomic(&self.path, self.text.as_bytes())?)
+    }
+}
+
+/// One line of progress per epoch.
+fn epoch_line(m: &EpochMetrics) -> String {
+    format!(
+        "epoch {:>3}: loss {:.5}  rec {:.5}  contraction {:.4}  energy {:.4}  absorbing {}  valid {}  {:.0} samples/s",
+        m.epoch,
+        m.loss,
+        m.reconstruction_error,
+        m.contraction,
+        m.energy,
+        m.absorbing_fraction.map_or("-".into(), |f| format!("{:.3}", f)),
+        m.valid_loss.map_or("-".into(), |v| format!("{v:.5}")),
+        m.samples_per_second
+    )
+}
+
+/// Run `potential train`.
+pub fn run(a: TrainArgs) -> Result<()> {
+    if a.contractive.is_none() && a.denoise.is_none() && !a.quiet {
+        eprintln!("note: neither --contractive nor --denoise: training a plain autoencoder");
+    }
+    let cfg = config(&a)?;
+    cfg.validate()?;
+    let pool = crate::threads::pool(a.threads)?;
+    check_outputs(&a)?;
+    let (train, valid) = load(&a)?;
+    let mut trainer = trainer(&a, &cfg, train.d())?;
+    let mut log = a.metrics.as_deref().map(|p| MetricsLog::open(p, a.resume)).transpose()?;
+    let remaining = cfg.epochs.saturating_sub(trainer.epoch()) as u64 * train.n() as u64;
+    let bar = crate::progress::bar_with_message(remaining, "samples", a.quiet);
+    let mut log_err = None;
     let report = pool.install(|| {
         trainer.fit(&train, valid.as_ref(), &mut |e| {
             match e {
@@ -269,24 +303,12 @@ pub fn run(a: TrainArgs) -> Result<()> {
                     }
                 }
                 Event::Epoch(m) => {
-                    if let Some((p, w)) = &mut log {
-                        if let Err(source) = writeln!(w, "{}", m.to_json_line()).and_then(|_| w.flush()) {
-                            io_err = Some(CliError::Io { path: p.clone(), source });
-                            return ControlFlow::Break(());
-                        }
+                    if let Some(Err(e)) = log.as_mut().map(|l| l.append(m)) {
+                        log_err = Some(e);
+                        return ControlFlow::Break(());
                     }
                     if !a.quiet {
-                        bar.println(format!(
-                            "epoch {:>3}: loss {:.5}  rec {:.5}  contraction {:.4}  energy {:.4}  absorbing {}  valid {}  {:.0} samples/s",
-                            m.epoch,
-                            m.loss,
-                            m.reconstruction_error,
-                            m.contraction,
-                            m.energy,
-                            m.absorbing_fraction.map_or("-".into(), |f| format!("{:.3}", f)),
-                            m.valid_loss.map_or("-".into(), |v| format!("{v:.5}")),
-                            m.samples_per_second
-                        ));
+                        bar.println(epoch_line(m));
                     }
                 }
             }
@@ -294,42 +316,32 @@ pub fn run(a: TrainArgs) -> Result<()> {
         })
     });
     bar.finish_and_clear();
-    if let Some(e) = io_err {
+    if let Some(e) = log_err {
         return Err(e);
     }
     let report = report?;
     let model = trainer.into_model();
     model.save(&a.out)?;
     if !a.quiet {
-        let epochs = report.history.len();
-        let secs: f64 = report.history.iter().map(|m| m.seconds).sum();
-        let how = match report.outcome {
-            Outcome::EarlyStopped => " (early stop)",
-            _ => "",
-        };
-        eprintln!(
-            "trained {epochs} epochs{how} in {secs:.2} s ({:.0} samples/s, {} threads){} -> {}",
-            (epochs * train.n()) as f64 / secs.max(1e-9),
-            pool.current_num_threads(),
-            report.best_epoch.map_or(String::new(), |b| format!("; best validation epoch {b}")),
-            a.out.display()
-        );
+        summary(&report, train.n(), pool.current_num_threads(), &a.out);
     }
     Ok(())
 }
 
-/// A bar over the samples still to train (epoch and loss in the message; samples/s and ETA).
-fn progress(len: u64, quiet: bool) -> ProgressBar {
-    if quiet {
-        return ProgressBar::hidden();
-    }
-    let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {msg} ({per_sec} samples, eta {eta})")
-    {
-        pb.set_style(style.progress_chars("=> "));
-    }
-    pb
+/// The last line of a run.
+fn summary(report: &FitReport, n: usize, threads: usize, out: &Path) {
+    let epochs = report.history.len();
+    let secs: f64 = report.history.iter().map(|m| m.seconds).sum();
+    let how = match report.outcome {
+        Outcome::EarlyStopped => " (early stop)",
+        _ => "",
+    };
+    eprintln!(
+        "trained {epochs} epochs{how} in {secs:.2} s ({:.0} samples/s, {threads} threads){} -> {}",
+        (epochs * n) as f64 / secs.max(1e-9),
+        report.best_epoch.map_or(String::new(), |b| format!("; best validation epoch {b}")),
+        out.display()
+    );
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
 //! [`AnyCsae`]: either kind of CSAE file, chosen by the metadata `format`.
 
-use super::file::{format_of, FACTORED_CSAE_FORMAT};
+use super::file::FACTORED_CSAE_FORMAT;
 use super::model::FactoredCsae;
-use crate::error::FormatError;
-use crate::{Csae, Error, Evaluation, Result, CSAE_FORMAT};
+use crate::file::read_file;
+use crate::{Csae, Evaluation, FormatError, Result, CSAE_FORMAT};
 use potential_activations::ActivationKind;
 use potential_kernels::MatRef;
+use potential_models::TensorFile;
 use std::path::Path;
 
 /// A plain ([`Csae`], format `potential.csae`) or factored ([`FactoredCsae`], format
@@ -22,43 +23,37 @@ impl AnyCsae {
     /// Decode bytes of either format, dispatching on `__metadata__.format`.
     ///
     /// # Errors
-    /// [`Error::Format`]: [`FormatError::Corrupt`], [`FormatError::MissingMetadata`],
+    /// [`Error::Format`](crate::Error::Format): [`FormatError::Corrupt`], [`FormatError::MissingMetadata`],
     /// [`FormatError::UnknownFormat`] for any other format, or the loader's error.
     pub fn from_safetensors_bytes(bytes: &[u8]) -> Result<Self> {
         Ok(Self::decode(bytes)?)
     }
 
     fn decode(bytes: &[u8]) -> std::result::Result<Self, FormatError> {
-        let format = format_of(bytes)?;
-        let unwrap = |e: Error| match e {
-            Error::Format(f) => f,
-            other => {
-                FormatError::BadMetadata { key: "format", value: format.clone(), reason: other.to_string() }
-            }
-        };
+        let format = TensorFile::parse(bytes)?.meta("format")?.to_owned();
         match format.as_str() {
-            CSAE_FORMAT => Csae::from_safetensors_bytes(bytes).map(AnyCsae::Plain).map_err(unwrap),
-            FACTORED_CSAE_FORMAT => {
-                FactoredCsae::from_safetensors_bytes(bytes).map(AnyCsae::Factored).map_err(unwrap)
-            }
-            _ => Err(FormatError::UnknownFormat { found: format }),
+            CSAE_FORMAT => Csae::decode(bytes).map(AnyCsae::Plain),
+            FACTORED_CSAE_FORMAT => FactoredCsae::decode(bytes).map(AnyCsae::Factored),
+            _ => Err(FormatError::UnknownFormat {
+                expected: "potential.csae or potential.factored-csae",
+                found: format,
+            }),
         }
     }
 
     /// Load a file of either format.
     ///
     /// # Errors
-    /// [`Error::Io`] if it cannot be read; [`Error::File`] with the path and the [`FormatError`].
+    /// [`Error::Io`](crate::Error::Io) if it cannot be read; [`Error::File`](crate::Error::File)
+    /// with the path and the [`FormatError`].
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
-        Self::decode(&bytes).map_err(|source| Error::File { path: path.to_owned(), source })
+        read_file(path.as_ref(), Self::decode)
     }
 
     /// Save in the model's own format.
     ///
     /// # Errors
-    /// [`Error::Io`].
+    /// [`Error::Io`](crate::Error::Io).
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         match self {
             AnyCsae::Plain(m) => m.save(path),

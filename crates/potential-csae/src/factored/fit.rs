@@ -1,15 +1,16 @@
 //! Training a [`FactoredCsae`]: denoising pretraining of all classes together, then discriminative
 //! finetuning with the best validation epoch kept.
 
-use super::grad::{mean_reconstruction_error, FactoredFinetuner, FactoredPretrainer};
+use super::finetuner::FactoredFinetuner;
 use super::model::FactoredCsae;
+use super::pretrainer::{mean_reconstruction_error, FactoredPretrainer};
+use crate::training::batch::{check_data, Batch, Minibatches};
+use crate::training::epochs::{self, Learner, Progress, Workspace};
 use crate::{Error, Evaluation, FinetuneConfig, FinetuneEpoch, FinetuneReport, Result};
 use potential_activations::ActivationKind;
 use potential_data::Dataset;
 use potential_models::Output;
 use potential_train::{corrupt, Noise, TrainConfig};
-use rand::{Rng, SeedableRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
@@ -20,9 +21,10 @@ use std::time::Instant;
 /// `schedule`, `momentum`, `weight_decay` (L2 on Wˣ, Wʰ, Wᶠ), `noise` (the paper: zero-masking
 /// 0.2 or 0.5), `seed`, `metric_rows`. The contractive penalty, filter renormalisation and
 /// pretraining patience are not defined for the factored model and are rejected.
-/// Finetuning uses every field of [`FinetuneConfig`] as the plain CSAE does (`optimizer`: momentum
+/// Finetuning uses the fields of [`FinetuneConfig`] as the plain CSAE does (`optimizer`: momentum
 /// SGD or Adam; `schedule`: the learning rate per epoch; `weight_decay`: L2 on Wˣ, Wʰ, Wᶠ);
-/// variants `log`, `hinge`, `normalize-only`.
+/// variants `log`, `hinge`, `normalize-only`. Input masking and hidden-unit dropout
+/// (`input_mask`, `hidden_dropout`) are defined for the plain CSAE only and are rejected.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FactoredConfig {
     /// Factors F (shared).
@@ -30,10 +32,10 @@ pub struct FactoredConfig {
     /// Hidden units H per class.
     pub hidden: usize,
     /// The hidden activation (Table 2: tanh, modulus, relu, square; sigmoid in Table 3/5).
-    #[serde(with = "crate::config::activation_name")]
+    #[serde(with = "crate::config::by_name")]
     pub activation: ActivationKind,
     /// Output kind (real: squared error and Eq. 11–21; binary: cross-entropy and Eq. 28).
-    #[serde(with = "crate::config::output_name")]
+    #[serde(with = "crate::config::by_name")]
     pub output: Output,
     /// Denoising pretraining.
     pub pretrain: Option<TrainConfig>,
@@ -110,13 +112,7 @@ impl FactoredConfig {
         if let Some(p) = &self.pretrain {
             validate_pretrain(p)?;
         }
-        if self.finetune.variant == crate::Variant::Energies {
-            return Err(bad(
-                "finetune.variant",
-                "energies",
-                "the factored CSAE has log, hinge and normalize-only",
-            ));
-        }
+        validate_finetune(&self.finetune)?;
         if self.pretrain.is_none() && !self.finetune.variant.trains_class_models() {
             return Err(bad(
                 "pretrain",
@@ -124,8 +120,35 @@ impl FactoredConfig {
                 "normalize-only keeps the class models as pretrained: it needs pretraining",
             ));
         }
-        self.finetune.validate()
+        Ok(())
     }
+}
+
+/// Check the fields of `cfg` the factored finetuning does not support (the energies variant, input
+/// masking, hidden-unit dropout), then the rest ([`FinetuneConfig::validate`]).
+fn validate_finetune(cfg: &FinetuneConfig) -> Result<()> {
+    if cfg.variant == crate::Variant::Energies {
+        return Err(bad(
+            "finetune.variant",
+            "energies",
+            "the factored CSAE has log, hinge and normalize-only",
+        ));
+    }
+    if cfg.input_mask != 0.0 {
+        return Err(bad(
+            "finetune.input_mask",
+            cfg.input_mask,
+            "input masking during finetuning is defined for the plain CSAE only",
+        ));
+    }
+    if cfg.hidden_dropout != 0.0 {
+        return Err(bad(
+            "finetune.hidden_dropout",
+            cfg.hidden_dropout,
+            "hidden-unit dropout is defined for the plain CSAE only",
+        ));
+    }
+    cfg.validate()
 }
 
 /// What one pretraining epoch measured.
@@ -187,37 +210,6 @@ pub struct FactoredReport {
     pub finetune: FinetuneReport,
 }
 
-pub(crate) fn check_data(what: &'static str, data: &Dataset, d: usize, k: usize) -> Result<()> {
-    if data.d() != d {
-        return Err(Error::Data {
-            what,
-            reason: format!("{} columns, the classifier has {d} inputs", data.d()),
-        });
-    }
-    if data.n() == 0 {
-        return Err(Error::Data { what, reason: "no rows".into() });
-    }
-    crate::model::check_labels(what, data.labels(), data.n(), k)?;
-    if let Some(i) = data.features().as_slice().iter().position(|v| !v.is_finite()) {
-        return Err(Error::Data { what, reason: format!("non-finite value at row {}", i / d) });
-    }
-    Ok(())
-}
-
-fn shuffle(order: &mut [usize], rng: &mut Xoshiro256PlusPlus) {
-    for i in (1..order.len()).rev() {
-        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
-        order.swap(i, j);
-    }
-}
-
-fn with_position(e: Error, epoch: usize, step: usize) -> Error {
-    match e {
-        Error::Diverged { parameter, .. } => Error::Diverged { epoch, step, parameter },
-        other => other,
-    }
-}
-
 /// The mean of each class's rows, \[K, D\] (zeros for a class without rows).
 pub fn class_means(data: &Dataset, k: usize) -> Vec<f32> {
     let d = data.d();
@@ -238,6 +230,21 @@ pub fn class_means(data: &Dataset, k: usize) -> Vec<f32> {
         .collect()
 }
 
+/// The model of `cfg` before training ([`FactoredCsae::init`]): the width and classes of `data`,
+/// visible biases at the class means of `rows`.
+pub(crate) fn initial_model(cfg: &FactoredConfig, data: &Dataset, rows: &Dataset) -> Result<FactoredCsae> {
+    FactoredCsae::init(
+        data.d(),
+        cfg.factors,
+        cfg.hidden,
+        data.class_names().to_vec(),
+        cfg.activation,
+        cfg.output,
+        Some(&class_means(rows, data.num_classes())),
+        cfg.seed,
+    )
+}
+
 /// Denoising pretraining of every class together (Sec. 4.3): each epoch shuffles the rows of
 /// `data` (seeded), corrupts each minibatch afresh (`cfg.noise`) and takes one momentum step of
 /// [`FactoredPretrainer`]; every row reconstructs through its own class's autoencoder.
@@ -255,43 +262,36 @@ pub fn pretrain_factored(
     let (d, k) = (model.visible(), model.num_classes());
     check_data("training data", data, d, k)?;
     let n = data.n();
-    let batch = cfg.batch_size.min(n);
-    let steps = n.div_ceil(batch);
+    let mut batches = Minibatches::new(n, cfg.batch_size, cfg.seed ^ 0xFAC7_0BED);
+    let (batch, steps) = (batches.batch(), batches.steps());
     let mut ws = FactoredPretrainer::new(model, batch, cfg.weight_decay)?;
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed ^ 0xFAC7_0BED);
-    let mut order: Vec<usize> = (0..n).collect();
-    let (mut xb, mut xt, mut yb) = (vec![0.0f32; batch * d], vec![0.0f32; batch * d], vec![0u32; batch]);
-    let xs = data.features().as_slice();
+    let mut xb = Batch::new(batch, d);
+    let mut xt = vec![0.0f32; batch * d];
     let m_rows = if cfg.metric_rows == 0 { n } else { cfg.metric_rows.min(n) };
     let mut history = Vec::with_capacity(cfg.epochs);
     for epoch in 0..cfg.epochs {
         let t0 = Instant::now();
         let lr = cfg.schedule.rate(cfg.learning_rate, epoch);
-        shuffle(&mut order, &mut rng);
         let mut loss = 0.0f64;
-        for (step, rows) in order.chunks(batch).enumerate() {
-            let nb = rows.len();
-            for (i, &r) in rows.iter().enumerate() {
-                xb[i * d..(i + 1) * d].copy_from_slice(&xs[r * d..(r + 1) * d]);
-                yb[i] = data.labels()[r];
-            }
-            corrupt(cfg.noise, &xb[..nb * d], &mut xt[..nb * d], &mut rng);
-            let l = ws.step(model, &xb[..nb * d], &xt[..nb * d], &yb[..nb], lr, cfg.momentum).map_err(
-                |e| match e {
-                    Error::Diverged { parameter, .. } => Error::PretrainDiverged { epoch, step, parameter },
-                    other => other,
-                },
-            )?;
-            loss += l * nb as f64;
+        batches.epoch(|step, rows, stream| {
+            let (x, y) = xb.gather(data, rows);
+            let xt = &mut xt[..x.len()];
+            corrupt(cfg.noise, x, xt, stream);
+            let l = ws.step(model, x, xt, y, lr, cfg.momentum).map_err(|e| match e {
+                Error::Diverged { parameter, .. } => Error::PretrainDiverged { epoch, step, parameter },
+                other => other,
+            })?;
+            loss += l * y.len() as f64;
             observer(FactoredEvent::PretrainStep { epoch, step, steps });
-        }
+            Ok(())
+        })?;
         let rec = PretrainEpoch {
             epoch: epoch + 1,
             learning_rate: lr,
             loss: loss / n as f64,
             reconstruction_error: mean_reconstruction_error(
                 model,
-                &xs[..m_rows * d],
+                &data.features().as_slice()[..m_rows * d],
                 &data.labels()[..m_rows],
             )?,
             seconds: t0.elapsed().as_secs_f64(),
@@ -309,7 +309,8 @@ pub fn pretrain_factored(
 /// lowest NLL), and `patience` epochs without improvement stop the run.
 ///
 /// # Errors
-/// [`Error::InvalidConfig`]; [`Error::Data`]; [`Error::Diverged`] naming epoch and step.
+/// [`Error::InvalidConfig`] (also for the energies variant, `input_mask` or `hidden_dropout`, which
+/// only the plain CSAE has); [`Error::Data`]; [`Error::Diverged`] naming epoch and step.
 pub fn finetune_factored(
     model: &mut FactoredCsae,
     cfg: &FinetuneConfig,
@@ -317,76 +318,41 @@ pub fn finetune_factored(
     valid: Option<&Dataset>,
     observer: FactoredObserver<'_>,
 ) -> Result<FinetuneReport> {
-    cfg.validate()?;
+    validate_finetune(cfg)?;
     let (d, k) = (model.visible(), model.num_classes());
     check_data("training data", train, d, k)?;
     if let Some(v) = valid {
         check_data("validation data", v, d, k)?;
     }
-    let n = train.n();
-    let batch = cfg.batch_size.min(n);
-    let steps = n.div_ceil(batch);
+    let batch = cfg.batch_size.min(train.n());
     let mut ws = FactoredFinetuner::new(model, batch, cfg.variant, cfg.weight_decay)?;
     ws.set_optimizer(model, cfg.optimizer);
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed ^ 0xC5AE_F1E7);
-    let mut order: Vec<usize> = (0..n).collect();
-    let (mut xb, mut yb) = (vec![0.0f32; batch * d], vec![0u32; batch]);
-    let xs = train.features().as_slice();
-    let mut report = FinetuneReport::default();
-    let mut best: Option<(FactoredCsae, usize, f64, f64)> = None;
-    let mut bad_epochs = 0usize;
-    for epoch in 0..cfg.epochs {
-        let t0 = Instant::now();
-        let lr = cfg.schedule.rate(cfg.learning_rate, epoch);
-        shuffle(&mut order, &mut rng);
-        let (mut loss, mut errors) = (0.0f64, 0usize);
-        for (step, rows) in order.chunks(batch).enumerate() {
-            let nb = rows.len();
-            for (i, &r) in rows.iter().enumerate() {
-                xb[i * d..(i + 1) * d].copy_from_slice(&xs[r * d..(r + 1) * d]);
-                yb[i] = train.labels()[r];
-            }
-            let l = ws
-                .step(model, &xb[..nb * d], &yb[..nb], lr, cfg.momentum)
-                .map_err(|e| with_position(e, epoch, step))?;
-            loss += l * nb as f64;
-            errors += ws.errors();
-            observer(FactoredEvent::FinetuneStep { epoch, step, steps });
-        }
-        let ev: Option<Evaluation> =
-            valid.map(|v| model.evaluate(crate::features_view(v), v.labels())).transpose()?;
-        let rec = FinetuneEpoch {
-            epoch: epoch + 1,
-            loss: loss / n as f64,
-            train_error: errors as f64 / n as f64,
-            valid_error: ev.as_ref().map(|e| e.error_rate),
-            valid_nll: ev.as_ref().map(|e| e.mean_nll),
-            seconds: t0.elapsed().as_secs_f64(),
-        };
-        observer(FactoredEvent::FinetuneEpoch(&rec));
-        report.history.push(rec);
-        if let Some(ev) = ev {
-            let better = best
-                .as_ref()
-                .is_none_or(|b| ev.error_rate < b.2 || (ev.error_rate == b.2 && ev.mean_nll < b.3));
-            if better {
-                best = Some((model.clone(), epoch + 1, ev.error_rate, ev.mean_nll));
-                bad_epochs = 0;
-            } else {
-                bad_epochs += 1;
-                if cfg.patience.is_some_and(|p| bad_epochs >= p) && epoch + 1 < cfg.epochs {
-                    report.stopped_early = true;
-                    break;
-                }
-            }
-        }
+    let mut learner = Learner {
+        model,
+        ws,
+        data: train,
+        batch: Batch::new(batch, d),
+        input_mask: 0.0,
+        momentum: cfg.momentum,
+    };
+    let progress = |p: Progress<'_>| match p {
+        Progress::Step { epoch, step, steps } => observer(FactoredEvent::FinetuneStep { epoch, step, steps }),
+        Progress::Epoch(r) => observer(FactoredEvent::FinetuneEpoch(r)),
+    };
+    epochs::run(&mut learner, cfg, train.n(), valid, &progress)
+}
+
+impl Workspace for FactoredFinetuner {
+    type Model = FactoredCsae;
+    fn step(&mut self, model: &mut FactoredCsae, x: &[f32], y: &[u32], lr: f32, mu: f32) -> Result<f64> {
+        FactoredFinetuner::step(self, model, x, y, lr, mu)
     }
-    if let Some((m, epoch, err, _)) = best {
-        *model = m;
-        report.best_epoch = Some(epoch);
-        report.best_valid_error = Some(err);
+    fn errors(&self) -> usize {
+        FactoredFinetuner::errors(self)
     }
-    Ok(report)
+    fn evaluate(model: &FactoredCsae, data: &Dataset) -> Result<Evaluation> {
+        model.evaluate(crate::features_view(data), data.labels())
+    }
 }
 
 /// Train a factored CSAE on `train` as `cfg` says: [`FactoredCsae::init`] (visible biases at the
@@ -403,19 +369,8 @@ pub fn train_factored(
     observer: FactoredObserver<'_>,
 ) -> Result<(FactoredCsae, FactoredReport)> {
     cfg.validate()?;
-    let k = train.num_classes();
-    check_data("training data", train, train.d(), k)?;
-    let means = class_means(train, k);
-    let mut model = FactoredCsae::init(
-        train.d(),
-        cfg.factors,
-        cfg.hidden,
-        train.class_names().to_vec(),
-        cfg.activation,
-        cfg.output,
-        Some(&means),
-        cfg.seed,
-    )?;
+    check_data("training data", train, train.d(), train.num_classes())?;
+    let mut model = initial_model(cfg, train, train)?;
     let pretrain = match &cfg.pretrain {
         Some(p) => pretrain_factored(&mut model, p, train, observer)?,
         None => Vec::new(),

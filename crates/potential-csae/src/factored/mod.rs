@@ -55,17 +55,21 @@
 
 mod any;
 mod file;
+mod finetuner;
 mod fit;
 mod grad;
 mod model;
+mod pretrainer;
 mod select;
 
 pub use any::AnyCsae;
 pub use file::{FACTORED_CSAE_FORMAT, FACTORED_TENSORS};
+pub use finetuner::FactoredFinetuner;
 pub use fit::{
     class_means, factored_silent, finetune_factored, pretrain_factored, train_factored, FactoredConfig,
     FactoredEvent, FactoredObserver, FactoredReport, PretrainEpoch,
 };
-pub use grad::{FactoredFinetuner, FactoredGradient, FactoredPretrainer};
+pub use grad::FactoredGradient;
 pub use model::{FactoredCsae, FactoredParams, FactoredParamsMut};
+pub use pretrainer::FactoredPretrainer;
 pub use select::{select_and_fit_factored, FactoredGrid, FactoredSelection, FactoredTrial};

@@ -1,9 +1,8 @@
 //! [`FactoredCsae`]: shared factor matrices, class factor weights and biases (Eq. 46–50), and the
 //! classifier of Eq. 45 on its class energies.
 
-use crate::finetune::visible_term;
-use crate::model::{argmax_rows, check_labels, evaluation_from_logits, log_sum_exp, softmax_rows};
-use crate::{Csae, Error, Evaluation, Result};
+use crate::training::loss::visible_term;
+use crate::{Csae, Error, Result};
 use potential_activations::ActivationKind;
 use potential_kernels::{antiderivative_sum, bias_act, gemm, MatMut, MatRef, Parallelism};
 use potential_models::{Output, TiedAutoencoder};
@@ -479,40 +478,7 @@ impl FactoredCsae {
         Ok(s)
     }
 
-    /// P(y = j | x) of Eq. 45 for every row, \[n, K\] (stable softmax in `f64`).
-    ///
-    /// # Errors
-    /// As [`FactoredCsae::energies`].
-    pub fn predict_proba(&self, x: MatRef<'_>) -> Result<Vec<f64>> {
-        Ok(softmax_rows(self.logits(x)?, self.num_classes()))
-    }
-
-    /// The most probable class of every row (argmax of the logits; lowest index on ties).
-    ///
-    /// # Errors
-    /// As [`FactoredCsae::energies`].
-    pub fn predict(&self, x: MatRef<'_>) -> Result<Vec<u32>> {
-        Ok(argmax_rows(&self.logits(x)?, self.num_classes()))
-    }
-
-    /// log Σⱼ exp(Eⱼ(x) + Cⱼ) of every row (as [`Csae::ood_score`]).
-    ///
-    /// # Errors
-    /// As [`FactoredCsae::energies`].
-    pub fn ood_score(&self, x: MatRef<'_>) -> Result<Vec<f64>> {
-        Ok(self.logits(x)?.chunks_exact(self.num_classes()).map(log_sum_exp).collect())
-    }
-
-    /// Error rate, confusion matrix, per-class error and mean −log P(y|x) on labelled rows.
-    ///
-    /// # Errors
-    /// [`Error::Data`] for a label count other than the row count or a label ≥ K; as
-    /// [`FactoredCsae::energies`].
-    pub fn evaluate(&self, x: MatRef<'_>, labels: &[u32]) -> Result<Evaluation> {
-        let k = self.num_classes();
-        check_labels("labels", labels, x.rows(), k)?;
-        Ok(evaluation_from_logits(&self.logits(x)?, labels, k))
-    }
+    crate::model::classifier_outputs!();
 }
 
 /// Uniform in [0, 1) from the top 24 bits of a 32-bit draw.

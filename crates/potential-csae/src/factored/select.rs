@@ -1,13 +1,12 @@
 //! The protocol of Sec. 4.4 for the factored CSAE: pretraining (once per size, on the training
-//! rows or on train + validation, [`PretrainOn`]), a grid over factors, hidden units, learning
+//! rows or on train + validation, [`PretrainOn`](crate::PretrainOn)), a grid over factors, hidden units, learning
 //! rate and weight decay scored on the validation split, then the chosen configuration finetuned
 //! again on train + validation.
 
-use super::fit::{
-    check_data, class_means, finetune_factored, pretrain_factored, FactoredConfig, FactoredObserver,
-};
+use super::fit::{finetune_factored, initial_model, pretrain_factored, FactoredConfig, FactoredObserver};
 use super::model::FactoredCsae;
-use crate::{concat, Error, FinetuneConfig, FinetuneReport, PretrainOn, Result};
+use crate::training::select::{all_rows, check_grid, select, Point, Protocol};
+use crate::{FinetuneConfig, FinetuneReport, Result};
 use potential_data::Dataset;
 use serde::Serialize;
 
@@ -44,28 +43,20 @@ pub struct FactoredTrial {
 }
 
 /// The outcome of [`select_and_fit_factored`].
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct FactoredSelection {
-    /// Every grid point, in the order tried.
-    pub trials: Vec<FactoredTrial>,
-    /// Index of the chosen trial.
-    pub best: usize,
-    /// The final fit on train + validation.
-    pub final_fit: FinetuneReport,
-}
+pub type FactoredSelection = crate::Selection<FactoredTrial>;
 
 /// Sec. 4.4 for the factored model: for each (F, H) initialise ([`FactoredCsae::init`], visible
 /// biases at the class means) and pretrain (`base.pretrain`) on the rows `base.pretrain_on` names —
-/// the training rows ([`PretrainOn::Train`]) or train + valid ([`PretrainOn::All`]), the class means
+/// the training rows ([`PretrainOn::Train`](crate::PretrainOn::Train)) or train + valid ([`PretrainOn::All`](crate::PretrainOn::All)), the class means
 /// taken over the same rows; finetune a copy for every (learning rate, weight decay) on `train`,
 /// keeping the best validation epoch; choose the lowest validation error (then NLL); finetune the
 /// chosen size's model pretrained on train + valid — initialised and pretrained again for
-/// [`PretrainOn::Train`], the same one for [`PretrainOn::All`] — on train + valid for the chosen
+/// [`PretrainOn::Train`](crate::PretrainOn::Train), the same one for [`PretrainOn::All`](crate::PretrainOn::All) — on train + valid for the chosen
 /// number of epochs. `base` supplies everything not in the grid (its `factors` and `hidden` are
 /// ignored). `on_trial` sees each finished trial.
 ///
 /// # Errors
-/// [`Error::InvalidConfig`] for an empty grid; as [`super::train_factored`].
+/// [`Error::InvalidConfig`](crate::Error::InvalidConfig) for an empty grid; as [`super::train_factored`].
 pub fn select_and_fit_factored(
     base: &FactoredConfig,
     grid: &FactoredGrid,
@@ -75,102 +66,26 @@ pub fn select_and_fit_factored(
     on_trial: &mut dyn FnMut(&FactoredTrial),
 ) -> Result<(FactoredCsae, FactoredSelection)> {
     base.validate()?;
-    if grid.factors.is_empty()
-        || grid.hidden.is_empty()
-        || grid.learning_rate.is_empty()
-        || grid.weight_decay.is_empty()
-    {
-        return Err(Error::InvalidConfig {
-            field: "grid",
-            value: format!("{grid:?}"),
-            reason: "every list needs at least one value",
-        });
-    }
-    let all = concat(train, valid)?;
-    let k = all.num_classes();
-    check_data("training data", &all, all.d(), k)?;
-    let pretrain_rows = match base.pretrain_on {
-        PretrainOn::Train => train,
-        PretrainOn::All => &all,
-    };
-    // The model of one size, initialised on the class means of `rows` and pretrained on them.
-    let pretrained_on = |rows: &Dataset, cfg: &FactoredConfig| -> Result<FactoredCsae> {
-        let mut m = FactoredCsae::init(
-            all.d(),
-            cfg.factors,
-            cfg.hidden,
-            all.class_names().to_vec(),
-            cfg.activation,
-            cfg.output,
-            Some(&class_means(rows, k)),
-            cfg.seed,
-        )?;
-        if let Some(p) = &cfg.pretrain {
-            pretrain_factored(&mut m, p, rows, observer)?;
-        }
-        Ok(m)
-    };
-    let mut trials = Vec::new();
-    // PretrainOn::All: each size's pretraining on train + valid, kept for the final fit.
-    let mut pretrained: Vec<((usize, usize), FactoredCsae)> = Vec::new();
-    for &factors in &grid.factors {
-        for &hidden in &grid.hidden {
-            let cfg = FactoredConfig { factors, hidden, ..base.clone() };
-            cfg.validate()?;
-            let start = pretrained_on(pretrain_rows, &cfg)?;
-            for &learning_rate in &grid.learning_rate {
-                for &weight_decay in &grid.weight_decay {
-                    let ft = FinetuneConfig { learning_rate, weight_decay, ..base.finetune.clone() };
-                    let mut m = start.clone();
-                    let rep = finetune_factored(&mut m, &ft, train, Some(valid), observer)?;
-                    let best = rep.best_epoch.unwrap_or(rep.history.len()).max(1);
-                    let h = &rep.history[best - 1];
-                    let t = FactoredTrial {
-                        factors,
-                        hidden,
-                        learning_rate,
-                        weight_decay,
-                        valid_error: h.valid_error.unwrap_or(f64::NAN),
-                        valid_nll: h.valid_nll.unwrap_or(f64::NAN),
-                        best_epoch: best,
-                    };
-                    on_trial(&t);
-                    trials.push(t);
-                }
-            }
-            if base.pretrain_on == PretrainOn::All {
-                pretrained.push(((factors, hidden), start));
-            }
-        }
-    }
-    let best = (0..trials.len())
-        .min_by(|&a, &b| {
-            let (ta, tb) = (&trials[a], &trials[b]);
-            ta.valid_error.total_cmp(&tb.valid_error).then(ta.valid_nll.total_cmp(&tb.valid_nll))
-        })
-        .unwrap_or(0);
-    let t = trials[best].clone();
-    let cfg = FactoredConfig { factors: t.factors, hidden: t.hidden, ..base.clone() };
-    let mut model = match base.pretrain_on {
-        PretrainOn::Train => pretrained_on(&all, &cfg)?,
-        PretrainOn::All => {
-            pretrained.into_iter().find(|(s, _)| *s == (t.factors, t.hidden)).map(|(_, m)| m).ok_or_else(
-                || Error::InvalidConfig {
-                    field: "grid",
-                    value: format!("{}×{}", t.factors, t.hidden),
-                    reason: "internal: the chosen size has no pretrained model",
-                },
-            )?
-        }
-    };
-    let ft = FinetuneConfig {
-        learning_rate: t.learning_rate,
-        weight_decay: t.weight_decay,
-        epochs: t.best_epoch,
-        ..base.finetune.clone()
-    };
-    let final_fit = finetune_factored(&mut model, &ft, &all, None, observer)?;
-    let cfg = FactoredConfig { finetune: ft, ..cfg };
+    let lists = [grid.factors.len(), grid.hidden.len(), grid.learning_rate.len(), grid.weight_decay.len()];
+    check_grid(grid, &lists, &base.finetune)?;
+    let all = all_rows(train, valid)?;
+    let sizes: Vec<(usize, usize)> =
+        grid.factors.iter().flat_map(|&f| grid.hidden.iter().map(move |&h| (f, h))).collect();
+    let factored = Factored { base, all: &all, observer };
+    let c = select(
+        &factored,
+        &sizes,
+        &grid.learning_rate,
+        &grid.weight_decay,
+        &base.finetune,
+        base.pretrain_on,
+        (train, valid, &all),
+        &mut |p| on_trial(&trial(p)),
+    )?;
+    let trials: Vec<FactoredTrial> = c.points.iter().map(trial).collect();
+    let t = &trials[c.best];
+    let cfg = FactoredConfig { factors: t.factors, hidden: t.hidden, finetune: c.finetune, ..base.clone() };
+    let mut model = c.model;
     model.set_provenance(Some(
         serde_json::json!({
             "trainer": "potential-csae (factored)",
@@ -181,5 +96,70 @@ pub fn select_and_fit_factored(
         })
         .to_string(),
     ));
-    Ok((model, FactoredSelection { trials, best, final_fit }))
+    Ok((model, FactoredSelection { trials, best: c.best, final_fit: c.final_fit }))
+}
+
+fn trial(p: &Point<(usize, usize)>) -> FactoredTrial {
+    FactoredTrial {
+        factors: p.size.0,
+        hidden: p.size.1,
+        learning_rate: p.learning_rate,
+        weight_decay: p.weight_decay,
+        valid_error: p.valid_error,
+        valid_nll: p.valid_nll,
+        best_epoch: p.best_epoch,
+    }
+}
+
+/// The factored CSAE under the selection protocol: sizes are (factors, hidden units); a start is
+/// initialised on the class means of its rows and pretrained on them.
+struct Factored<'a> {
+    base: &'a FactoredConfig,
+    /// Train + validation: the input width and class names of every model.
+    all: &'a Dataset,
+    observer: FactoredObserver<'a>,
+}
+
+impl Factored<'_> {
+    /// The model of one size, initialised on the class means of `rows` and pretrained on them.
+    fn pretrained_on(&self, (factors, hidden): (usize, usize), rows: &Dataset) -> Result<FactoredCsae> {
+        let cfg = FactoredConfig { factors, hidden, ..self.base.clone() };
+        let mut m = initial_model(&cfg, self.all, rows)?;
+        if let Some(p) = &cfg.pretrain {
+            pretrain_factored(&mut m, p, rows, self.observer)?;
+        }
+        Ok(m)
+    }
+}
+
+impl Protocol for Factored<'_> {
+    type Model = FactoredCsae;
+    type Size = (usize, usize);
+
+    fn start(&self, (factors, hidden): (usize, usize), rows: &Dataset) -> Result<FactoredCsae> {
+        FactoredConfig { factors, hidden, ..self.base.clone() }.validate()?;
+        self.pretrained_on((factors, hidden), rows)
+    }
+
+    fn refit_start(
+        &self,
+        size: (usize, usize),
+        all: &Dataset,
+        kept: Option<FactoredCsae>,
+    ) -> Result<FactoredCsae> {
+        match kept {
+            Some(m) => Ok(m),
+            None => self.pretrained_on(size, all),
+        }
+    }
+
+    fn finetune(
+        &self,
+        model: &mut FactoredCsae,
+        cfg: &FinetuneConfig,
+        train: &Dataset,
+        valid: Option<&Dataset>,
+    ) -> Result<FinetuneReport> {
+        finetune_factored(model, cfg, train, valid, self.observer)
+    }
 }

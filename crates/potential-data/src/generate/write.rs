@@ -131,10 +131,11 @@ pub fn write_amat<'s>(
 }
 
 /// A preview: the first `rows × cols` samples as a grey PNG (white = 1), each 28×28 image scaled
-/// by `scale` and separated by a 1-pixel mid-grey border; labels are not drawn.
+/// by `scale` and separated by a 1-pixel mid-grey border; labels are not drawn. Written atomically
+/// ([`crate::write_png`]).
 ///
 /// # Errors
-/// [`GenerateError::Image`] if the PNG cannot be written.
+/// [`GenerateError::Data`] if the PNG cannot be written.
 pub fn write_grid_png(
     path: &Path,
     samples: &Samples,
@@ -144,7 +145,7 @@ pub fn write_grid_png(
 ) -> Result<(), GenerateError> {
     let cell = SIDE * scale + 1;
     let (w, h) = (cols * cell + 1, rows * cell + 1);
-    let mut img = image::GrayImage::from_pixel(w as u32, h as u32, image::Luma([128]));
+    let mut img = vec![128u8; w * h];
     for k in 0..samples.len().min(rows * cols) {
         let (gr, gc) = (k / cols, k % cols);
         for (p, &v) in samples.image(k).iter().enumerate() {
@@ -153,10 +154,10 @@ pub fn write_grid_png(
                 for dx in 0..scale {
                     let x = gc * cell + 1 + (p % SIDE) * scale + dx;
                     let y = gr * cell + 1 + (p / SIDE) * scale + dy;
-                    img.put_pixel(x as u32, y as u32, image::Luma([value]));
+                    img[y * w + x] = value;
                 }
             }
         }
     }
-    img.save(path).map_err(|source| GenerateError::Image { path: path.to_path_buf(), source })
+    Ok(crate::write_png(path, w, h, crate::PngColor::Grey, &img)?)
 }

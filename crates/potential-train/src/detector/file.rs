@@ -21,10 +21,9 @@ use super::fit::{Detector, Member};
 use super::scaler::{Scaler, ScalerKind};
 use super::{DetectorError, Result};
 use potential_activations::ActivationKind;
-use potential_models::{NoveltyScore, Output, TiedAutoencoder};
-use safetensors::tensor::{Dtype, SafeTensors};
+use potential_models::{FormatError, NoveltyScore, Output, TensorFile, TiedAutoencoder};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// `__metadata__.format` of a detector file.
@@ -43,21 +42,105 @@ fn bad(reason: impl Into<String>) -> DetectorError {
     DetectorError::Format(reason.into())
 }
 
-fn tensor(st: &SafeTensors<'_>, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
-    let v = st.tensor(name).map_err(|_| bad(format!("tensor `{name}` is missing")))?;
-    if v.dtype() != Dtype::F32 || v.shape() != shape {
+impl From<FormatError> for DetectorError {
+    /// A safetensors-level problem of a detector file, as [`DetectorError::Format`].
+    fn from(e: FormatError) -> Self {
+        bad(e.to_string())
+    }
+}
+
+/// The metadata of a detector file other than its views and members, parsed and checked.
+struct Header {
+    score: NoveltyScore,
+    combine: Combine,
+    threshold: f64,
+    contamination: f64,
+    activation: ActivationKind,
+    output: Output,
+}
+
+fn header(file: &TensorFile<'_>) -> Result<Header> {
+    let score: NoveltyScore =
+        file.meta("score")?.parse().map_err(|e| bad(format!("metadata `score`: {e}")))?;
+    // Files written before `combine` was stored combined by the plain mean.
+    let combine = match file.meta_opt("combine") {
+        None => Combine::Mean,
+        Some(c) => Combine::from_name(c)
+            .ok_or_else(|| bad(format!("metadata `combine` = `{c}`: expected `softplus` or `mean`")))?,
+    };
+    let num = |k: &'static str| -> Result<f64> {
+        let v = file.meta(k)?;
+        v.parse::<f64>().map_err(|_| bad(format!("metadata `{k}` = `{v}` is not a number")))
+    };
+    let threshold = num("threshold")?;
+    if threshold.is_nan() {
+        return Err(bad("metadata `threshold` is NaN"));
+    }
+    let contamination = num("contamination")?;
+    potential_models::novelty::check_contamination(contamination)
+        .map_err(|e| bad(format!("metadata `contamination`: {e}")))?;
+    let activation: ActivationKind =
+        file.meta("activation")?.parse().map_err(|e| bad(format!("metadata `activation`: {e}")))?;
+    let output: Output = file.meta("output")?.parse().map_err(|e| bad(format!("metadata `output`: {e}")))?;
+    Ok(Header { score, combine, threshold, contamination, activation, output })
+}
+
+/// View `v`'s scaler of `d` columns, checked (quantile columns non-decreasing, scales > 0).
+fn scaler(file: &TensorFile<'_>, v: usize, view: &View, d: usize) -> Result<Scaler> {
+    if view.scaler == ScalerKind::Quantile {
+        let name = format!("scaler.{v}.quantiles");
+        let q = file.shape(&name)?;
+        if q.len() != 2 || q[0] < 2 || q[1] != d {
+            return Err(bad(format!("tensor `{name}` has shape {q:?}, expected [q ≥ 2, {d}]")));
+        }
+        let quantiles = file.f32_shaped(&name, &q)?;
+        for j in 0..d {
+            if (1..q[0]).any(|i| quantiles[i * d + j] < quantiles[(i - 1) * d + j]) {
+                return Err(bad(format!("tensor `{name}`: column {j} is not non-decreasing")));
+            }
+        }
+        return Ok(Scaler::Quantile { d, quantiles });
+    }
+    let shift = file.f32_shaped(&format!("scaler.{v}.shift"), &[d])?;
+    let scale = file.f32_shaped(&format!("scaler.{v}.scale"), &[d])?;
+    if let Some(j) = scale.iter().position(|&s| s <= 0.0) {
+        return Err(bad(format!("tensor `scaler.{v}.scale`: column {j} is {} (must be > 0)", scale[j])));
+    }
+    Ok(Scaler::Affine { kind: view.scaler, shift, scale })
+}
+
+/// Member `i` (described by `m`) of a detector with `views` views and `d` columns.
+fn member(
+    file: &TensorFile<'_>,
+    i: usize,
+    m: MemberMeta,
+    views: usize,
+    d: usize,
+    h: &Header,
+) -> Result<Member> {
+    if m.view >= views {
+        return Err(bad(format!("member {i} names view {} of {views}", m.view)));
+    }
+    if !(m.iqr.is_finite() && m.iqr > 0.0 && m.median.is_finite()) {
         return Err(bad(format!(
-            "tensor `{name}` is {:?} {:?}, expected F32 {shape:?}",
-            v.dtype(),
-            v.shape()
+            "member {i}: median {} and iqr {} must be finite, iqr > 0",
+            m.median, m.iqr
         )));
     }
-    let out: Vec<f32> =
-        v.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-    if let Some(i) = out.iter().position(|x| !x.is_finite()) {
-        return Err(bad(format!("tensor `{name}` holds {} at index {i}", out[i])));
+    let wname = format!("member.{i}.weight");
+    let ws = file.shape(&wname)?;
+    if ws.len() != 2 || ws[1] != d || ws[0] == 0 {
+        return Err(bad(format!("tensor `{wname}` has shape {ws:?}, expected [H ≥ 1, {d}]")));
     }
-    Ok(out)
+    let hidden = ws[0];
+    let model = TiedAutoencoder::new(
+        file.f32_shaped(&wname, &[hidden, d])?,
+        file.f32_shaped(&format!("member.{i}.hidden_bias"), &[hidden])?,
+        file.f32_shaped(&format!("member.{i}.visible_bias"), &[d])?,
+        h.activation,
+        h.output,
+    )?;
+    Ok(Member { view: m.view, noise: m.noise, seed: m.seed, model, median: m.median, iqr: m.iqr })
 }
 
 impl Detector {
@@ -119,48 +202,18 @@ impl Detector {
     /// # Errors
     /// [`DetectorError::Format`] saying what is missing or malformed.
     pub fn from_safetensors_bytes(bytes: &[u8]) -> Result<Self> {
-        let st =
-            SafeTensors::deserialize(bytes).map_err(|e| bad(format!("not a valid safetensors file: {e}")))?;
-        let (_, header) = SafeTensors::read_metadata(bytes)
-            .map_err(|e| bad(format!("not a valid safetensors file: {e}")))?;
-        let empty = HashMap::new();
-        let meta = header.metadata().as_ref().unwrap_or(&empty);
-        let get = |k: &str| meta.get(k).ok_or_else(|| bad(format!("metadata `{k}` is missing")));
-        let format = get("format")?;
-        if format != DETECTOR_FORMAT {
-            return Err(bad(format!("format is `{format}`, expected `{DETECTOR_FORMAT}`")));
-        }
-        let score: NoveltyScore = get("score")?.parse().map_err(|e| bad(format!("metadata `score`: {e}")))?;
-        // Files written before `combine` was stored combined by the plain mean.
-        let combine = match meta.get("combine") {
-            None => Combine::Mean,
-            Some(c) => Combine::from_name(c)
-                .ok_or_else(|| bad(format!("metadata `combine` = `{c}`: expected `softplus` or `mean`")))?,
-        };
-        let num = |k: &str| -> Result<f64> {
-            get(k)?.parse::<f64>().map_err(|_| bad(format!("metadata `{k}` = `{}` is not a number", meta[k])))
-        };
-        let threshold = num("threshold")?;
-        if threshold.is_nan() {
-            return Err(bad("metadata `threshold` is NaN"));
-        }
-        let contamination = num("contamination")?;
-        potential_models::novelty::check_contamination(contamination)
-            .map_err(|e| bad(format!("metadata `contamination`: {e}")))?;
-        let activation: ActivationKind =
-            get("activation")?.parse().map_err(|e| bad(format!("metadata `activation`: {e}")))?;
-        let output: Output = get("output")?.parse().map_err(|e| bad(format!("metadata `output`: {e}")))?;
+        let file = TensorFile::parse(bytes)?;
+        file.expect_format(DETECTOR_FORMAT)?;
+        let h = header(&file)?;
         let views: Vec<View> =
-            serde_json::from_str(get("views")?).map_err(|e| bad(format!("metadata `views`: {e}")))?;
-        let metas: Vec<MemberMeta> =
-            serde_json::from_str(get("members")?).map_err(|e| bad(format!("metadata `members`: {e}")))?;
+            serde_json::from_str(file.meta("views")?).map_err(|e| bad(format!("metadata `views`: {e}")))?;
+        let metas: Vec<MemberMeta> = serde_json::from_str(file.meta("members")?)
+            .map_err(|e| bad(format!("metadata `members`: {e}")))?;
         if views.is_empty() || metas.is_empty() {
             return Err(bad("a detector needs at least one view and one member"));
         }
-        let d = st
-            .tensor("scaler.0.reference")
-            .map_err(|_| bad("tensor `scaler.0.reference` is missing"))?
-            .shape()
+        let d = file
+            .shape("scaler.0.reference")?
             .first()
             .copied()
             .filter(|&d| d > 0)
@@ -168,84 +221,26 @@ impl Detector {
         let mut scalers = Vec::with_capacity(views.len());
         let mut references = Vec::with_capacity(views.len());
         for (v, view) in views.iter().enumerate() {
-            scalers.push(match view.scaler {
-                ScalerKind::Quantile => {
-                    let name = format!("scaler.{v}.quantiles");
-                    let q = st
-                        .tensor(&name)
-                        .map_err(|_| bad(format!("tensor `{name}` is missing")))?
-                        .shape()
-                        .to_vec();
-                    if q.len() != 2 || q[0] < 2 || q[1] != d {
-                        return Err(bad(format!("tensor `{name}` has shape {q:?}, expected [q ≥ 2, {d}]")));
-                    }
-                    let quantiles = tensor(&st, &name, &q)?;
-                    for j in 0..d {
-                        if (1..q[0]).any(|i| quantiles[i * d + j] < quantiles[(i - 1) * d + j]) {
-                            return Err(bad(format!("tensor `{name}`: column {j} is not non-decreasing")));
-                        }
-                    }
-                    Scaler::Quantile { d, quantiles }
-                }
-                kind => {
-                    let shift = tensor(&st, &format!("scaler.{v}.shift"), &[d])?;
-                    let scale = tensor(&st, &format!("scaler.{v}.scale"), &[d])?;
-                    if let Some(j) = scale.iter().position(|&s| s <= 0.0) {
-                        return Err(bad(format!(
-                            "tensor `scaler.{v}.scale`: column {j} is {} (must be > 0)",
-                            scale[j]
-                        )));
-                    }
-                    Scaler::Affine { kind, shift, scale }
-                }
-            });
-            references.push(tensor(&st, &format!("scaler.{v}.reference"), &[d])?);
+            scalers.push(scaler(&file, v, view, d)?);
+            references.push(file.f32_shaped(&format!("scaler.{v}.reference"), &[d])?);
         }
-        let mut members = Vec::with_capacity(metas.len());
-        for (i, m) in metas.into_iter().enumerate() {
-            if m.view >= views.len() {
-                return Err(bad(format!("member {i} names view {} of {}", m.view, views.len())));
-            }
-            if !(m.iqr.is_finite() && m.iqr > 0.0 && m.median.is_finite()) {
-                return Err(bad(format!(
-                    "member {i}: median {} and iqr {} must be finite, iqr > 0",
-                    m.median, m.iqr
-                )));
-            }
-            let wname = format!("member.{i}.weight");
-            let ws =
-                st.tensor(&wname).map_err(|_| bad(format!("tensor `{wname}` is missing")))?.shape().to_vec();
-            if ws.len() != 2 || ws[1] != d || ws[0] == 0 {
-                return Err(bad(format!("tensor `{wname}` has shape {ws:?}, expected [H ≥ 1, {d}]")));
-            }
-            let h = ws[0];
-            let model = TiedAutoencoder::new(
-                tensor(&st, &wname, &[h, d])?,
-                tensor(&st, &format!("member.{i}.hidden_bias"), &[h])?,
-                tensor(&st, &format!("member.{i}.visible_bias"), &[d])?,
-                activation,
-                output,
-            )?;
-            members.push(Member {
-                view: m.view,
-                noise: m.noise,
-                seed: m.seed,
-                model,
-                median: m.median,
-                iqr: m.iqr,
-            });
-        }
+        let members = metas
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| member(&file, i, m, views.len(), d, &h))
+            .collect::<Result<Vec<_>>>()?;
         let expected =
             views.iter().map(|v| if v.scaler == ScalerKind::Quantile { 2 } else { 3 }).sum::<usize>()
                 + 3 * members.len();
-        if st.len() != expected {
-            let known: Vec<String> = st.names().into_iter().map(str::to_owned).collect();
+        if file.len() != expected {
             return Err(bad(format!(
-                "{} tensors, expected {expected} for these views and members: {known:?}",
-                st.len()
+                "{} tensors, expected {expected} for these views and members: {:?}",
+                file.len(),
+                file.names()
             )));
         }
-        let provenance = meta.get("provenance").cloned().unwrap_or_else(|| "{}".to_owned());
+        let provenance = file.meta_opt("provenance").unwrap_or("{}").to_owned();
+        let Header { score, combine, threshold, contamination, .. } = h;
         Ok(Detector { scalers, references, members, score, combine, contamination, threshold, provenance })
     }
 
