@@ -109,7 +109,7 @@ pub enum Error {
     },
 }
 
-/// What is wrong with a model file (safetensors, DESIGN.md "File formats").
+/// What is wrong with a model file (safetensors; README, *File formats*).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum FormatError {

@@ -1,5 +1,5 @@
-//! Gradients of the energy with respect to the parameters (NOTES.md), batched, for discriminative
-//! training (CSAE, Eq. 45).
+//! Gradients of the energy (Eq. 11–21, 28) with respect to the parameters, batched, for
+//! discriminative training (CSAE, Eq. 45).
 //!
 //! Real output, E = Σₖ H(wₖᵀx + b_hₖ) − ½‖x − b_r‖²:
 //! `∂E/∂W = h(u) xᵀ`, `∂E/∂b_h = h(u)`, `∂E/∂b_r = x − b_r`.

@@ -15,9 +15,11 @@
 //! - [`novelty`]: outlier scores (−E or ‖r(x) − x‖²), PyOD's contamination threshold, ROC AUC,
 //!   precision, recall and F1 for novelty detection.
 //! - [`KMeansAutoencoder`] (max activation, Sec. 2.3.8), [`UntiedAutoencoder`] (no energy: only an
-//!   integrability measure), and [`TiedAutoencoder::pca`] (linear, ΔE = d − D).
-//! - Model files: safetensors as DESIGN.md specifies ([`TiedAutoencoder::save`],
-//!   [`TiedAutoencoder::load`], and the byte forms), with typed [`FormatError`]s.
+//!   integrability measure), and `TiedAutoencoder::pca` (linear, ΔE = d − D; Cargo feature `pca`,
+//!   which adds `nalgebra` for the eigendecomposition).
+//! - Model files: safetensors in the format of the README's *File formats* section
+//!   ([`TiedAutoencoder::save`], [`TiedAutoencoder::load`], and the byte forms), written atomically
+//!   with the standard library alone, with typed [`FormatError`]s.
 //!
 //! ## Sign convention
 //! E is defined by ∇ₓE = r(x) − x (Eq. 9). It is a confidence score: higher means the autoencoder
@@ -71,6 +73,7 @@ mod gradient;
 mod kmeans;
 pub mod novelty;
 mod output;
+#[cfg(feature = "pca")]
 mod pca;
 mod score;
 mod tied;

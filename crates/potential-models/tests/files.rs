@@ -1,4 +1,4 @@
-//! Model files: safetensors round trips and every load error (DESIGN.md "File formats").
+//! Model files: safetensors round trips and every load error (README, "File formats").
 
 use potential_activations::ActivationKind;
 use potential_models::{Error, FormatError, Output, TiedAutoencoder, TIED_FORMAT};

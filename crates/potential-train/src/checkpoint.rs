@@ -6,7 +6,7 @@
 //!
 //! | tensor | dtype | shape | content |
 //! |---|---|---|---|
-//! | `weight` | F32 | [H, D] | W (as in a model file, DESIGN.md) |
+//! | `weight` | F32 | [H, D] | W (as in a model file; README, *File formats*) |
 //! | `hidden_bias` | F32 | [H] | b_h |
 //! | `visible_bias` | F32 | [D] | b_r |
 //! | `velocity.weight` | F32 | [H, D] | momentum velocity of W |

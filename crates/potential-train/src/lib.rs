@@ -22,8 +22,8 @@
 //!   k-means.
 //!
 //! ## Checkpoints
-//! A safetensors file with `format` = [`CHECKPOINT_FORMAT`]: the model tensors of DESIGN.md
-//! (`weight`, `hidden_bias`, `visible_bias`), `velocity.weight`, `velocity.hidden_bias`,
+//! A safetensors file with `format` = [`CHECKPOINT_FORMAT`]: the model tensors of a model file
+//! (README, *File formats*: `weight`, `hidden_bias`, `visible_bias`), `velocity.weight`, `velocity.hidden_bias`,
 //! `velocity.visible_bias`, `rng_state` (U8 \[32\], the Xoshiro256++ state), and with validation data
 //! `best.weight`, `best.hidden_bias`, `best.visible_bias`; metadata `activation`, `output`,
 //! `provenance`, `epoch`, `bad_epochs`, `config` (JSON), `best_epoch`, `best_valid_loss` (f64 bits in
