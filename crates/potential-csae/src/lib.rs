@@ -52,8 +52,7 @@
 //! use potential_train::TrainConfig;
 //!
 //! // Two digit classes (0 and 1) of the embedded UCI digits, small models, a few epochs.
-//! let digits = embedded_digits().subset_classes(&[0, 1]);
-//! let data = potential_data::Dataset::new(digits.features().clone(), digits.labels().to_vec(), None)?;
+//! let data = embedded_digits().subset_classes(&[0, 1]);
 //! let (tr, te) = data.split_tail(60)?;
 //! let cfg = CsaeConfig {
 //!     hidden: 16,

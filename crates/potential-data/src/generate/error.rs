@@ -56,7 +56,9 @@ pub enum GenerateError {
         /// Its height.
         height: usize,
     },
-    /// A background image that does not decode.
+    /// A background image that does not decode, or a preview that cannot be written (feature
+    /// `images`).
+    #[cfg(feature = "images")]
     #[error("{path}: cannot decode image: {source}")]
     Image {
         /// The file.

@@ -7,7 +7,9 @@ use std::str::FromStr;
 use super::error::GenerateError;
 use super::generator::{Generator, Samples};
 use super::set::Split;
-use super::{PIXELS, SIDE};
+use super::PIXELS;
+#[cfg(feature = "images")]
+use super::SIDE;
 use crate::{write_npy_f32, write_npy_labels, AtomicFile};
 
 /// The file format of a generated set.
@@ -133,8 +135,11 @@ pub fn write_amat<'s>(
 /// A preview: the first `rows × cols` samples as a grey PNG (white = 1), each 28×28 image scaled
 /// by `scale` and separated by a 1-pixel mid-grey border; labels are not drawn.
 ///
+/// Needs the `images` feature.
+///
 /// # Errors
 /// [`GenerateError::Image`] if the PNG cannot be written.
+#[cfg(feature = "images")]
 pub fn write_grid_png(
     path: &Path,
     samples: &Samples,
