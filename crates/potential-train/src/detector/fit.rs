@@ -3,7 +3,7 @@
 use super::config::{Combine, DetectorConfig, Resolved};
 use super::scaler::Scaler;
 use super::{percentile_sorted, DetectorError, Result};
-use crate::{init_model, Event, Optimizer, Outcome, TrainConfig, Trainer};
+use crate::{init_model, Event, Monitor, Optimizer, Outcome, Progress, TrainConfig, Trainer};
 use potential_data::Features;
 use potential_kernels::{MatRef, Parallelism};
 use potential_models::novelty::{self, NoveltyScore};
@@ -84,6 +84,16 @@ impl Detector {
     ) -> Result<Self> {
         let r = config.resolve(x)?;
         Self::fit_resolved(x, &r, observer)
+    }
+
+    /// [`Detector::fit`] reporting to the one progress callback: member i's steps and epochs as
+    /// [`Progress::Step`] and [`Progress::Epoch`] with `model` = i. A [`ControlFlow::Break`] answer
+    /// stops the fit with [`DetectorError::Interrupted`].
+    ///
+    /// # Errors
+    /// As [`Detector::fit`].
+    pub fn fit_with(x: &Features, config: &DetectorConfig, monitor: Monitor<'_>) -> Result<Self> {
+        Self::fit(x, config, &mut |i, e| monitor(Progress::from_event(i, e)))
     }
 
     /// [`Detector::fit`] with the sizes already resolved (e.g. to size a progress bar first).
