@@ -2,18 +2,18 @@
 //! discriminative finetuning with early stopping on a validation set.
 
 use crate::finetune::{coefficients, Finetuner};
-use crate::model::{argmax, evaluation_from_logits};
+use crate::model::{argmax, check_class_names, evaluation_from_logits};
 use crate::{Csae, Evaluation};
 use crate::{CsaeConfig, Error, FinetuneConfig, Result, Variant};
 use potential_data::{Dataset, Features};
 use potential_kernels::{MatRef, Parallelism};
 use potential_models::TiedAutoencoder;
-use potential_train::{init_model, EpochMetrics, TrainConfig, Trainer};
+use crate::monitor::{deliver, MonitorSink, ObserverSink, Sink};
+use potential_train::{init_model, EpochMetrics, Monitor, Outcome, StepInfo, TrainConfig, Trainer};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use serde::Serialize;
-use std::ops::ControlFlow;
 use std::time::Instant;
 
 /// What one finetuning epoch measured.
@@ -50,6 +50,13 @@ pub struct FinetuneReport {
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
 pub enum Event<'a> {
+    /// A pretraining step of class `class` finished (classes run in parallel).
+    PretrainStep {
+        /// The class.
+        class: usize,
+        /// The step.
+        info: &'a StepInfo,
+    },
     /// A pretraining epoch of class `class` finished (classes run in parallel).
     PretrainEpoch {
         /// The class.
@@ -77,7 +84,9 @@ pub enum Event<'a> {
     FinetuneEpoch(&'a FinetuneEpoch),
 }
 
-/// Receives [`Event`]s; called from worker threads during pretraining.
+/// Receives [`Event`]s; called from worker threads during pretraining. It cannot stop a run: the
+/// `*_with` functions ([`train_with`]) take the one progress and cancellation callback,
+/// [`Monitor`], instead.
 pub type Observer<'a> = &'a (dyn Fn(Event<'_>) + Sync);
 
 /// An observer that ignores everything.
@@ -118,6 +127,17 @@ pub fn pretrain_classes(
     pretrain: &TrainConfig,
     observer: Observer<'_>,
 ) -> Result<Vec<TiedAutoencoder>> {
+    pretrain_sink(data, k, cfg, pretrain, &ObserverSink(observer))
+}
+
+/// [`pretrain_classes`] sending its events to `sink`; [`Error::Interrupted`] when it says stop.
+fn pretrain_sink(
+    data: &Dataset,
+    k: usize,
+    cfg: &CsaeConfig,
+    pretrain: &TrainConfig,
+    sink: &dyn Sink,
+) -> Result<Vec<TiedAutoencoder>> {
     let par = if k >= rayon::current_num_threads() { Parallelism::Sequential } else { Parallelism::Rayon(0) };
     (0..k)
         .into_par_iter()
@@ -135,13 +155,14 @@ pub fn pretrain_classes(
             tc.seed = pretrain.seed.wrapping_add(c as u64);
             let mut trainer = Trainer::new(model, tc)?;
             trainer.set_parallelism(par);
-            trainer.fit(&x, None, &mut |e| {
-                if let potential_train::Event::Epoch(m) = e {
-                    observer(Event::PretrainEpoch { class: c, metrics: m });
-                }
-                ControlFlow::Continue(())
+            let report = trainer.fit(&x, None, &mut |e| match e {
+                potential_train::Event::Step(info) => sink.send(Event::PretrainStep { class: c, info }),
+                potential_train::Event::Epoch(m) => sink.send(Event::PretrainEpoch { class: c, metrics: m }),
             })?;
-            observer(Event::PretrainDone { class: c, seconds: t0.elapsed().as_secs_f64() });
+            if report.outcome == Outcome::Interrupted {
+                return Err(Error::Interrupted);
+            }
+            deliver(sink, Event::PretrainDone { class: c, seconds: t0.elapsed().as_secs_f64() })?;
             Ok(trainer.into_model())
         })
         .collect()
@@ -201,15 +222,40 @@ pub fn train(
     valid: Option<&Dataset>,
     observer: Observer<'_>,
 ) -> Result<(Csae, FinetuneReport)> {
+    train_sink(cfg, train, valid, &ObserverSink(observer))
+}
+
+/// [`train`] reporting to the one progress and cancellation callback of `potential-train`
+/// (pretraining steps and epochs as [`Progress`](potential_train::Progress) reports of
+/// `model` = the class, then the finetuning's); the same run, bit for bit. A
+/// [`ControlFlow::Break`](std::ops::ControlFlow::Break) answer stops it with [`Error::Interrupted`].
+///
+/// # Errors
+/// As [`train`]; [`Error::Interrupted`].
+pub fn train_with(
+    cfg: &CsaeConfig,
+    train: &Dataset,
+    valid: Option<&Dataset>,
+    monitor: Monitor<'_>,
+) -> Result<(Csae, FinetuneReport)> {
+    train_sink(cfg, train, valid, &MonitorSink(monitor))
+}
+
+fn train_sink(
+    cfg: &CsaeConfig,
+    train: &Dataset,
+    valid: Option<&Dataset>,
+    sink: &dyn Sink,
+) -> Result<(Csae, FinetuneReport)> {
     cfg.validate()?;
     let k = train.num_classes();
     check_data("training data", train, train.d(), k)?;
     let classes = match &cfg.pretrain {
-        Some(p) => pretrain_classes(train, k, cfg, p, observer)?,
+        Some(p) => pretrain_sink(train, k, cfg, p, sink)?,
         None => init_classes(train, k, cfg)?,
     };
     let mut model = Csae::new(classes, train.class_names().to_vec(), vec![0.0; k])?;
-    let report = finetune(&mut model, &cfg.finetune, train, valid, observer)?;
+    let report = finetune_sink(&mut model, &cfg.finetune, train, valid, sink)?;
     model.set_provenance(Some(
         serde_json::json!({
             "trainer": "potential-csae",
@@ -254,14 +300,27 @@ pub fn finetune(
     valid: Option<&Dataset>,
     observer: Observer<'_>,
 ) -> Result<FinetuneReport> {
+    finetune_sink(model, cfg, train, valid, &ObserverSink(observer))
+}
+
+/// [`finetune`] sending its events to `sink`; [`Error::Interrupted`] when it says stop.
+fn finetune_sink(
+    model: &mut Csae,
+    cfg: &FinetuneConfig,
+    train: &Dataset,
+    valid: Option<&Dataset>,
+    sink: &dyn Sink,
+) -> Result<FinetuneReport> {
     cfg.validate()?;
     let (d, k) = (model.visible(), model.num_classes());
     check_data("training data", train, d, k)?;
+    check_class_names("training data", model.class_names(), train.class_names())?;
     if let Some(v) = valid {
         check_data("validation data", v, d, k)?;
+        check_class_names("validation data", model.class_names(), v.class_names())?;
     }
     if !cfg.variant.trains_class_models() {
-        return finetune_readout(model, cfg, train, valid, observer);
+        return finetune_readout(model, cfg, train, valid, sink);
     }
     let n = train.n();
     let batch = cfg.batch_size.min(n);
@@ -302,7 +361,7 @@ pub fn finetune(
                 .map_err(|e| with_position(e, epoch, step))?;
             loss += l * nb as f64;
             errors += ws.errors();
-            observer(Event::FinetuneStep { epoch, step, steps });
+            deliver(sink, Event::FinetuneStep { epoch, step, steps })?;
         }
         let ev = valid.map(|v| model.evaluate(features_view(v), v.labels())).transpose()?;
         let rec = FinetuneEpoch {
@@ -313,7 +372,7 @@ pub fn finetune(
             valid_nll: ev.as_ref().map(|e| e.mean_nll),
             seconds: t0.elapsed().as_secs_f64(),
         };
-        observer(Event::FinetuneEpoch(&rec));
+        deliver(sink, Event::FinetuneEpoch(&rec))?;
         report.history.push(rec);
         if let Some(ev) = ev {
             if keep_best(&mut best, model, epoch + 1, &ev) {
@@ -379,7 +438,7 @@ fn finetune_readout(
     cfg: &FinetuneConfig,
     train: &Dataset,
     valid: Option<&Dataset>,
-    observer: Observer<'_>,
+    sink: &dyn Sink,
 ) -> Result<FinetuneReport> {
     let k = model.num_classes();
     let n = train.n();
@@ -478,7 +537,7 @@ fn finetune_readout(
             if cp.iter().chain(&ap).any(|v| !v.is_finite()) {
                 return Err(Error::Diverged { epoch, step, parameter: "class_bias".into() });
             }
-            observer(Event::FinetuneStep { epoch, step, steps });
+            deliver(sink, Event::FinetuneStep { epoch, step, steps })?;
         }
         let ev = ve
             .as_ref()
@@ -492,7 +551,7 @@ fn finetune_readout(
             valid_nll: ev.as_ref().map(|e| e.mean_nll),
             seconds: t0.elapsed().as_secs_f64(),
         };
-        observer(Event::FinetuneEpoch(&rec));
+        deliver(sink, Event::FinetuneEpoch(&rec))?;
         report.history.push(rec);
         if let Some(ev) = ev {
             let better = best

@@ -11,9 +11,11 @@
 //! ## Overview
 //! - [`Csae`]: the classifier — [`Csae::energies`], [`Csae::logits`], [`Csae::predict_proba`],
 //!   [`Csae::predict`], [`Csae::ood_score`] (log Σᵢ exp(Eᵢ + Cᵢ)), [`Csae::evaluate`] (error rate,
-//!   confusion matrix, per-class error), [`Csae::add_class`] (a new class without retraining the
+//!   confusion matrix, per-class error; [`Csae::evaluate_dataset`] with classes matched by name),
+//!   [`Csae::add_class`] (a new class without retraining the
 //!   others; then [`fit_class_biases`]).
-//! - Training ([`train`]): [`pretrain_classes`] trains each class model on its own class with
+//! - Training ([`train`], or [`train_with`] reporting to the one progress and cancellation
+//!   callback [`Monitor`](potential_train::Monitor)): [`pretrain_classes`] trains each class model on its own class with
 //!   `potential-train` (classes in parallel on rayon), then [`finetune`] minimises the negative log
 //!   of Eq. 45 plus L2 weight decay over every parameter with exact gradients from ∂E/∂θ
 //!   ([`Finetuner`]: two gemms per class per minibatch), keeping the best validation epoch.
@@ -78,6 +80,7 @@ mod file;
 mod finetune;
 mod fit;
 mod model;
+mod monitor;
 mod select;
 
 pub use config::{CsaeConfig, FinetuneConfig, Optimizer, PretrainOn, Variant};
@@ -92,7 +95,7 @@ pub use file::CSAE_FORMAT;
 pub use finetune::{ClassGrad, CsaeGradient, Finetuner};
 pub use fit::{
     class_features, features_view, finetune, fit_class_biases, init_class_model, init_classes,
-    pretrain_classes, silent, train, Event, FinetuneEpoch, FinetuneReport, Observer,
+    pretrain_classes, silent, train, train_with, Event, FinetuneEpoch, FinetuneReport, Observer,
 };
 pub use model::{log_sum_exp, Csae, Evaluation};
 pub use select::{

@@ -2,6 +2,7 @@
 
 use crate::{Error, Result};
 use potential_activations::ActivationKind;
+use potential_data::Dataset;
 use potential_kernels::MatRef;
 use potential_models::{Output, TiedAutoencoder};
 use serde::Serialize;
@@ -298,6 +299,18 @@ impl Csae {
         Ok(evaluation_from_logits(&logits, labels, k))
     }
 
+    /// [`Csae::evaluate`] on a labelled [`Dataset`], whose classes must be this classifier's by name
+    /// (class i of the data named as class i here, for every class the data names; a dataset may
+    /// name fewer classes).
+    ///
+    /// # Errors
+    /// [`Error::Data`] for a class named differently (e.g. "9" in the data, "nine" here); as
+    /// [`Csae::evaluate`].
+    pub fn evaluate_dataset(&self, data: &Dataset) -> Result<Evaluation> {
+        check_class_names("labels", self.class_names(), data.class_names())?;
+        self.evaluate(data.features().as_mat(), data.labels())
+    }
+
     /// Add class `name` with its autoencoder `model` (trained on that class alone), leaving every
     /// other class model untouched. Its bias starts at 0; fit the biases afterwards
     /// ([`crate::fit_class_biases`]) — the generative classifier's promise of Sec. 4: a new class
@@ -340,6 +353,29 @@ fn check_compatible(c0: &TiedAutoencoder, c: &TiedAutoencoder, i: usize) -> Resu
         return Ok(());
     };
     Err(Error::Incompatible { class: i, reason })
+}
+
+/// Classes are matched by name: class i of `data` (for every class the data names) must be named
+/// as class i of the classifier, so a class added as "nine" is never refitted against data that
+/// calls class 9 "9".
+pub(crate) fn check_class_names(what: &'static str, model: &[String], data: &[String]) -> Result<()> {
+    if data.len() > model.len() {
+        return Err(Error::Data {
+            what,
+            reason: format!("{} classes {data:?}, the classifier has {} ({model:?})", data.len(), model.len()),
+        });
+    }
+    match model.iter().zip(data).position(|(m, d)| m != d) {
+        None => Ok(()),
+        Some(i) => Err(Error::Data {
+            what,
+            reason: format!(
+                "class {i} is named {:?} in the data but {:?} in the classifier (classes are matched by \
+name: relabel the data or name the classes alike)",
+                data[i], model[i]
+            ),
+        }),
+    }
 }
 
 pub(crate) fn check_labels(what: &'static str, labels: &[u32], n: usize, k: usize) -> Result<()> {

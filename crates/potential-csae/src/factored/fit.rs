@@ -254,6 +254,7 @@ pub fn pretrain_factored(
     validate_pretrain(cfg)?;
     let (d, k) = (model.visible(), model.num_classes());
     check_data("training data", data, d, k)?;
+    crate::model::check_class_names("training data", model.class_names(), data.class_names())?;
     let n = data.n();
     let batch = cfg.batch_size.min(n);
     let steps = n.div_ceil(batch);
@@ -320,8 +321,10 @@ pub fn finetune_factored(
     cfg.validate()?;
     let (d, k) = (model.visible(), model.num_classes());
     check_data("training data", train, d, k)?;
+    crate::model::check_class_names("training data", model.class_names(), train.class_names())?;
     if let Some(v) = valid {
         check_data("validation data", v, d, k)?;
+        crate::model::check_class_names("validation data", model.class_names(), v.class_names())?;
     }
     let n = train.n();
     let batch = cfg.batch_size.min(n);
