@@ -3,12 +3,12 @@
 
 use crate::finetune::{coefficients, Finetuner};
 use crate::model::{argmax, check_class_names, evaluation_from_logits};
+use crate::monitor::{deliver, MonitorSink, ObserverSink, Sink};
 use crate::{Csae, Evaluation};
 use crate::{CsaeConfig, Error, FinetuneConfig, Result, Variant};
 use potential_data::{Dataset, Features};
 use potential_kernels::{MatRef, Parallelism};
 use potential_models::TiedAutoencoder;
-use crate::monitor::{deliver, MonitorSink, ObserverSink, Sink};
 use potential_train::{init_model, EpochMetrics, Monitor, Outcome, StepInfo, TrainConfig, Trainer};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;

@@ -362,7 +362,11 @@ pub(crate) fn check_class_names(what: &'static str, model: &[String], data: &[St
     if data.len() > model.len() {
         return Err(Error::Data {
             what,
-            reason: format!("{} classes {data:?}, the classifier has {} ({model:?})", data.len(), model.len()),
+            reason: format!(
+                "{} classes {data:?}, the classifier has {} ({model:?})",
+                data.len(),
+                model.len()
+            ),
         });
     }
     match model.iter().zip(data).position(|(m, d)| m != d) {

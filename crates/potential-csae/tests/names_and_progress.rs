@@ -21,7 +21,12 @@ fn small_config() -> CsaeConfig {
             metric_rows: 50,
             ..TrainConfig::default()
         }),
-        finetune: FinetuneConfig { epochs: 4, batch_size: 25, learning_rate: 0.03, ..FinetuneConfig::default() },
+        finetune: FinetuneConfig {
+            epochs: 4,
+            batch_size: 25,
+            learning_rate: 0.03,
+            ..FinetuneConfig::default()
+        },
         ..CsaeConfig::default()
     }
 }
@@ -59,7 +64,13 @@ fn a_class_added_as_nine_is_not_refitted_against_data_naming_it_9() {
     assert!(matches!(e, Error::Data { what: "training data", .. }) && msg.contains("\"nine\""), "{msg}");
     assert!(matches!(model.evaluate_dataset(&te), Err(Error::Data { what: "labels", .. })));
     let valid = Some(&te);
-    let e = potential_csae::finetune(&mut model, &cfg.finetune, &renamed(&tr, &["3", "5", "nine"]), valid, &silent);
+    let e = potential_csae::finetune(
+        &mut model,
+        &cfg.finetune,
+        &renamed(&tr, &["3", "5", "nine"]),
+        valid,
+        &silent,
+    );
     assert!(matches!(e, Err(Error::Data { what: "validation data", .. })), "{e:?}");
     // Named alike, both run; a dataset naming fewer classes (a prefix) is accepted.
     let (tr, te) = (renamed(&tr, &["3", "5", "nine"]), renamed(&te, &["3", "5", "nine"]));

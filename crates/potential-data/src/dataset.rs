@@ -138,7 +138,8 @@ impl Dataset {
                 *slot = Some(i as u32);
             }
         }
-        let idx: Vec<usize> = (0..self.n()).filter(|&i| new_label[self.labels[i] as usize].is_some()).collect();
+        let idx: Vec<usize> =
+            (0..self.n()).filter(|&i| new_label[self.labels[i] as usize].is_some()).collect();
         Dataset {
             features: self.features.gather(&idx),
             labels: idx.iter().filter_map(|&i| new_label[self.labels[i] as usize]).collect(),

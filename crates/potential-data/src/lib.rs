@@ -101,9 +101,9 @@ pub use npy::{
     NpyHeader, NpyKind, NPY_MAGIC,
 };
 pub use npy_write::{write_npy_f32, write_npy_f64, write_npy_labels, AtomicFile, NpyRowWriter};
-pub use npz::{split_npz_path, NPZ_FEATURES, NPZ_LABELS};
 #[cfg(feature = "zip")]
 pub use npz::{read_npz_features, read_npz_labels, read_npz_member};
+pub use npz::{split_npz_path, NPZ_FEATURES, NPZ_LABELS};
 pub use open::{
     detect_format, load_mnist, open_dataset, open_features, open_features_mapped, open_labels, Format,
 };

@@ -193,10 +193,10 @@ pub fn load_mnist(dir: impl AsRef<Path>) -> Result<(Dataset, Dataset)> {
     ))
 }
 
-#[cfg(feature = "zip")]
-use crate::npz::{read_npz_features as npz_features, read_npz_labels as npz_labels};
 #[cfg(not(feature = "zip"))]
 use crate::npz::{not_compiled as npz_features, not_compiled as npz_labels};
+#[cfg(feature = "zip")]
+use crate::npz::{read_npz_features as npz_features, read_npz_labels as npz_labels};
 
 /// Apply an `.npz` reader to the archive and member `path` names.
 fn npz_read<T>(path: &Path, read: fn(PathBuf, Option<&str>) -> Result<T>) -> Result<T> {

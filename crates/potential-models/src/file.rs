@@ -167,8 +167,10 @@ impl TiedAutoencoder {
     fn decode(bytes: &[u8]) -> std::result::Result<Self, FormatError> {
         let st = SafeTensors::deserialize(bytes).map_err(FormatError::Corrupt)?;
         let (_, header) = SafeTensors::read_metadata(bytes).map_err(FormatError::Corrupt)?;
-        let empty = HashMap::new();
-        let meta = header.metadata().as_ref().unwrap_or(&empty);
+        // Copied into a std map: safetensors' own map type depends on its `std` feature.
+        let meta: HashMap<String, String> =
+            header.metadata().iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let meta = &meta;
         let get = |key: &'static str| meta.get(key).ok_or(FormatError::MissingMetadata { key });
         let format = get("format")?;
         if format != TIED_FORMAT {

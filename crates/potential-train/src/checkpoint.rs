@@ -177,8 +177,10 @@ pub(crate) fn load(path: &Path) -> Result<State> {
 pub(crate) fn decode(bytes: &[u8], path: &Path) -> Result<State> {
     let st = SafeTensors::deserialize(bytes).map_err(|e| corrupt(path, e.to_string()))?;
     let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| corrupt(path, e.to_string()))?;
-    let empty = HashMap::new();
-    let meta = header.metadata().as_ref().unwrap_or(&empty);
+    // Copied into a std map: safetensors' own map type depends on its `std` feature.
+    let meta: HashMap<String, String> =
+        header.metadata().iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let meta = &meta;
     let get = |key: &str| meta.get(key).ok_or_else(|| corrupt(path, format!("metadata `{key}` is missing")));
     if get("format")? != CHECKPOINT_FORMAT {
         return Err(corrupt(path, format!("format is `{}`, expected `{CHECKPOINT_FORMAT}`", get("format")?)));

@@ -26,8 +26,9 @@ fn autoencoder_config_is_init_then_trainer_and_ranks_zeros_first() {
         ..AutoencoderConfig::default()
     };
     let model = config.fit(zeros.features()).unwrap();
-    let init = potential::train::init_model_with(32, 64, ActivationKind::Sigmoid, Output::Real, Init::Glorot, 0)
-        .unwrap();
+    let init =
+        potential::train::init_model_with(32, 64, ActivationKind::Sigmoid, Output::Real, Init::Glorot, 0)
+            .unwrap();
     let mut t = potential::train::Trainer::new(init, config.train.clone()).unwrap();
     t.fit_with(zeros.features(), None, &silent).unwrap();
     assert!(model == t.into_model(), "fit = init_model_with + Trainer, bit for bit");
@@ -37,7 +38,8 @@ fn autoencoder_config_is_init_then_trainer_and_ranks_zeros_first() {
     eprintln!("embedded digits, zeros against the rest: ROC AUC {auc:.4} (crate docs ask > 0.95)");
     assert!(auc > 0.95);
     // The classic ×4 start is still there, and differs.
-    let x4 = AutoencoderConfig { init: Init::GlorotSigmoidX4, ..config.clone() }.fit(zeros.features()).unwrap();
+    let x4 =
+        AutoencoderConfig { init: Init::GlorotSigmoidX4, ..config.clone() }.fit(zeros.features()).unwrap();
     assert!(x4 != model);
     // 0 hidden units: a typed error.
     let bad = AutoencoderConfig { hidden: 0, ..config.clone() }.fit(zeros.features());
@@ -52,7 +54,8 @@ fn novelty_detector_is_the_cli_detector_and_takes_any_layout() {
     let (train, test) = digits();
     let cfg = DetectorConfig { epochs: Some(3), ..DetectorConfig::default() };
     let det = cfg.fit(train.features()).unwrap();
-    let direct = potential::Detector::fit(train.features(), &cfg, &mut |_, _| ControlFlow::Continue(())).unwrap();
+    let direct =
+        potential::Detector::fit(train.features(), &cfg, &mut |_, _| ControlFlow::Continue(())).unwrap();
     assert_eq!(det.detector().to_safetensors_bytes(), direct.to_safetensors_bytes());
     let s = det.score(test.features()).unwrap();
     assert_eq!(s, direct.outlier_scores(test.features().as_slice()).unwrap());
@@ -89,7 +92,12 @@ fn csae_config() -> CsaeConfig {
             contractive: 0.2,
             ..TrainConfig::default()
         }),
-        finetune: FinetuneConfig { epochs: 20, batch_size: 20, learning_rate: 0.01, ..FinetuneConfig::default() },
+        finetune: FinetuneConfig {
+            epochs: 20,
+            batch_size: 20,
+            learning_rate: 0.01,
+            ..FinetuneConfig::default()
+        },
         ..CsaeConfig::default()
     }
 }

@@ -1,8 +1,8 @@
 //! Grey natural images, 28×28 patches cut from them, and the rule that lays a digit over a background.
 
-use std::path::PathBuf;
 #[cfg(feature = "images")]
 use std::path::Path;
+use std::path::PathBuf;
 
 use super::error::GenerateError;
 use super::rng::{below, unit, SampleRng};

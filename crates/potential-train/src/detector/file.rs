@@ -123,8 +123,10 @@ impl Detector {
             SafeTensors::deserialize(bytes).map_err(|e| bad(format!("not a valid safetensors file: {e}")))?;
         let (_, header) = SafeTensors::read_metadata(bytes)
             .map_err(|e| bad(format!("not a valid safetensors file: {e}")))?;
-        let empty = HashMap::new();
-        let meta = header.metadata().as_ref().unwrap_or(&empty);
+        // Copied into a std map: safetensors' own map type depends on its `std` feature.
+        let meta: HashMap<String, String> =
+            header.metadata().iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let meta = &meta;
         let get = |k: &str| meta.get(k).ok_or_else(|| bad(format!("metadata `{k}` is missing")));
         let format = get("format")?;
         if format != DETECTOR_FORMAT {
