@@ -102,3 +102,8 @@ pub use select::{
     check_pretrained, concat, pretrain_csae, select_and_fit, select_and_fit_from, Grid, Pretrained,
     Selection, Trial,
 };
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctest;

@@ -17,7 +17,7 @@
 //! - [`Dataset::split_tail`] (the benchmark convention: validation = last rows of the training
 //!   file), [`Dataset::subset_classes`], [`Minibatches`] (seeded shuffle, reused buffer).
 //! - [`embedded_digits`]: 1797 UCI digits compiled in (CC BY 4.0), the default data of the demo.
-//! - [`fetch_mnist`]: download the four MNIST `.gz` files with resumable, verified, atomic
+//! - `fetch_mnist` (feature `fetch`): download the four MNIST `.gz` files with resumable, verified, atomic
 //!   transfers (plain `http://` only).
 //! - [`datasets_dir`] / [`shared_data`]: locate the datasets folder (`$POTENTIAL_DATASETS`, or a
 //!   `shared/datasets` directory above the working directory); tests skip (or fail with
@@ -29,9 +29,9 @@
 //! ## Cargo features
 //! | feature | default | what it adds |
 //! |---|---|---|
-//! | `zip` | yes | `.npz` archives ([`read_npz_features`], `open_features("t.npz")`) and `.amat` inside `.zip` (the `zip` crate, deflate only); without it both are a [`DataError::Zip`] naming the feature |
-//! | `fetch` | no | [`fetch_mnist`]: the MNIST download (plain HTTP, md5 and sha256 through `md-5` and `sha2`) |
-//! | `generators` | no | [`generate`]: the eight Larochelle et al. (2007) benchmark sets |
+//! | `zip` | yes | `.npz` archives (`read_npz_features`, `open_features("t.npz")`) and `.amat` inside `.zip` (the `zip` crate, deflate only); without it both are a [`DataError::Zip`] naming the feature |
+//! | `fetch` | no | `fetch_mnist`: the MNIST download (plain HTTP, md5 and sha256 through `md-5` and `sha2`) |
+//! | `generators` | no | `generate`: the eight Larochelle et al. (2007) benchmark sets |
 //! | `images` | no | `generators` plus natural images: background folders of PNG/JPEG files and PNG previews (the `image` crate) |
 //!
 //! Crates that need only [`Features`] and [`Dataset`] (as `potential-train` does) depend on this one
@@ -107,3 +107,8 @@ pub use npz::{split_npz_path, NPZ_FEATURES, NPZ_LABELS};
 pub use open::{
     detect_format, load_mnist, open_dataset, open_features, open_features_mapped, open_labels, Format,
 };
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctest;

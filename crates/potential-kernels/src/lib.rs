@@ -111,3 +111,8 @@ slower than it should. Add to the Cargo.toml at your workspace root:\n\n\
 #[cfg(not(potential_unoptimized))]
 #[inline(always)]
 fn warn_if_unoptimized() {}
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctest;

@@ -89,3 +89,8 @@ pub use output::Output;
 pub use score::{ParseScoreError, Score};
 pub use tied::{ParamsMut, TiedAutoencoder};
 pub use untied::UntiedAutoencoder;
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctest;

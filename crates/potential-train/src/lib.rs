@@ -78,3 +78,8 @@ pub use noise::corrupt;
 pub use progress::{silent, Monitor, Progress};
 pub use step::{adam_update, momentum_update, renormalize_filters, BatchLoss, Params, Workspace};
 pub use trainer::{Event, FitReport, Outcome, StepInfo, Trainer};
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctest;

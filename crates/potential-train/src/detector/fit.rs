@@ -215,7 +215,7 @@ impl Detector {
     /// [`DetectorError::Model`]/[`DetectorError::Novelty`] for a model that cannot score them.
     pub fn outlier_scores(&self, x: &[f32]) -> Result<Vec<f64>> {
         let d = self.dim();
-        if x.len() % d != 0 {
+        if !x.len().is_multiple_of(d) {
             return Err(DetectorError::Width { expected: d, found: x.len() });
         }
         check_finite(x, d)?;
@@ -266,7 +266,7 @@ impl Detector {
             });
         }
         let d = self.dim();
-        if x.len() % d != 0 {
+        if !x.len().is_multiple_of(d) {
             return Err(DetectorError::Width { expected: d, found: x.len() });
         }
         check_finite(x, d)?;
