@@ -413,7 +413,7 @@ fn keep_best(best: &mut Option<Best>, model: &Csae, epoch: usize, ev: &Evaluatio
 
 /// A [`Dataset`]'s features as a matrix view.
 pub fn features_view(d: &Dataset) -> MatRef<'_> {
-    MatRef::from_row_major(d.features().as_slice(), d.n(), d.d())
+    d.features().as_mat()
 }
 
 /// Fit only the class biases C of `model` (log-loss on its energies; the class models stay as they

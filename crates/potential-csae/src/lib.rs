@@ -50,7 +50,6 @@
 //! ```
 //! use potential_csae::{train, CsaeConfig, FinetuneConfig, silent};
 //! use potential_data::embedded_digits;
-//! use potential_kernels::MatRef;
 //! use potential_train::TrainConfig;
 //!
 //! // Two digit classes (0 and 1) of the embedded UCI digits, small models, a few epochs.
@@ -63,7 +62,7 @@
 //!     ..CsaeConfig::default()
 //! };
 //! let (model, _report) = train(&cfg, &tr, None, &silent)?;
-//! let x = MatRef::from_row_major(te.features().as_slice(), te.n(), te.d());
+//! let x = te.features().as_mat();
 //! let eval = model.evaluate(x, te.labels())?;
 //! assert!(eval.error_rate < 0.1, "{eval:?}");
 //! let p = model.predict_proba(x)?;

@@ -123,7 +123,7 @@ impl Detector {
                 let idx = members.len();
                 let seed = member_seed(cfg.seed, vi * cfg.members_per_view + k);
                 let model = train_member(&xs, r, view.noise, seed, &mut |e| observer(idx, e))?;
-                let s = novelty::outlier_scores(&model, mat(&xs), cfg.score)?;
+                let s = novelty::outlier_scores(&model, xs.as_mat(), cfg.score)?;
                 let (median, iqr) = median_iqr(&s);
                 members.push(Member { view: vi, noise: view.noise, seed, model, median, iqr });
             }
@@ -321,10 +321,6 @@ impl Detector {
         self.threshold = threshold;
         self.contamination = contamination;
     }
-}
-
-fn mat(x: &Features) -> MatRef<'_> {
-    MatRef::from_row_major(x.as_slice(), x.n(), x.d())
 }
 
 /// Median and interquartile range (numpy's linear percentiles) of `s`; an IQR of 0 (e.g. tied
