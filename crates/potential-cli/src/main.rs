@@ -12,6 +12,7 @@ mod output;
 mod paths;
 mod png_out;
 mod progress;
+mod svm;
 mod threads;
 
 use clap::{Parser, Subcommand};

@@ -169,6 +169,35 @@ fn sizes_straddling_the_micro_kernel_all_transposes() {
     }
 }
 
+/// Small shapes of every layout, sequential and parallel: cheap enough for Miri (`.ci/run` runs
+/// this test under `cargo miri` to check the packing and micro-kernel pointer arithmetic for
+/// undefined behaviour), and a plain test like the others.
+#[test]
+fn small_shapes_every_layout_for_miri() {
+    let sizes = [1usize, 3, 8, 9, 17];
+    let mut case = 7000u64;
+    for &m in &sizes {
+        for &n in &sizes {
+            let k = sizes[(m + 2 * n) % sizes.len()];
+            for t in 0..8 {
+                let (ta, tb, tc) = (t & 1 == 1, t & 2 == 2, t & 4 == 4);
+                run_case(m, k, n, ta, tb, tc, 1.5, if t % 3 == 0 { 0.0 } else { -0.5 }, case);
+                case += 1;
+            }
+        }
+    }
+    for path in impls() {
+        let (m, k, n) = (17, 9, 33);
+        let (a, b) = (fill(m * k, 1), fill(k * n, 2));
+        let mut seq = vec![0.0f32; m * n];
+        let mut par = vec![0.0f32; m * n];
+        let (av, bv) = (MatRef::from_row_major(&a, m, k), MatRef::from_row_major(&b, k, n));
+        paths::gemm(path, 1.0, av, bv, 0.0, MatMut::from_row_major(&mut seq, m, n), Parallelism::Sequential);
+        paths::gemm(path, 1.0, av, bv, 0.0, MatMut::from_row_major(&mut par, m, n), Parallelism::Rayon(2));
+        assert_eq!(seq, par, "{path:?}: the parallel split changed the result");
+    }
+}
+
 #[test]
 fn every_k_in_the_size_list() {
     for (i, &k) in SIZES.iter().enumerate() {
