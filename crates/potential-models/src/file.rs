@@ -81,9 +81,14 @@ pub fn safetensors_f32_bytes(
 /// over `path`, then the directory synced where possible — so readers never see a partial file and
 /// a crash leaves the previous file intact. The temporary file is removed when a step fails.
 ///
+/// The model files' writer, with the standard library alone. Every other file of the workspace
+/// goes through `potential_data::AtomicFile`, the same protocol; this crate does not depend on
+/// `potential-data` (whose decompressors, memory maps and random streams a user of the models
+/// alone does not need), hence this private copy.
+///
 /// # Errors
 /// The underlying I/O error.
-pub fn write_atomically(path: &Path, bytes: &[u8], prefix: &str) -> std::io::Result<()> {
+fn write_atomically(path: &Path, bytes: &[u8], prefix: &str) -> std::io::Result<()> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),

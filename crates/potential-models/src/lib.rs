@@ -85,7 +85,7 @@ mod untied;
 
 pub use dynamics::{DynamicsOptions, Trajectory};
 pub use error::{Error, FormatError, Result};
-pub use file::{safetensors_f32_bytes, write_atomically, TIED_FORMAT};
+pub use file::{safetensors_f32_bytes, TIED_FORMAT};
 pub use gradient::TiedGradient;
 pub use kmeans::KMeansAutoencoder;
 pub use novelty::{NoveltyError, NoveltyScore};
