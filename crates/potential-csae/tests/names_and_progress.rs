@@ -1,9 +1,10 @@
-//! Classes are matched by name when a classifier is refitted, extended or evaluated; class subsets
+//! Classes are matched by name when a classifier (plain or factored) is refitted, extended or evaluated; class subsets
 //! train (digits 0–8); `train_with` reports to the one progress callback, gives `train`'s bits and
 //! stops on `Break`.
 
 use potential_csae::{
-    fit_class_biases, pretrain_classes, silent, train, train_with, CsaeConfig, Error, FinetuneConfig,
+    factored_silent, finetune_factored, fit_class_biases, pretrain_classes, pretrain_factored, silent, train,
+    train_factored, train_with, CsaeConfig, Error, FactoredConfig, FinetuneConfig, Variant,
 };
 use potential_data::{embedded_digits, Dataset};
 use potential_train::{Progress, TrainConfig};
@@ -128,4 +129,47 @@ fn train_with_reports_progress_gives_trains_bits_and_stops_on_break() {
         _ => ControlFlow::Continue(()),
     };
     assert!(matches!(train_with(&cfg, &tr, Some(&va), &stop_finetune), Err(Error::Interrupted)));
+    // The read-out variants run the same finetuning loop: a Break stops them too.
+    let readout = CsaeConfig {
+        finetune: FinetuneConfig { variant: Variant::NormalizeOnly, ..cfg.finetune.clone() },
+        ..cfg
+    };
+    let stop_step = |p: Progress<'_>| match p {
+        Progress::FinetuneStep { step: 1, .. } => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    };
+    assert!(matches!(train_with(&readout, &tr, None, &stop_step), Err(Error::Interrupted)));
+}
+
+#[test]
+fn the_factored_model_matches_classes_by_name_too() {
+    let d = embedded_digits().subset_classes(&[3, 5]);
+    let (tr, te) = d.split_tail(60).unwrap();
+    let small = small_config();
+    let cfg = FactoredConfig {
+        factors: 8,
+        hidden: 8,
+        pretrain: small.pretrain.map(|p| TrainConfig { contractive: 0.0, ..p }),
+        finetune: small.finetune,
+        ..FactoredConfig::default()
+    };
+    let (mut model, _) = train_factored(&cfg, &tr, None, &factored_silent).unwrap();
+    assert_eq!(model.class_names(), ["3", "5"]);
+    let other = renamed(&tr, &["3", "five"]);
+    let e = finetune_factored(
+        &mut model,
+        &cfg.finetune,
+        &tr,
+        Some(&renamed(&te, &["3", "five"])),
+        &factored_silent,
+    );
+    assert!(matches!(e, Err(Error::Data { what: "validation data", .. })), "{e:?}");
+    let e = pretrain_factored(&mut model, cfg.pretrain.as_ref().unwrap(), &other, &factored_silent);
+    assert!(matches!(e, Err(Error::Data { what: "training data", .. })), "{e:?}");
+    assert!(matches!(
+        model.evaluate_dataset(&renamed(&te, &["3", "five"])),
+        Err(Error::Data { what: "labels", .. })
+    ));
+    let ev = model.evaluate_dataset(&te).unwrap();
+    assert_eq!(ev, model.evaluate(te.features().as_mat(), te.labels()).unwrap());
 }
