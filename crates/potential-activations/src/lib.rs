@@ -49,3 +49,8 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub use potential_kernels::{ActivationKind, ParseActivationError};
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctest;

@@ -18,7 +18,7 @@ fn ok(o: &Output) {
 /// Digit classes 3 and 8 of the embedded UCI digits as x.npy / y.npy (labels 0 and 1).
 fn digits(dir: &Path) -> (PathBuf, PathBuf, Vec<f32>, Vec<u32>) {
     let d = potential_data::embedded_digits().subset_classes(&[3, 8]);
-    let y: Vec<u32> = d.labels().iter().map(|&l| u32::from(l == 8)).collect();
+    let y = d.labels().to_vec(); // 3 → 0, 8 → 1
     let (xp, yp) = (dir.join("x.npy"), dir.join("y.npy"));
     potential_data::write_npy_f32(&xp, d.features().as_slice(), &[d.n(), d.d()]).unwrap();
     potential_data::write_npy_labels(&yp, &y).unwrap();

@@ -39,8 +39,7 @@ fn valid_data_file_equals_held_out_rows() {
     let dir = tempfile::tempdir().unwrap();
     let p = |n: &str| dir.path().join(n);
     let d = potential_data::embedded_digits().subset_classes(&[1, 7, 9]);
-    let y: Vec<u32> =
-        d.labels().iter().map(|&l| [1, 7, 9].iter().position(|&c| c == l).unwrap() as u32).collect();
+    let y = d.labels().to_vec(); // 1 → 0, 7 → 1, 9 → 2
     let (n, dim, nv) = (d.n(), d.d(), 90);
     let x = d.features().as_slice();
     let cut = n - nv;
@@ -118,7 +117,7 @@ fn pretrain_once_finetune_from_file() {
     let dir = tempfile::tempdir().unwrap();
     let p = |n: &str| dir.path().join(n);
     let d = potential_data::embedded_digits().subset_classes(&[0, 6]);
-    let y: Vec<u32> = d.labels().iter().map(|&l| u32::from(l == 6)).collect();
+    let y = d.labels().to_vec(); // 0 → 0, 6 → 1
     potential_data::write_npy_f32(p("x.npy"), d.features().as_slice(), &[d.n(), d.d()]).unwrap();
     potential_data::write_npy_labels(p("y.npy"), &y).unwrap();
     let (xp, yp) = (p("x.npy"), p("y.npy"));
@@ -251,7 +250,7 @@ fn pretrain_renormalize_equalises_filter_norms() {
     let dir = tempfile::tempdir().unwrap();
     let p = |n: &str| dir.path().join(n);
     let d = potential_data::embedded_digits().subset_classes(&[2, 3]);
-    let y: Vec<u32> = d.labels().iter().map(|&l| u32::from(l == 3)).collect();
+    let y = d.labels().to_vec(); // 2 → 0, 3 → 1
     potential_data::write_npy_f32(p("x.npy"), d.features().as_slice(), &[d.n(), d.d()]).unwrap();
     potential_data::write_npy_labels(p("y.npy"), &y).unwrap();
     let (xp, yp) = (p("x.npy"), p("y.npy"));

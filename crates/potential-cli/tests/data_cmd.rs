@@ -22,7 +22,7 @@ fn fails(args: &[&str]) -> String {
 
 /// The committed digits copy (the embedded default's source).
 fn digits() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/digits/digits.csv.gz")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../potential-data/data/digits/digits.csv.gz")
 }
 
 fn p(path: &Path) -> &str {

@@ -57,6 +57,9 @@ pub enum Error {
         /// What went non-finite (`loss`, `factor.input`, …).
         parameter: String,
     },
+    /// The progress callback stopped the run ([`train_with`](crate::train_with)).
+    #[error("interrupted")]
+    Interrupted,
     /// A CSAE file whose contents are not a valid model, with its path.
     #[error("{}: {source}", path.display())]
     File {

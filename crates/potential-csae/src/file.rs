@@ -8,7 +8,7 @@
 
 use crate::{Csae, Error, FormatError, Result};
 use potential_activations::ActivationKind;
-use potential_models::{safetensors_f32_bytes, write_atomically, Output, TensorFile, TiedAutoencoder};
+use potential_models::{safetensors_f32_bytes, Output, TensorFile, TiedAutoencoder};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -95,7 +95,7 @@ impl Csae {
     /// # Errors
     /// [`Error::Io`] with the path.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        write_file(path.as_ref(), &self.to_safetensors_bytes(), ".potential-csae-")
+        write_file(path.as_ref(), &self.to_safetensors_bytes())
     }
 }
 
@@ -108,13 +108,16 @@ pub(crate) fn read_file<T>(path: &Path, decode: impl FnOnce(&[u8]) -> FResult<T>
     decode(&bytes).map_err(|source| Error::File { path: path.to_owned(), source })
 }
 
-/// Write `bytes` to `path` atomically (temporary file named `prefix…`, fsync, rename, directory
-/// sync).
+/// Write `bytes` to `path` atomically ([`potential_data::write_atomic`]: temporary file, fsync,
+/// rename, directory sync).
 ///
 /// # Errors
-/// [`Error::Io`] with the path.
-pub(crate) fn write_file(path: &Path, bytes: &[u8], prefix: &str) -> Result<()> {
-    write_atomically(path, bytes, prefix).map_err(|source| Error::Io { path: path.to_owned(), source })
+/// [`Error::Io`] with the file (the temporary one or `path`).
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    potential_data::write_atomic(path, bytes).map_err(|e| match e {
+        potential_data::DataError::Io { path, source } => Error::Io { path, source },
+        other => Error::Dataset(other),
+    })
 }
 
 /// The metadata of both CSAE formats: `format`, `activation`, `classes` (JSON array), `output`

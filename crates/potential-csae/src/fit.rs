@@ -1,21 +1,28 @@
 //! Training a [`Csae`]: pretraining each class model on its own class (classes in parallel), then
 //! discriminative finetuning with early stopping on a validation set.
 
-use crate::training::batch::{check_data, Batch};
+use crate::monitor::{deliver, MonitorSink, ObserverSink, Sink};
+use crate::training::batch::{check_fit_data, Batch};
 use crate::training::epochs::{self, FinetuneEpoch, FinetuneReport, Learner, Progress, Workspace};
 use crate::{Csae, CsaeConfig, Error, Evaluation, FinetuneConfig, Finetuner, Result, Variant};
 use potential_data::{Dataset, Features};
 use potential_kernels::{MatRef, Parallelism};
 use potential_models::TiedAutoencoder;
-use potential_train::{init_model, EpochMetrics, TrainConfig, Trainer};
+use potential_train::{init_model, EpochMetrics, Monitor, Outcome, StepInfo, TrainConfig, Trainer};
 use rayon::prelude::*;
-use std::ops::ControlFlow;
 use std::time::Instant;
 
 /// Progress reported to an [`Observer`].
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
 pub enum Event<'a> {
+    /// A pretraining step of class `class` finished (classes run in parallel).
+    PretrainStep {
+        /// The class.
+        class: usize,
+        /// The step.
+        info: &'a StepInfo,
+    },
     /// A pretraining epoch of class `class` finished (classes run in parallel).
     PretrainEpoch {
         /// The class.
@@ -43,7 +50,9 @@ pub enum Event<'a> {
     FinetuneEpoch(&'a FinetuneEpoch),
 }
 
-/// Receives [`Event`]s; called from worker threads during pretraining.
+/// Receives [`Event`]s; called from worker threads during pretraining. It cannot stop a run: the
+/// `*_with` functions ([`train_with`]) take the one progress and cancellation callback,
+/// [`Monitor`], instead.
 pub type Observer<'a> = &'a (dyn Fn(Event<'_>) + Sync);
 
 /// An observer that ignores everything.
@@ -67,6 +76,17 @@ pub fn pretrain_classes(
     pretrain: &TrainConfig,
     observer: Observer<'_>,
 ) -> Result<Vec<TiedAutoencoder>> {
+    pretrain_sink(data, k, cfg, pretrain, &ObserverSink(observer))
+}
+
+/// [`pretrain_classes`] sending its events to `sink`; [`Error::Interrupted`] when it says stop.
+pub(crate) fn pretrain_sink(
+    data: &Dataset,
+    k: usize,
+    cfg: &CsaeConfig,
+    pretrain: &TrainConfig,
+    sink: &dyn Sink,
+) -> Result<Vec<TiedAutoencoder>> {
     let par = if k >= rayon::current_num_threads() { Parallelism::Sequential } else { Parallelism::Rayon(0) };
     (0..k)
         .into_par_iter()
@@ -84,13 +104,14 @@ pub fn pretrain_classes(
             tc.seed = pretrain.seed.wrapping_add(c as u64);
             let mut trainer = Trainer::new(model, tc)?;
             trainer.set_parallelism(par);
-            trainer.fit(&x, None, &mut |e| {
-                if let potential_train::Event::Epoch(m) = e {
-                    observer(Event::PretrainEpoch { class: c, metrics: m });
-                }
-                ControlFlow::Continue(())
+            let report = trainer.fit(&x, None, &mut |e| match e {
+                potential_train::Event::Step(info) => sink.send(Event::PretrainStep { class: c, info }),
+                potential_train::Event::Epoch(m) => sink.send(Event::PretrainEpoch { class: c, metrics: m }),
             })?;
-            observer(Event::PretrainDone { class: c, seconds: t0.elapsed().as_secs_f64() });
+            if report.outcome == Outcome::Interrupted {
+                return Err(Error::Interrupted);
+            }
+            deliver(sink, Event::PretrainDone { class: c, seconds: t0.elapsed().as_secs_f64() })?;
             Ok(trainer.into_model())
         })
         .collect()
@@ -150,8 +171,33 @@ pub fn train(
     valid: Option<&Dataset>,
     observer: Observer<'_>,
 ) -> Result<(Csae, FinetuneReport)> {
-    let mut model = crate::pretrain_csae(cfg, train, observer)?;
-    let report = finetune(&mut model, &cfg.finetune, train, valid, observer)?;
+    train_sink(cfg, train, valid, &ObserverSink(observer))
+}
+
+/// [`train`] reporting to the one progress and cancellation callback of `potential-train`
+/// (pretraining steps and epochs as [`Progress`](potential_train::Progress) reports of
+/// `model` = the class, then the finetuning's); the same run, bit for bit. A
+/// [`ControlFlow::Break`](std::ops::ControlFlow::Break) answer stops it with [`Error::Interrupted`].
+///
+/// # Errors
+/// As [`train`]; [`Error::Interrupted`].
+pub fn train_with(
+    cfg: &CsaeConfig,
+    train: &Dataset,
+    valid: Option<&Dataset>,
+    monitor: Monitor<'_>,
+) -> Result<(Csae, FinetuneReport)> {
+    train_sink(cfg, train, valid, &MonitorSink(monitor))
+}
+
+fn train_sink(
+    cfg: &CsaeConfig,
+    train: &Dataset,
+    valid: Option<&Dataset>,
+    sink: &dyn Sink,
+) -> Result<(Csae, FinetuneReport)> {
+    let mut model = crate::select::pretrain_csae_sink(cfg, train, sink)?;
+    let report = finetune_sink(&mut model, &cfg.finetune, train, valid, sink)?;
     model.set_provenance(Some(
         serde_json::json!({
             "trainer": "potential-csae",
@@ -175,6 +221,9 @@ pub fn train(
 /// rate `cfg.learning_rate`; for the energies variant the energies are standardised with the
 /// training mean and deviation, and the read-out is folded back to raw energies at the end.
 ///
+/// The classes of `train` and `valid` are matched to the model's by name: data naming a class
+/// otherwise (e.g. "9" for a class added as "nine") is an [`Error::Data`].
+///
 /// # Errors
 /// [`Error::InvalidConfig`]; [`Error::Data`] for data that does not fit; [`Error::Diverged`]
 /// naming epoch and step.
@@ -185,15 +234,23 @@ pub fn finetune(
     valid: Option<&Dataset>,
     observer: Observer<'_>,
 ) -> Result<FinetuneReport> {
+    finetune_sink(model, cfg, train, valid, &ObserverSink(observer))
+}
+
+/// [`finetune`] sending its events to `sink`; [`Error::Interrupted`] when it says stop.
+fn finetune_sink(
+    model: &mut Csae,
+    cfg: &FinetuneConfig,
+    train: &Dataset,
+    valid: Option<&Dataset>,
+    sink: &dyn Sink,
+) -> Result<FinetuneReport> {
     cfg.validate()?;
-    let (d, k) = (model.visible(), model.num_classes());
-    check_data("training data", train, d, k)?;
-    if let Some(v) = valid {
-        check_data("validation data", v, d, k)?;
-    }
+    let d = model.visible();
+    check_fit_data(model.class_names(), d, train, valid)?;
     let progress = |p: Progress<'_>| match p {
-        Progress::Step { epoch, step, steps } => observer(Event::FinetuneStep { epoch, step, steps }),
-        Progress::Epoch(r) => observer(Event::FinetuneEpoch(r)),
+        Progress::Step { epoch, step, steps } => deliver(sink, Event::FinetuneStep { epoch, step, steps }),
+        Progress::Epoch(r) => deliver(sink, Event::FinetuneEpoch(r)),
     };
     if !cfg.variant.trains_class_models() {
         return crate::readout::finetune_readout(model, cfg, train, valid, &progress);
@@ -228,7 +285,7 @@ impl Workspace for Finetuner {
 
 /// A [`Dataset`]'s features as a matrix view.
 pub fn features_view(d: &Dataset) -> MatRef<'_> {
-    MatRef::from_row_major(d.features().as_slice(), d.n(), d.d())
+    d.features().as_mat()
 }
 
 /// Fit only the class biases C of `model` (log-loss on its energies; the class models stay as they

@@ -11,9 +11,11 @@
 //! ## Overview
 //! - [`Csae`]: the classifier — [`Csae::energies`], [`Csae::logits`], [`Csae::predict_proba`],
 //!   [`Csae::predict`], [`Csae::ood_score`] (log Σᵢ exp(Eᵢ + Cᵢ)), [`Csae::evaluate`] (error rate,
-//!   confusion matrix, per-class error), [`Csae::add_class`] (a new class without retraining the
+//!   confusion matrix, per-class error; [`Csae::evaluate_dataset`] with classes matched by name),
+//!   [`Csae::add_class`] (a new class without retraining the
 //!   others; then [`fit_class_biases`]).
-//! - Training ([`train`]): [`pretrain_classes`] trains each class model on its own class with
+//! - Training ([`train`], or [`train_with`] reporting to the one progress and cancellation
+//!   callback [`Monitor`](potential_train::Monitor)): [`pretrain_classes`] trains each class model on its own class with
 //!   `potential-train` (classes in parallel on rayon), then [`finetune`] minimises the negative log
 //!   of Eq. 45 plus L2 weight decay over every parameter with exact gradients from ∂E/∂θ
 //!   ([`Finetuner`]: two gemms per class per minibatch), keeping the best validation epoch.
@@ -48,12 +50,10 @@
 //! ```
 //! use potential_csae::{train, CsaeConfig, FinetuneConfig, silent};
 //! use potential_data::embedded_digits;
-//! use potential_kernels::MatRef;
 //! use potential_train::TrainConfig;
 //!
 //! // Two digit classes (0 and 1) of the embedded UCI digits, small models, a few epochs.
-//! let digits = embedded_digits().subset_classes(&[0, 1]);
-//! let data = potential_data::Dataset::new(digits.features().clone(), digits.labels().to_vec(), None)?;
+//! let data = embedded_digits().subset_classes(&[0, 1]);
 //! let (tr, te) = data.split_tail(60)?;
 //! let cfg = CsaeConfig {
 //!     hidden: 16,
@@ -62,7 +62,7 @@
 //!     ..CsaeConfig::default()
 //! };
 //! let (model, _report) = train(&cfg, &tr, None, &silent)?;
-//! let x = MatRef::from_row_major(te.features().as_slice(), te.n(), te.d());
+//! let x = te.features().as_mat();
 //! let eval = model.evaluate(x, te.labels())?;
 //! assert!(eval.error_rate < 0.1, "{eval:?}");
 //! let p = model.predict_proba(x)?;
@@ -79,6 +79,7 @@ mod file;
 mod finetune;
 mod fit;
 mod model;
+mod monitor;
 mod readout;
 mod select;
 mod training;
@@ -95,7 +96,7 @@ pub use file::CSAE_FORMAT;
 pub use finetune::{ClassGrad, CsaeGradient, Finetuner};
 pub use fit::{
     class_features, features_view, finetune, fit_class_biases, init_class_model, init_classes,
-    pretrain_classes, silent, train, Event, Observer,
+    pretrain_classes, silent, train, train_with, Event, Observer,
 };
 pub use model::{log_sum_exp, Csae, Evaluation};
 pub use select::{
@@ -103,3 +104,8 @@ pub use select::{
     Selection, Trial,
 };
 pub use training::epochs::{FinetuneEpoch, FinetuneReport};
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctest;

@@ -52,6 +52,18 @@ macro_rules! classifier_outputs {
             $crate::model::check_labels("labels", labels, x.rows(), k)?;
             Ok($crate::model::evaluation_from_logits(&self.logits(x)?, labels, k))
         }
+
+        /// [`Self::evaluate`] on a labelled [`Dataset`](potential_data::Dataset), whose classes
+        /// must be this classifier's by name (class i of the data named as class i here, for every
+        /// class the data names; a dataset may name fewer classes).
+        ///
+        /// # Errors
+        /// [`Error::Data`]($crate::Error::Data) for a class named differently (e.g. "9" in the
+        /// data, "nine" here); as [`Self::evaluate`].
+        pub fn evaluate_dataset(&self, data: &potential_data::Dataset) -> $crate::Result<$crate::Evaluation> {
+            $crate::model::check_class_names("labels", self.class_names(), data.class_names())?;
+            self.evaluate(data.features().as_mat(), data.labels())
+        }
     };
 }
 pub(crate) use classifier_outputs;
@@ -354,6 +366,33 @@ fn check_compatible(c0: &TiedAutoencoder, c: &TiedAutoencoder, i: usize) -> Resu
         return Ok(());
     };
     Err(Error::Incompatible { class: i, reason })
+}
+
+/// Classes are matched by name: class i of `data` (for every class the data names) must be named
+/// as class i of the classifier, so a class added as "nine" is never refitted against data that
+/// calls class 9 "9".
+pub(crate) fn check_class_names(what: &'static str, model: &[String], data: &[String]) -> Result<()> {
+    if data.len() > model.len() {
+        return Err(Error::Data {
+            what,
+            reason: format!(
+                "{} classes {data:?}, the classifier has {} ({model:?})",
+                data.len(),
+                model.len()
+            ),
+        });
+    }
+    match model.iter().zip(data).position(|(m, d)| m != d) {
+        None => Ok(()),
+        Some(i) => Err(Error::Data {
+            what,
+            reason: format!(
+                "class {i} is named {:?} in the data but {:?} in the classifier (classes are matched by \
+name: relabel the data or name the classes alike)",
+                data[i], model[i]
+            ),
+        }),
+    }
 }
 
 pub(crate) fn check_labels(what: &'static str, labels: &[u32], n: usize, k: usize) -> Result<()> {

@@ -137,7 +137,7 @@ pub(crate) fn finetune_readout(
     cfg: &FinetuneConfig,
     train: &Dataset,
     valid: Option<&Dataset>,
-    progress: &dyn Fn(Progress<'_>),
+    progress: &dyn Fn(Progress<'_>) -> Result<()>,
 ) -> Result<FinetuneReport> {
     let k = model.num_classes();
     let n = train.n();

@@ -1,7 +1,8 @@
 //! Hyperparameter selection on a validation split, then a final fit on train + validation
 //! (the protocol of Sec. 4.4).
 
-use crate::fit::{finetune, init_classes, pretrain_classes, Observer};
+use crate::fit::{finetune, init_classes, pretrain_sink, Observer};
+use crate::monitor::{ObserverSink, Sink};
 use crate::training::batch::check_data;
 use crate::training::select::{all_rows, check_grid, select, Protocol};
 use crate::{Csae, CsaeConfig, Error, FinetuneConfig, FinetuneReport, PretrainOn, Result};
@@ -257,11 +258,16 @@ pub(crate) fn protocol(pretrain_on: PretrainOn) -> &'static str {
 /// # Errors
 /// As [`crate::train`].
 pub fn pretrain_csae(cfg: &CsaeConfig, data: &Dataset, observer: Observer<'_>) -> Result<Csae> {
+    pretrain_csae_sink(cfg, data, &ObserverSink(observer))
+}
+
+/// [`pretrain_csae`] sending its events to `sink`; [`Error::Interrupted`] when it says stop.
+pub(crate) fn pretrain_csae_sink(cfg: &CsaeConfig, data: &Dataset, sink: &dyn Sink) -> Result<Csae> {
     cfg.validate()?;
     let k = data.num_classes();
     check_data("training data", data, data.d(), k)?;
     let classes = match &cfg.pretrain {
-        Some(p) => pretrain_classes(data, k, cfg, p, observer)?,
+        Some(p) => pretrain_sink(data, k, cfg, p, sink)?,
         None => init_classes(data, k, cfg)?,
     };
     let mut m = Csae::new(classes, data.class_names().to_vec(), vec![0.0; k])?;

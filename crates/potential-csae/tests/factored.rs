@@ -316,8 +316,7 @@ fn load_errors_are_typed() {
 }
 
 fn digits(classes: &[u32]) -> (Dataset, Dataset) {
-    let d = embedded_digits().subset_classes(classes);
-    let data = Dataset::new(d.features().clone(), d.labels().to_vec(), None).unwrap();
+    let data = embedded_digits().subset_classes(classes);
     data.split_tail(data.n() / 4).unwrap()
 }
 

@@ -145,27 +145,47 @@ pub fn for_each_amat_row(
     };
     let file = File::open(path).map_err(io_err(path))?;
     if got == 4 && magic == *b"PK\x03\x04" {
-        let zerr = |e: zip::result::ZipError| DataError::Zip { path: path.into(), reason: e.to_string() };
-        let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(zerr)?;
-        let names: Vec<String> = archive
-            .file_names()
-            .map(|n| n.map(|n| n.into_owned()))
-            .collect::<std::result::Result<_, _>>()
-            .map_err(zerr)?;
-        let Some(name) = names.iter().find(|n| n.ends_with(".amat")).cloned() else {
-            return Err(DataError::Zip {
-                path: path.into(),
-                reason: format!("no .amat entry among {names:?}"),
-            });
-        };
-        let entry = archive.by_name(&name).map_err(zerr)?;
-        let mut reader = BufReader::with_capacity(1 << 16, entry);
-        run(&mut reader, path.join(&name))
+        zipped(file, path, &mut run)
     } else if got >= 2 && magic[..2] == [0x1f, 0x8b] {
         run(&mut BufReader::with_capacity(1 << 16, flate2::read::MultiGzDecoder::new(file)), path.into())
     } else {
         run(&mut BufReader::with_capacity(1 << 16, file), path.into())
     }
+}
+
+/// The first `*.amat` entry of the zip archive `file` (at `path`), streamed through `run`.
+#[cfg(feature = "zip")]
+fn zipped(
+    file: File,
+    path: &Path,
+    run: &mut dyn FnMut(&mut dyn BufRead, PathBuf) -> Result<AmatSummary>,
+) -> Result<AmatSummary> {
+    let zerr = |e: zip::result::ZipError| DataError::Zip { path: path.into(), reason: e.to_string() };
+    let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(zerr)?;
+    let names: Vec<String> = archive
+        .file_names()
+        .map(|n| n.map(|n| n.into_owned()))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(zerr)?;
+    let Some(name) = names.iter().find(|n| n.ends_with(".amat")).cloned() else {
+        return Err(DataError::Zip { path: path.into(), reason: format!("no .amat entry among {names:?}") });
+    };
+    let entry = archive.by_name(&name).map_err(zerr)?;
+    let mut reader = BufReader::with_capacity(1 << 16, entry);
+    run(&mut reader, path.join(&name))
+}
+
+/// Without the `zip` feature a zipped `.amat` is refused with [`DataError::Zip`].
+#[cfg(not(feature = "zip"))]
+fn zipped(
+    _file: File,
+    path: &Path,
+    _run: &mut dyn FnMut(&mut dyn BufRead, PathBuf) -> Result<AmatSummary>,
+) -> Result<AmatSummary> {
+    Err(DataError::Zip {
+        path: path.into(),
+        reason: "reading .amat inside .zip needs the `zip` feature of potential-data".into(),
+    })
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {

@@ -120,12 +120,34 @@ impl Dataset {
         self.labels.iter().enumerate().filter(|(_, &l)| l == c).map(|(i, _)| i).collect()
     }
 
-    /// The rows whose label is in `classes` (in their original order; owned copy), keeping the
-    /// original labels and class names.
+    /// The rows whose label is in `classes`, in their original order (owned copy), **relabelled**:
+    /// class `classes[i]` becomes class `i` and keeps its name, so the subset has exactly
+    /// `classes.len()` classes (digits 0–8 of the UCI digits are nine classes named "0".."8", and
+    /// `&[3, 8]` gives classes 0 and 1 named "3" and "8"). A class listed twice counts once (its
+    /// first place); a class beyond [`Dataset::num_classes`] has no rows and is named by its number.
     pub fn subset_classes(&self, classes: &[u32]) -> Dataset {
+        let mut kept: Vec<u32> = Vec::with_capacity(classes.len());
+        for &c in classes {
+            if !kept.contains(&c) {
+                kept.push(c);
+            }
+        }
+        let mut new_label = vec![None; self.class_names.len()];
+        for (i, &c) in kept.iter().enumerate() {
+            if let Some(slot) = new_label.get_mut(c as usize) {
+                *slot = Some(i as u32);
+            }
+        }
         let idx: Vec<usize> =
-            self.labels.iter().enumerate().filter(|(_, l)| classes.contains(l)).map(|(i, _)| i).collect();
-        self.select(&idx)
+            (0..self.n()).filter(|&i| new_label[self.labels[i] as usize].is_some()).collect();
+        Dataset {
+            features: self.features.gather(&idx),
+            labels: idx.iter().filter_map(|&i| new_label[self.labels[i] as usize]).collect(),
+            class_names: kept
+                .iter()
+                .map(|&c| self.class_names.get(c as usize).cloned().unwrap_or_else(|| c.to_string()))
+                .collect(),
+        }
     }
 
     /// The rows `indices` in that order (owned copy).
@@ -190,8 +212,14 @@ mod tests {
         assert_eq!(va.labels(), &[1, 0]);
         assert!(d.split_tail(6).is_err());
         let s = d.subset_classes(&[1]);
-        assert_eq!(s.labels(), &[1, 1]);
+        assert_eq!(s.labels(), &[0, 0]);
+        assert_eq!(s.class_names(), &["1"]);
         assert_eq!(s.features().as_slice(), &[2.0, 3.0, 6.0, 7.0]);
+        // Relabelled in the order given, names kept, duplicates and unknown classes handled.
+        let s = d.subset_classes(&[2, 0, 2, 7]);
+        assert_eq!(s.labels(), &[1, 0, 1]);
+        assert_eq!(s.class_names(), &["2", "0", "7"]);
+        assert_eq!(s.features().as_slice(), &[0.0, 1.0, 4.0, 5.0, 8.0, 9.0]);
         assert_eq!(d.class_indices(0), vec![0, 4]);
     }
 

@@ -2,16 +2,19 @@
 //! into the crate so a fresh clone has real data with nothing downloaded.
 //!
 //! Source: E. Alpaydin, C. Kaynak, "Optical Recognition of Handwritten Digits", UCI Machine
-//! Learning Repository (the test part, as shipped in scikit-learn). Licence: CC BY 4.0. See
-//! `datasets/digits/README.md`.
+//! Learning Repository (the test part, as shipped in scikit-learn), 1998, DOI 10.24432/C50P49.
+//! Licence: Creative Commons Attribution 4.0 International (CC BY 4.0,
+//! <https://creativecommons.org/licenses/by/4.0/>); the data are unchanged. The notice ships with
+//! the crate in `data/digits/README.md`.
 
 use crate::csv::parse_digits_csv;
 use crate::dataset::Dataset;
 use std::io::BufReader;
 use std::path::Path;
 
-/// The gzip-compressed CSV, as committed in `datasets/digits/digits.csv.gz`.
-pub const EMBEDDED_DIGITS_CSV_GZ: &[u8] = include_bytes!("../../../datasets/digits/digits.csv.gz");
+/// The gzip-compressed CSV, as shipped in the crate's `data/digits/digits.csv.gz` (UCI optdigits,
+/// CC BY 4.0, E. Alpaydin and C. Kaynak).
+pub const EMBEDDED_DIGITS_CSV_GZ: &[u8] = include_bytes!("../data/digits/digits.csv.gz");
 
 /// Image side of the embedded digits (8×8).
 pub const DIGITS_SIDE: usize = 8;

@@ -2,6 +2,7 @@
 
 use crate::error::{DataError, Result};
 use memmap2::Mmap;
+use potential_kernels::MatRef;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -96,6 +97,12 @@ impl Features {
         &all[self.start..self.start + self.n * self.d]
     }
 
+    /// The matrix as a [`MatRef`] view \[n, d\] (row-major, no copy), the input of every batched
+    /// model method (`energy_batch`, `predict_proba`, …). `MatRef::from(&features)` is the same.
+    pub fn as_mat(&self) -> MatRef<'_> {
+        MatRef::from_row_major(self.as_slice(), self.n, self.d)
+    }
+
     /// Row `i` (`d` elements).
     ///
     /// # Panics
@@ -169,6 +176,13 @@ impl Features {
     }
 }
 
+impl<'a> From<&'a Features> for MatRef<'a> {
+    /// [`Features::as_mat`].
+    fn from(f: &'a Features) -> Self {
+        f.as_mat()
+    }
+}
+
 /// First non-finite value of a row-major matrix with `d` columns, as an error.
 pub(crate) fn check_finite(data: &[f32], d: usize, path: &Path) -> Result<()> {
     match data.iter().position(|v| !v.is_finite()) {
@@ -196,6 +210,9 @@ mod tests {
         let g = f.gather(&[3, 0]);
         assert_eq!(g.as_slice(), &[9.0, 10.0, 11.0, 0.0, 1.0, 2.0]);
         assert_eq!(f.value_range(), Some((0.0, 11.0)));
+        let m = mid.as_mat();
+        assert_eq!((m.rows(), m.cols(), m.get(1, 2)), (2, 3, 8.0));
+        assert_eq!(MatRef::from(&g).row(1), Some(&[0.0, 1.0, 2.0][..]));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Fetching MNIST: the four standard `.gz` files over plain HTTP, resumable (`Range`), verified
-//! (md5 and sha256 of the decompressed payload against `datasets/mnist/checksums.txt`, compiled
-//! in) and atomic (`<file>.gz.part` renamed to `<file>.gz` only after verification).
+//! (md5 and sha256 of the decompressed payload against the crate's `data/mnist/checksums.txt`,
+//! compiled in) and atomic (`<file>.gz.part` renamed to `<file>.gz` only after verification).
 
 use crate::error::{io_err, DataError, Result};
 use crate::http;
@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-const CHECKSUMS: &str = include_str!("../../../datasets/mnist/checksums.txt");
+const CHECKSUMS: &str = include_str!("../data/mnist/checksums.txt");
 
 /// The four standard MNIST files (without `.gz`).
 pub const MNIST_FILES: [&str; 4] = [
@@ -34,7 +34,7 @@ pub struct MnistFile {
     pub size: u64,
 }
 
-/// The checksums of `datasets/mnist/checksums.txt`, in [`MNIST_FILES`] order.
+/// The checksums of the crate's `data/mnist/checksums.txt`, in [`MNIST_FILES`] order.
 ///
 /// # Panics
 /// Never for the committed file (a unit test parses it).
@@ -155,8 +155,8 @@ fn verify(path: &Path, sum: &MnistFile) -> Result<()> {
 ///
 /// Per file: a complete, verifying `<file>.gz` is kept; otherwise the download continues from
 /// `<file>.gz.part` with an HTTP `Range` request (a server answering 200 restarts it), the result is
-/// verified (md5 and sha256 of the decompressed payload, see `datasets/mnist/README.md` for why not
-/// of the `.gz` bytes), fsynced and renamed to `<file>.gz`. A cut connection leaves the `.part`
+/// verified (md5 and sha256 of the decompressed payload; the crate's `data/mnist/README.md` says
+/// why not of the `.gz` bytes), fsynced and renamed to `<file>.gz`. A cut connection leaves the `.part`
 /// for the next run and returns an error; a checksum failure deletes the `.part`.
 ///
 /// Plain `http://` only (no TLS).

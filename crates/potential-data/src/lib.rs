@@ -12,15 +12,31 @@
 //! - Readers per format: [`read_idx_images`], [`read_idx_labels`], [`read_npy_features`],
 //!   [`map_npy_features`], [`read_npy_labels`], [`read_amat`] / [`for_each_amat_row`] (streaming),
 //!   [`read_digits_csv`]. Writers: [`write_npy_f32`], [`write_npy_f64`], [`write_npy_labels`], [`NpyRowWriter`]
-//!   (streaming, unknown row count), all atomic (temporary file, fsync, rename) with the payload
-//!   64-byte aligned.
+//!   (streaming, unknown row count), all atomic ([`AtomicFile`], [`write_atomic`]: temporary file,
+//!   fsync, rename, directory fsync) with the payload 64-byte aligned; `write_png` (feature
+//!   `images`).
 //! - [`Dataset::split_tail`] (the benchmark convention: validation = last rows of the training
 //!   file), [`Dataset::subset_classes`], [`Minibatches`] (seeded shuffle, reused buffer).
 //! - [`embedded_digits`]: 1797 UCI digits compiled in (CC BY 4.0), the default data of the demo.
-//! - [`fetch_mnist`]: download the four MNIST `.gz` files with resumable, verified, atomic
+//! - `fetch_mnist` (feature `fetch`): download the four MNIST `.gz` files with resumable, verified, atomic
 //!   transfers (plain `http://` only).
-//! - [`datasets_dir`] / [`shared_data`]: locate `../shared/datasets`; tests skip (or fail with
+//! - [`datasets_dir`] / [`shared_data`]: locate the datasets folder (`$POTENTIAL_DATASETS`, or a
+//!   `shared/datasets` directory above the working directory); tests skip (or fail with
 //!   `POTENTIAL_REQUIRE_DATA=1`) when it is absent.
+//!
+//! [`Features::as_mat`] (or `MatRef::from(&features)`) views a matrix as the
+//! [`MatRef`](potential_kernels::MatRef) every batched model method takes.
+//!
+//! ## Cargo features
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `zip` | yes | `.npz` archives (`read_npz_features`, `open_features("t.npz")`) and `.amat` inside `.zip` (the `zip` crate, deflate only); without it both are a [`DataError::Zip`] naming the feature |
+//! | `fetch` | no | `fetch_mnist`: the MNIST download (plain HTTP, md5 and sha256 through `md-5` and `sha2`) |
+//! | `generators` | no | `generate`: the eight Larochelle et al. (2007) benchmark sets |
+//! | `images` | no | `generators` plus pictures: background folders of PNG/JPEG files (the `image` crate), `write_png` (the `png` crate) and PNG previews |
+//!
+//! Crates that need only [`Features`] and [`Dataset`] (as `potential-train` does) depend on this one
+//! with `default-features = false`.
 //!
 //! Every failure is a [`DataError`] naming the file and, where it applies, line, row or shape.
 //! Values are the inputs x of the paper (Kamyshanska & Memisevic 2015, Eq. 9 and on); nothing here
@@ -53,8 +69,11 @@ mod dataset;
 mod embedded;
 mod error;
 mod features;
+#[cfg(feature = "fetch")]
 mod fetch;
+#[cfg(feature = "generators")]
 pub mod generate;
+#[cfg(feature = "fetch")]
 mod http;
 mod idx;
 mod labels;
@@ -64,6 +83,7 @@ mod npy;
 mod npy_write;
 mod npz;
 mod open;
+#[cfg(feature = "images")]
 mod picture;
 
 pub use amat::{for_each_amat_row, parse_amat_line, read_amat, AmatReader, AmatSummary};
@@ -73,6 +93,7 @@ pub use dataset::{Dataset, Splits};
 pub use embedded::{embedded_digits, DIGITS_SIDE, EMBEDDED_DIGITS_CSV_GZ};
 pub use error::{DataError, Result};
 pub use features::Features;
+#[cfg(feature = "fetch")]
 pub use fetch::{fetch_mnist, mnist_checksums, FetchEvent, FetchOptions, MnistFile, MNIST_FILES};
 pub use idx::{
     parse_idx, parse_idx_header, read_idx, read_idx_images, read_idx_labels, IdxArray, IdxHeader, IdxType,
@@ -85,10 +106,16 @@ pub use npy::{
     NpyHeader, NpyKind, NPY_MAGIC,
 };
 pub use npy_write::{write_npy_f32, write_npy_f64, write_npy_labels, NpyRowWriter};
-pub use npz::{
-    read_npz_features, read_npz_labels, read_npz_member, split_npz_path, NPZ_FEATURES, NPZ_LABELS,
-};
+#[cfg(feature = "zip")]
+pub use npz::{read_npz_features, read_npz_labels, read_npz_member};
+pub use npz::{split_npz_path, NPZ_FEATURES, NPZ_LABELS};
 pub use open::{
     detect_format, load_mnist, open_dataset, open_features, open_features_mapped, open_labels, Format,
 };
+#[cfg(feature = "images")]
 pub use picture::{write_png, PngColor};
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctest;

@@ -1,5 +1,6 @@
-//! Finding the shared data folder (`../shared/datasets` beside the project) and the skip-or-fail
-//! rule of tests that need it.
+//! Finding the datasets folder (`$POTENTIAL_DATASETS`, or a `shared/datasets` directory above the
+//! working directory or the crate) and the skip-or-fail rule of tests that need it (README,
+//! *Two commands*).
 
 use std::path::{Path, PathBuf};
 

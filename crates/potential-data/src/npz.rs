@@ -6,11 +6,15 @@
 //! header's shape and dtype make, and no more than that is ever decompressed (the zip reader checks
 //! the CRC at the end). Errors name the archive and the member (`table.npz:X`).
 
-use crate::error::{io_err, DataError, Result};
-use crate::features::Features;
-use crate::npy::{features_from_payload, labels_from_payload, parse_npy_header, NpyHeader};
-use std::io::{Read, Seek};
+use crate::error::{DataError, Result};
 use std::path::{Path, PathBuf};
+#[cfg(feature = "zip")]
+use {
+    crate::error::io_err,
+    crate::features::Features,
+    crate::npy::{features_from_payload, labels_from_payload, parse_npy_header, NpyHeader},
+    std::io::{Read, Seek},
+};
 
 /// The member a features file `table.npz` stands for.
 pub const NPZ_FEATURES: &str = "X";
@@ -34,6 +38,7 @@ pub fn split_npz_path(path: &Path) -> Option<(PathBuf, Option<String>)> {
     }
 }
 
+#[cfg(feature = "zip")]
 fn zip_err(label: &Path, reason: impl std::fmt::Display) -> DataError {
     DataError::Zip { path: label.to_path_buf(), reason: reason.to_string() }
 }
@@ -46,6 +51,7 @@ fn zip_err(label: &Path, reason: impl std::fmt::Display) -> DataError {
 /// [`DataError::Zip`] (not a zip, member missing — the message lists the members —, unsupported
 /// compression, a size that disagrees with the header, truncated or corrupt data), and the `.npy`
 /// header errors, all naming `archive:member`.
+#[cfg(feature = "zip")]
 pub fn read_npz_member<R: Read + Seek>(
     reader: R,
     label: &Path,
@@ -119,6 +125,7 @@ pub fn read_npz_member<R: Read + Seek>(
     Ok((member_label, header, payload))
 }
 
+#[cfg(feature = "zip")]
 fn open(path: &Path) -> Result<std::io::BufReader<std::fs::File>> {
     Ok(std::io::BufReader::new(std::fs::File::open(path).map_err(io_err(path))?))
 }
@@ -128,6 +135,7 @@ fn open(path: &Path) -> Result<std::io::BufReader<std::fs::File>> {
 ///
 /// # Errors
 /// As [`read_npz_member`]; [`DataError::BadShape`], [`DataError::NonFinite`] naming the member.
+#[cfg(feature = "zip")]
 pub fn read_npz_features(path: impl AsRef<Path>, member: Option<&str>) -> Result<Features> {
     let path = path.as_ref();
     let (label, header, bytes) = read_npz_member(open(path)?, path, member, NPZ_FEATURES)?;
@@ -139,8 +147,19 @@ pub fn read_npz_features(path: impl AsRef<Path>, member: Option<&str>) -> Result
 ///
 /// # Errors
 /// As [`read_npz_member`]; [`DataError::BadShape`], [`DataError::BadLabel`] naming the member and row.
+#[cfg(feature = "zip")]
 pub fn read_npz_labels(path: impl AsRef<Path>, member: Option<&str>) -> Result<Vec<u32>> {
     let path = path.as_ref();
     let (label, header, bytes) = read_npz_member(open(path)?, path, member, NPZ_LABELS)?;
     labels_from_payload(&header, &bytes, &label)
+}
+
+/// Without the `zip` feature an `.npz` archive cannot be read: [`DataError::Zip`] says which
+/// feature to enable.
+#[cfg(not(feature = "zip"))]
+pub(crate) fn not_compiled<T>(path: impl AsRef<Path>, _member: Option<&str>) -> Result<T> {
+    Err(DataError::Zip {
+        path: path.as_ref().to_path_buf(),
+        reason: "reading .npz archives needs the `zip` feature of potential-data".into(),
+    })
 }

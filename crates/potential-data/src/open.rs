@@ -83,7 +83,7 @@ pub fn open_features(path: impl AsRef<Path>) -> Result<Features> {
     let path = path.as_ref();
     let f = match detect_format(path)? {
         Format::Npy => return read_npy_features(path),
-        Format::Npz => return npz_read(path, crate::npz::read_npz_features),
+        Format::Npz => return npz_read(path, npz_features),
         Format::Idx => read_idx_images(path)?,
         Format::Amat => read_amat(path)?.0,
         Format::Csv => read_digits_csv(path)?.0,
@@ -119,7 +119,7 @@ pub fn open_labels(path: impl AsRef<Path>) -> Result<Vec<u32>> {
     let path = path.as_ref();
     match detect_format(path)? {
         Format::Npy => read_npy_labels(path),
-        Format::Npz => npz_read(path, crate::npz::read_npz_labels),
+        Format::Npz => npz_read(path, npz_labels),
         Format::Idx => read_idx_labels(path),
         Format::Amat => {
             let mut labels = Vec::new();
@@ -192,6 +192,11 @@ pub fn load_mnist(dir: impl AsRef<Path>) -> Result<(Dataset, Dataset)> {
         load("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")?,
     ))
 }
+
+#[cfg(not(feature = "zip"))]
+use crate::npz::{not_compiled as npz_features, not_compiled as npz_labels};
+#[cfg(feature = "zip")]
+use crate::npz::{read_npz_features as npz_features, read_npz_labels as npz_labels};
 
 /// Apply an `.npz` reader to the archive and member `path` names.
 fn npz_read<T>(path: &Path, read: fn(PathBuf, Option<&str>) -> Result<T>) -> Result<T> {

@@ -1,5 +1,5 @@
 //! Readers against real files: NumPy-written .npy fixtures (tests/data/make_npy_fixtures.py), MNIST
-//! IDX raw and .gz from ../shared/datasets, .amat plain/.gz/.zip, and malformed files on disk.
+//! IDX raw and .gz from the shared datasets folder, .amat plain/.gz/.zip, and malformed files on disk.
 
 use potential_data::*;
 use std::io::Write;
@@ -129,6 +129,7 @@ fn amat_text() -> String {
 }
 
 #[test]
+#[cfg(feature = "zip")]
 fn amat_plain_gz_and_zip_agree() {
     let dir = tempfile::tempdir().unwrap();
     let text = amat_text();

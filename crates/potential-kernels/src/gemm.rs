@@ -60,6 +60,7 @@ impl Parallelism {
 /// # Panics
 /// If the shapes do not agree.
 pub fn gemm(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: MatMut<'_>, par: Parallelism) {
+    crate::warn_if_unoptimized();
     gemm_on(simd_path(), alpha, a, b, beta, c, par)
 }
 
@@ -91,6 +92,7 @@ pub fn gemm_update(
     w: MatMut<'_>,
     par: Parallelism,
 ) -> bool {
+    crate::warn_if_unoptimized();
     gemm_update_on(simd_path(), alpha, a, b, beta, c, gamma, w, par)
 }
 

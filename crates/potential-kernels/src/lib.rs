@@ -7,7 +7,8 @@
 //!
 //! ## Overview
 //! - [`MatRef`] / [`MatMut`]: safe, shape-checked strided matrix views; transposes are views
-//!   ([`MatRef::t`]).
+//!   ([`MatRef::t`]); [`MatRef::try_from_row_major`] returns a [`ShapeError`] for a slice of the
+//!   wrong length (`from_row_major` panics, for shapes known to be right).
 //! - [`gemm`]: `C ← α·op(A)·op(B) + β·C` on a packed AVX2+FMA sgemm (or `matrixmultiply` on the
 //!   portable path), with a [`Parallelism`] knob that cuts
 //!   large products into row or column blocks run on rayon (`β = 0` never reads C);
@@ -54,6 +55,21 @@
 //! tested in one process through [`paths`]. [`gemm`] follows the same switch: its own AVX2+FMA
 //! kernel, or `matrixmultiply` (which does its own run-time detection: AVX2/FMA, AVX, SSE2).
 //!
+//! ## Build with optimisation, also in the dev profile
+//! The kernels are written for an optimising compiler: built at `opt-level = 0` (Cargo's dev
+//! profile, which a crate depending on this one uses for it unless told otherwise) the packed gemm
+//! runs at about 0.3 GFLOP/s instead of tens, two orders of magnitude slower, and every model,
+//! training and classifier call with it. A crate that depends on `potential` (or on any of its
+//! crates) should add to its `Cargo.toml` (profile settings are read from the workspace root only):
+//!
+//! ```toml
+//! [profile.dev.package.potential-kernels]
+//! opt-level = 3
+//! ```
+//!
+//! (`[profile.dev.package."*"] opt-level = 3` optimises every dependency.) A build at
+//! `opt-level = 0` prints this advice once to stderr, on the first [`gemm`].
+//!
 //! Threads: [`gemm`] with [`Parallelism::Rayon`] uses the current rayon pool (size it with
 //! `RAYON_NUM_THREADS` or `rayon::ThreadPoolBuilder::install`); results are bit-identical to the
 //! sequential product on the AVX2 path, and equal within rounding on the portable path. Nothing else in this crate spawns threads.
@@ -74,5 +90,29 @@ pub use activation::{ActivationKind, ParseActivationError};
 pub use elementwise::{map, map_inplace, simd_path, SimdPath, UnaryOp};
 pub use fused::{antiderivative_sum, antiderivative_sum_bias, bias_act, sq_dist};
 pub use gemm::{gemm, gemm_update, Parallelism};
-pub use mat::{MatMut, MatRef};
+pub use mat::{MatMut, MatRef, ShapeError};
 pub use reduce::{all_finite, dot, row_norms_sq, sum, sum_sq};
+
+/// Once per process, in a build at `opt-level = 0` (`cfg(potential_unoptimized)`, set by the build
+/// script): tell the user on stderr that the kernels run unoptimised and how to fix it.
+#[cfg(potential_unoptimized)]
+fn warn_if_unoptimized() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        eprintln!(
+            "potential-kernels: compiled without optimisation (opt-level 0), so gemm runs about 100x \
+slower than it should. Add to the Cargo.toml at your workspace root:\n\n\
+[profile.dev.package.potential-kernels]\nopt-level = 3\n"
+        )
+    });
+}
+
+/// Nothing to say in an optimised build.
+#[cfg(not(potential_unoptimized))]
+#[inline(always)]
+fn warn_if_unoptimized() {}
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctest;

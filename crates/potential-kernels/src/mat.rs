@@ -9,6 +9,34 @@ fn extent(rows: usize, cols: usize, rs: usize, cs: usize) -> usize {
     }
 }
 
+/// A slice whose length is not `rows × cols` (or a product that overflows `usize`): the error of
+/// [`MatRef::try_from_row_major`] and [`MatMut::try_from_row_major`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShapeError {
+    /// Elements in the slice.
+    pub len: usize,
+    /// Rows asked for.
+    pub rows: usize,
+    /// Columns asked for.
+    pub cols: usize,
+}
+
+impl std::fmt::Display for ShapeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} elements cannot be viewed as {}×{}", self.len, self.rows, self.cols)
+    }
+}
+
+impl std::error::Error for ShapeError {}
+
+/// `Ok` when `len` is exactly `rows × cols` (checked, no overflow).
+fn check_row_major(len: usize, rows: usize, cols: usize) -> Result<(), ShapeError> {
+    match rows.checked_mul(cols) {
+        Some(n) if n == len => Ok(()),
+        _ => Err(ShapeError { len, rows, cols }),
+    }
+}
+
 /// An immutable `rows × cols` view into an `f32` slice: element `(i, j)` is `data[i·rs + j·cs]`.
 #[derive(Clone, Copy, Debug)]
 pub struct MatRef<'a> {
@@ -20,18 +48,22 @@ pub struct MatRef<'a> {
 }
 
 impl<'a> MatRef<'a> {
-    /// A row-major (C order) view of `data` as `rows × cols`.
+    /// A row-major (C order) view of `data` as `rows × cols`, for shapes known to be right; use
+    /// [`MatRef::try_from_row_major`] for shapes that come from outside.
     ///
     /// # Panics
     /// If `data.len() != rows * cols`.
     pub fn from_row_major(data: &'a [f32], rows: usize, cols: usize) -> Self {
-        assert_eq!(
-            data.len(),
-            rows * cols,
-            "MatRef::from_row_major: {} elements cannot be viewed as {rows}×{cols}",
-            data.len()
-        );
-        Self::from_strided(data, rows, cols, cols, 1)
+        Self::try_from_row_major(data, rows, cols).unwrap_or_else(|e| panic!("MatRef::from_row_major: {e}"))
+    }
+
+    /// A row-major (C order) view of `data` as `rows × cols`.
+    ///
+    /// # Errors
+    /// [`ShapeError`] when `data.len() != rows * cols` (or the product overflows).
+    pub fn try_from_row_major(data: &'a [f32], rows: usize, cols: usize) -> Result<Self, ShapeError> {
+        check_row_major(data.len(), rows, cols)?;
+        Ok(Self::from_strided(data, rows, cols, cols, 1))
     }
 
     /// A view with explicit row stride `rs` and column stride `cs` (in elements).
@@ -131,18 +163,25 @@ pub struct MatMut<'a> {
 }
 
 impl<'a> MatMut<'a> {
-    /// A row-major (C order) mutable view of `data` as `rows × cols`.
+    /// A row-major (C order) mutable view of `data` as `rows × cols`, for shapes known to be right;
+    /// use [`MatMut::try_from_row_major`] for shapes that come from outside.
     ///
     /// # Panics
     /// If `data.len() != rows * cols`.
     pub fn from_row_major(data: &'a mut [f32], rows: usize, cols: usize) -> Self {
-        assert_eq!(
-            data.len(),
-            rows * cols,
-            "MatMut::from_row_major: {} elements cannot be viewed as {rows}×{cols}",
-            data.len()
-        );
+        if let Err(e) = check_row_major(data.len(), rows, cols) {
+            panic!("MatMut::from_row_major: {e}");
+        }
         Self::from_strided(data, rows, cols, cols, 1)
+    }
+
+    /// A row-major (C order) mutable view of `data` as `rows × cols`.
+    ///
+    /// # Errors
+    /// [`ShapeError`] when `data.len() != rows * cols` (or the product overflows).
+    pub fn try_from_row_major(data: &'a mut [f32], rows: usize, cols: usize) -> Result<Self, ShapeError> {
+        check_row_major(data.len(), rows, cols)?;
+        Ok(Self::from_strided(data, rows, cols, cols, 1))
     }
 
     /// A mutable view with explicit strides.

@@ -2,7 +2,7 @@
 #![allow(clippy::needless_range_loop)]
 //! (β = 0 over NaN), strided views, and the parallel path.
 
-use potential_kernels::{gemm, paths, MatMut, MatRef, Parallelism, SimdPath};
+use potential_kernels::{gemm, paths, MatMut, MatRef, Parallelism, ShapeError, SimdPath};
 
 /// Both gemm implementations (own AVX2+FMA kernel, matrixmultiply) where the CPU can run them.
 fn impls() -> Vec<SimdPath> {
@@ -293,7 +293,7 @@ fn parallel_equals_sequential() {
                 } else {
                     // matrixmultiply (portable path): one CI run saw last-bit differences between
                     // the split and the whole product that did not reproduce locally; hold it to the
-                    // summation-order bound of DESIGN.md instead: |Δ| ≤ 4·k·ε·(|α|·Σ|a||b| + |β||c|),
+                    // summation-order bound instead: |Δ| ≤ 4·k·ε·(|α|·Σ|a||b| + |β||c|),
                     // with Σ|a||b| ≤ k for entries in [−1, 1].
                     let bound = 4.0 * k as f32 * f32::EPSILON * (0.75 * k as f32 + 0.5);
                     for (i, (x, y)) in out.iter().zip(&seq).enumerate() {
@@ -347,6 +347,26 @@ fn shape_mismatch_panics() {
         MatMut::from_row_major(&mut c, 2, 5),
         Parallelism::Sequential,
     );
+}
+
+/// Shapes from outside: `try_from_row_major` returns the error that `from_row_major` panics with.
+#[test]
+fn row_major_views_check_their_length() {
+    let v = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0];
+    let m = MatRef::try_from_row_major(&v, 2, 3).unwrap();
+    assert_eq!((m.rows(), m.cols(), m.get(1, 0)), (2, 3, 4.0));
+    let e = MatRef::try_from_row_major(&v, 4, 2).unwrap_err();
+    assert_eq!(e, ShapeError { len: 6, rows: 4, cols: 2 });
+    assert_eq!(e.to_string(), "6 elements cannot be viewed as 4×2");
+    // The product overflows: an error, not a wrapped length that happens to match.
+    assert!(MatRef::try_from_row_major(&v, usize::MAX, 2).is_err());
+    let mut w = v;
+    assert!(MatMut::try_from_row_major(&mut w, 3, 3).is_err());
+    MatMut::try_from_row_major(&mut w, 3, 2).unwrap().set(2, 1, 0.0);
+    assert_eq!(w[5], 0.0);
+    let p = std::panic::catch_unwind(|| MatRef::from_row_major(&v, 4, 2)).unwrap_err();
+    let msg = p.downcast_ref::<String>().unwrap();
+    assert_eq!(msg, "MatRef::from_row_major: 6 elements cannot be viewed as 4×2");
 }
 
 /// `gemm_update` = `gemm` followed by `c ← fma(γᵢ, w, c); w ← w + c`, bit for bit, on both paths,

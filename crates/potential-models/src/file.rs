@@ -1,4 +1,4 @@
-//! Model files: safetensors as README *File formats* specifies.
+//! Model files: safetensors in the format of the README's *File formats* section.
 //!
 //! Tensors `weight` f32 [hidden, visible], `hidden_bias` f32 [hidden], `visible_bias` f32 [visible];
 //! `__metadata__`: `format` = `potential.tied-autoencoder`, `activation` (an `ActivationKind` name),
@@ -9,6 +9,7 @@ use potential_activations::ActivationKind;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The `format` metadata value of a tied autoencoder file.
 pub const TIED_FORMAT: &str = "potential.tied-autoencoder";
@@ -75,21 +76,40 @@ pub fn safetensors_f32_bytes(
     out
 }
 
-/// Write `bytes` to `path` atomically: a temporary file named `{prefix}…` in the same directory,
-/// flushed to disk (fsync), renamed over `path`, then the directory synced where possible — so
-/// readers never see a partial file and a crash leaves the previous file intact.
+/// Write `bytes` to `path` atomically: a new temporary file named `{prefix}{pid}.{n}.tmp` in the
+/// same directory (created exclusively, never replacing anything), flushed to disk (fsync), renamed
+/// over `path`, then the directory synced where possible — so readers never see a partial file and
+/// a crash leaves the previous file intact. The temporary file is removed when a step fails.
+///
+/// The model files' writer, with the standard library alone. Every other file of the workspace
+/// goes through `potential_data::AtomicFile`, the same protocol; this crate does not depend on
+/// `potential-data` (whose decompressors, memory maps and random streams a user of the models
+/// alone does not need), hence this private copy.
 ///
 /// # Errors
 /// The underlying I/O error.
-pub fn write_atomically(path: &Path, bytes: &[u8], prefix: &str) -> std::io::Result<()> {
+fn write_atomically(path: &Path, bytes: &[u8], prefix: &str) -> std::io::Result<()> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => std::path::PathBuf::from("."),
     };
-    let mut tmp = tempfile::Builder::new().prefix(prefix).suffix(".tmp").tempfile_in(&dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    let pid = std::process::id();
+    let (tmp, mut file) = loop {
+        let tmp = dir.join(format!("{prefix}{pid}.{}.tmp", NEXT.fetch_add(1, Ordering::Relaxed)));
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(f) => break (tmp, f),
+            // A file of another process (or a crashed run) with the same name: take the next number.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    };
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    drop(file);
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
     // Make the rename itself durable where directories can be synced.
     if let Ok(d) = std::fs::File::open(&dir) {
         let _ = d.sync_all();
@@ -98,7 +118,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8], prefix: &str) -> std::io::Res
 }
 
 impl TiedAutoencoder {
-    /// The model as safetensors bytes (the format of the module docs).
+    /// The model as safetensors bytes (README, *File formats*).
     ///
     /// The bytes are deterministic: the header lists `__metadata__` and the tensors in sorted key
     /// order (the `safetensors` crate's writer takes a `HashMap`, whose order varies from run to run,
@@ -122,7 +142,7 @@ impl TiedAutoencoder {
         Ok(safetensors_f32_bytes(&meta, &tensors))
     }
 
-    /// A model from safetensors bytes (the format of the module docs), validated.
+    /// A model from safetensors bytes (README, *File formats*), validated.
     ///
     /// # Errors
     /// [`Error::Format`] with the [`FormatError`] naming the problem: corrupt/truncated bytes, missing

@@ -15,11 +15,14 @@
 //! - [`novelty`]: outlier scores (−E or ‖r(x) − x‖²), PyOD's contamination threshold, ROC AUC,
 //!   precision, recall and F1 for novelty detection.
 //! - [`KMeansAutoencoder`] (max activation, Sec. 2.3.8), [`UntiedAutoencoder`] (no energy: only an
-//!   integrability measure), and [`TiedAutoencoder::pca`] (linear, ΔE = d − D).
-//! - Model files: safetensors as README *File formats* specifies ([`TiedAutoencoder::save`],
-//!   [`TiedAutoencoder::load`], and the byte forms), with typed [`FormatError`]s; [`TensorFile`],
-//!   the one reader of every safetensors file of the workspace (models, CSAEs, detectors,
-//!   checkpoints), and [`safetensors_f32_bytes`], the writer of their deterministic bytes.
+//!   integrability measure), and `TiedAutoencoder::pca` (linear, ΔE = d − D; Cargo feature `pca`,
+//!   which adds `nalgebra` for the eigendecomposition).
+//! - Model files: safetensors in the format of the README's *File formats* section
+//!   ([`TiedAutoencoder::save`], written atomically with the standard library alone,
+//!   [`TiedAutoencoder::load`], and the byte forms), with typed
+//!   [`FormatError`]s; [`TensorFile`], the one reader of every safetensors file of the workspace
+//!   (models, CSAEs, detectors, checkpoints), and [`safetensors_f32_bytes`], the writer of their
+//!   deterministic bytes.
 //!
 //! ## Sign convention
 //! E is defined by ∇ₓE = r(x) − x (Eq. 9). It is a confidence score: higher means the autoencoder
@@ -73,6 +76,7 @@ mod gradient;
 mod kmeans;
 pub mod novelty;
 mod output;
+#[cfg(feature = "pca")]
 mod pca;
 mod score;
 mod tensor_file;
@@ -81,7 +85,7 @@ mod untied;
 
 pub use dynamics::{DynamicsOptions, Trajectory};
 pub use error::{Error, FormatError, Result};
-pub use file::{safetensors_f32_bytes, write_atomically, TIED_FORMAT};
+pub use file::{safetensors_f32_bytes, TIED_FORMAT};
 pub use gradient::TiedGradient;
 pub use kmeans::KMeansAutoencoder;
 pub use novelty::{NoveltyError, NoveltyScore};
@@ -90,3 +94,8 @@ pub use score::{ParseScoreError, Score};
 pub use tensor_file::TensorFile;
 pub use tied::{ParamsMut, TiedAutoencoder};
 pub use untied::UntiedAutoencoder;
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctest;

@@ -7,7 +7,7 @@
 //! PyOD's `decision_scores_` and of ROC AUC with the outlier as the positive class.
 //! [`NoveltyScore`] turns a model's per-sample score into one:
 //!
-//! | [`NoveltyScore`] | per-sample score (DESIGN.md) | outlier score |
+//! | [`NoveltyScore`] | per-sample score (README, *File formats*) | outlier score |
 //! |---|---|---|
 //! | [`Energy`](NoveltyScore::Energy) | E(x), Eq. 11–21 (28 for binary output): **higher = more typical** (∇ₓE = r(x) − x, Eq. 9) | −E(x) |
 //! | [`ReconstructionError`](NoveltyScore::ReconstructionError) | ‖r(x) − x‖²: higher = worse represented | ‖r(x) − x‖² |

@@ -1,9 +1,10 @@
-//! [`Score`]: the per-sample scores of DESIGN.md, by name.
+//! [`Score`]: the per-sample scores of the command line (README, *File formats*), by name.
 
 use crate::{Error, Result, TiedAutoencoder};
 use potential_kernels::MatRef;
 
-/// A per-sample score of a tied autoencoder (DESIGN.md, "Scores written by the CLI").
+/// A per-sample score of a tied autoencoder (README, *File formats*: the scores `potential score`
+/// writes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Score {
     /// `energy`: E(x) exactly as [`TiedAutoencoder::energy_batch`] (Eq. 11–21, 28).

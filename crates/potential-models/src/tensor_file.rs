@@ -47,7 +47,8 @@ impl<'a> TensorFile<'a> {
     pub fn parse(bytes: &'a [u8]) -> Result<Self, FormatError> {
         let st = SafeTensors::deserialize(bytes).map_err(FormatError::Corrupt)?;
         let (_, header) = SafeTensors::read_metadata(bytes).map_err(FormatError::Corrupt)?;
-        let metadata = header.metadata().clone().unwrap_or_default();
+        // Copied into a std map: safetensors' own map type depends on its `std` feature.
+        let metadata = header.metadata().iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect();
         Ok(Self { st, metadata })
     }
 

@@ -3,7 +3,6 @@
 use potential_activations::ActivationKind;
 use potential_models::{Error, FormatError, Output, TiedAutoencoder, TIED_FORMAT};
 use safetensors::tensor::{Dtype, TensorView};
-use std::collections::HashMap;
 
 fn model(act: ActivationKind, out: Output) -> TiedAutoencoder {
     let (h, d) = (3, 4);
@@ -28,7 +27,8 @@ fn build(tensors: &[(&str, Dtype, Vec<usize>, Vec<f64>)], meta: &[(&str, &str)])
         .zip(&bufs)
         .map(|((n, dt, s, _), b)| (*n, TensorView::new(*dt, s.clone(), b).unwrap()))
         .collect();
-    let meta: HashMap<String, String> = meta.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    // Collected into whichever map safetensors takes (it depends on safetensors' `std` feature).
+    let meta = meta.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     safetensors::serialize(views, Some(meta)).unwrap()
 }
 

@@ -147,6 +147,7 @@ fn untied_integrability_is_zero_for_tied_weights_and_positive_otherwise() {
 }
 
 #[test]
+#[cfg(feature = "pca")]
 fn pca_autoencoder_has_laplacian_d_minus_big_d_and_projects() {
     let strat = (1usize..=12).prop_flat_map(|dim| {
         (0..=dim).prop_flat_map(move |d| {
@@ -192,6 +193,7 @@ fn pca_autoencoder_has_laplacian_d_minus_big_d_and_projects() {
 }
 
 #[test]
+#[cfg(feature = "pca")]
 fn pca_recovers_the_principal_axis() {
     // Points on the line t·(3, 4)/5 plus a small orthogonal wobble: the first direction is ±(0.6, 0.8)
     // and the mean goes to b_r.

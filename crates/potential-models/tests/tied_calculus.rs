@@ -105,7 +105,7 @@ fn laplacian_is_trace_of_hessian_and_of_fd_jacobian() {
 
 #[test]
 fn laplacian_contraction_absorbing_match_their_formulas() {
-    // DESIGN.md: laplacian = Σₖ h′(uₖ)‖wₖ‖² − D (real), contraction = Σₖ h′(uₖ)²‖wₖ‖²,
+    // README, File formats: laplacian = Σₖ h′(uₖ)‖wₖ‖² − D (real), contraction = Σₖ h′(uₖ)²‖wₖ‖²,
     // absorbing = [laplacian < 0]; computed here in f64 from the scalar h′.
     runner("scores", 128)
         .run(&case(ALL_KINDS, REAL, 0.1), |c| {

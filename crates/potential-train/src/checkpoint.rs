@@ -6,7 +6,7 @@
 //!
 //! | tensor | dtype | shape | content |
 //! |---|---|---|---|
-//! | `weight` | F32 | [H, D] | W (as in a model file, README *File formats*) |
+//! | `weight` | F32 | [H, D] | W (as in a model file; README, *File formats*) |
 //! | `hidden_bias` | F32 | [H] | b_h |
 //! | `visible_bias` | F32 | [D] | b_r |
 //! | `velocity.weight` | F32 | [H, D] | momentum velocity of W |
@@ -128,7 +128,7 @@ fn serialize_sorted(
     // Deterministic either way: serde_json's Map is a BTreeMap (sorted keys), or with `preserve_order`
     // keeps the insertion order above (metadata first, then sorted names).
     let mut text = Value::Object(header).to_string().into_bytes();
-    while text.len() % 8 != 0 {
+    while !text.len().is_multiple_of(8) {
         text.push(b' ');
     }
     let mut out = Vec::with_capacity(8 + text.len() + offset);

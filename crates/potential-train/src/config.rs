@@ -141,7 +141,9 @@ pub struct TrainConfig {
     pub noise: Option<Noise>,
     /// After every step, rescale every filter wₖ to the mean filter norm (Sec. 4.2).
     pub renormalize: bool,
-    /// Seed of the initialisation, the shuffling and the corruption.
+    /// Seed of the run's random stream: the shuffling of the rows and the corruption of the inputs.
+    /// The initial weights come from elsewhere (the model given to the
+    /// [`Trainer`](crate::Trainer); [`init_model`](crate::init_model) takes its own seed).
     pub seed: u64,
     /// Early stopping: stop after this many epochs without a better validation loss and restore the
     /// best model (needs validation data). `None`: run all epochs (the best model is still restored

@@ -18,12 +18,18 @@
 //! - [`Trainer`]: the epoch loop, per-epoch [`EpochMetrics`] (loss, reconstruction error,
 //!   contraction, mean energy, fraction of absorbing points, Eq. 39), early stopping that restores
 //!   the best model, atomic per-epoch checkpoints and [`Trainer::resume`], bit for bit.
+//! - [`init_model`] / [`init_model_with`]: seeded initial models; [`Init`] says how the weights
+//!   are scaled (the ×4 bound of Glorot & Bengio's advice for sigmoid networks, which
+//!   [`init_model`] keeps, or the plain bound, better for tied sigmoid autoencoders).
+//! - [`Progress`] and [`Monitor`]: the one progress and cancellation callback of the long-running
+//!   calls ([`Trainer::fit_with`], [`detector::Detector::fit_with`], the CSAE's and the `potential`
+//!   estimators'), [`silent`] the default; [`Trainer::fit`] keeps its own event callback.
 //! - [`SphericalKMeans`]: the k-means autoencoder (max activation, Sec. 2.3.8) trained by spherical
 //!   k-means.
 //!
 //! ## Checkpoints
-//! A safetensors file with `format` = [`CHECKPOINT_FORMAT`]: the model tensors of DESIGN.md
-//! (`weight`, `hidden_bias`, `visible_bias`), `velocity.weight`, `velocity.hidden_bias`,
+//! A safetensors file with `format` = [`CHECKPOINT_FORMAT`]: the model tensors of a model file
+//! (README, *File formats*: `weight`, `hidden_bias`, `visible_bias`), `velocity.weight`, `velocity.hidden_bias`,
 //! `velocity.visible_bias`, `rng_state` (U8 \[32\], the Xoshiro256++ state), and with validation data
 //! `best.weight`, `best.hidden_bias`, `best.visible_bias`; metadata `activation`, `output`,
 //! `provenance`, `epoch`, `bad_epochs`, `config` (JSON), `best_epoch`, `best_valid_loss` (f64 bits in
@@ -42,7 +48,7 @@
 //! let model = init_model(8, 3, ActivationKind::Sigmoid, Output::Real, 7)?;
 //! let config = TrainConfig { epochs: 20, batch_size: 20, learning_rate: 0.05, contractive: 0.1, ..TrainConfig::default() };
 //! let mut trainer = Trainer::new(model, config)?;
-//! let report = trainer.fit(&x, None, &mut |_| std::ops::ControlFlow::Continue(()))?;
+//! let report = trainer.fit_with(&x, None, &potential_train::silent)?;
 //! let (first, last) = (&report.history[0], report.history.last().unwrap());
 //! assert!(last.reconstruction_error < first.reconstruction_error);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -58,15 +64,22 @@ mod init;
 mod kmeans;
 mod metrics;
 mod noise;
+mod progress;
 mod step;
 mod trainer;
 
 pub use checkpoint::CHECKPOINT_FORMAT;
 pub use config::{Noise, Optimizer, Schedule, TrainConfig};
 pub use error::{Error, Result};
-pub use init::{init_model, MAX_PARAMETERS};
+pub use init::{init_model, init_model_with, Init, MAX_PARAMETERS};
 pub use kmeans::SphericalKMeans;
 pub use metrics::EpochMetrics;
 pub use noise::corrupt;
+pub use progress::{silent, Monitor, Progress};
 pub use step::{adam_update, momentum_update, renormalize_filters, BatchLoss, Params, Workspace};
 pub use trainer::{Event, FitReport, Outcome, StepInfo, Trainer};
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctest;

@@ -3,7 +3,7 @@
 use crate::checkpoint::{self, Best, State};
 use crate::noise::{corrupt, run_rng, shuffled_identity};
 use crate::step::{adam_update, non_finite_param, renormalize_filters, Params, Workspace};
-use crate::{EpochMetrics, Error, Optimizer, Result, TrainConfig};
+use crate::{EpochMetrics, Error, Monitor, Optimizer, Progress, Result, TrainConfig};
 use potential_data::Features;
 use potential_kernels::{all_finite, MatRef, Parallelism};
 use potential_models::{Output, TiedAutoencoder};
@@ -345,6 +345,21 @@ impl Trainer {
             best_epoch: self.best.as_ref().map(|b| b.epoch),
             best_valid_loss: self.best.as_ref().map(|b| b.valid_loss),
         })
+    }
+
+    /// [`Trainer::fit`] reporting to the one progress callback: every step and epoch as
+    /// [`Progress::Step`] and [`Progress::Epoch`] of model 0. A [`ControlFlow::Break`] answer
+    /// interrupts the run as `fit`'s observer does ([`Outcome::Interrupted`]).
+    ///
+    /// # Errors
+    /// As [`Trainer::fit`].
+    pub fn fit_with(
+        &mut self,
+        train: &Features,
+        valid: Option<&Features>,
+        monitor: Monitor<'_>,
+    ) -> Result<FitReport> {
+        self.fit(train, valid, &mut |e| monitor(Progress::from_event(0, e)))
     }
 
     /// Run `steps` momentum-SGD steps on minibatches of a fresh shuffle of `train`, without

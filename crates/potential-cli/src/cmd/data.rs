@@ -78,7 +78,7 @@ enum FetchSet {
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Plain http:// only (no TLS). Each file is verified against the md5 and sha256 of its \
-decompressed payload committed in datasets/mnist/checksums.txt; an interrupted transfer is kept as \
+decompressed payload in crates/potential-data/data/mnist/checksums.txt (compiled in); an interrupted transfer is kept as \
 <file>.gz.part and resumed with an HTTP Range request on the next run."
 )]
 struct FetchArgs {

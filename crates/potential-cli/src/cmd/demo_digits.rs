@@ -146,7 +146,7 @@ fn csae_on(
     let observer = |e: Event<'_>| {
         if let Event::PretrainDone { .. } = e {
             let n = pretrained.fetch_add(1, Ordering::Relaxed) + 1;
-            if n % 10 == 0 && !quiet {
+            if n.is_multiple_of(10) && !quiet {
                 eprintln!("  pretrained 10 class autoencoders ({:.1}s)", t0.elapsed().as_secs_f64());
             }
         }

@@ -131,6 +131,6 @@ impl FactoredCsae {
     /// # Errors
     /// [`Error::Io`](crate::Error::Io).
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        write_file(path.as_ref(), &self.to_safetensors_bytes(), ".potential-fcsae-")
+        write_file(path.as_ref(), &self.to_safetensors_bytes())
     }
 }

@@ -4,7 +4,7 @@
 use super::finetuner::FactoredFinetuner;
 use super::model::FactoredCsae;
 use super::pretrainer::{mean_reconstruction_error, FactoredPretrainer};
-use crate::training::batch::{check_data, Batch, Minibatches};
+use crate::training::batch::{check_data, check_fit_data, check_named_data, Batch, Minibatches};
 use crate::training::epochs::{self, Learner, Progress, Workspace};
 use crate::{Error, Evaluation, FinetuneConfig, FinetuneEpoch, FinetuneReport, Result};
 use potential_activations::ActivationKind;
@@ -259,8 +259,8 @@ pub fn pretrain_factored(
     observer: FactoredObserver<'_>,
 ) -> Result<Vec<PretrainEpoch>> {
     validate_pretrain(cfg)?;
-    let (d, k) = (model.visible(), model.num_classes());
-    check_data("training data", data, d, k)?;
+    let d = model.visible();
+    check_named_data("training data", data, d, model.class_names())?;
     let n = data.n();
     let mut batches = Minibatches::new(n, cfg.batch_size, cfg.seed ^ 0xFAC7_0BED);
     let (batch, steps) = (batches.batch(), batches.steps());
@@ -319,11 +319,8 @@ pub fn finetune_factored(
     observer: FactoredObserver<'_>,
 ) -> Result<FinetuneReport> {
     validate_finetune(cfg)?;
-    let (d, k) = (model.visible(), model.num_classes());
-    check_data("training data", train, d, k)?;
-    if let Some(v) = valid {
-        check_data("validation data", v, d, k)?;
-    }
+    let d = model.visible();
+    check_fit_data(model.class_names(), d, train, valid)?;
     let batch = cfg.batch_size.min(train.n());
     let mut ws = FactoredFinetuner::new(model, batch, cfg.variant, cfg.weight_decay)?;
     ws.set_optimizer(model, cfg.optimizer);
@@ -335,9 +332,14 @@ pub fn finetune_factored(
         input_mask: 0.0,
         momentum: cfg.momentum,
     };
-    let progress = |p: Progress<'_>| match p {
-        Progress::Step { epoch, step, steps } => observer(FactoredEvent::FinetuneStep { epoch, step, steps }),
-        Progress::Epoch(r) => observer(FactoredEvent::FinetuneEpoch(r)),
+    let progress = |p: Progress<'_>| {
+        match p {
+            Progress::Step { epoch, step, steps } => {
+                observer(FactoredEvent::FinetuneStep { epoch, step, steps })
+            }
+            Progress::Epoch(r) => observer(FactoredEvent::FinetuneEpoch(r)),
+        }
+        Ok(())
     };
     epochs::run(&mut learner, cfg, train.n(), valid, &progress)
 }

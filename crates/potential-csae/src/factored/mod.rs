@@ -24,13 +24,11 @@
 //! ```
 //! use potential_activations::ActivationKind;
 //! use potential_csae::{factored_silent, train_factored, FactoredConfig, FinetuneConfig};
-//! use potential_data::{embedded_digits, Dataset};
-//! use potential_kernels::MatRef;
+//! use potential_data::embedded_digits;
 //! use potential_train::{Noise, TrainConfig};
 //!
 //! // Digits 0, 1 and 2 of the embedded UCI digits; 16 shared factors, 16 tanh hiddens per class.
-//! let d = embedded_digits().subset_classes(&[0, 1, 2]);
-//! let data = Dataset::new(d.features().clone(), d.labels().to_vec(), None)?;
+//! let data = embedded_digits().subset_classes(&[0, 1, 2]);
 //! let (tr, te) = data.split_tail(90)?;
 //! let cfg = FactoredConfig {
 //!     factors: 16,
@@ -43,7 +41,7 @@
 //!     ..FactoredConfig::default()
 //! };
 //! let (model, _report) = train_factored(&cfg, &tr, None, &factored_silent)?;
-//! let x = MatRef::from_row_major(te.features().as_slice(), te.n(), te.d());
+//! let x = te.features().as_mat();
 //! let eval = model.evaluate(x, te.labels())?;
 //! assert!(eval.error_rate < 0.1, "{eval:?}");
 //! // Class 1 as an ordinary tied autoencoder (Eq. 48–50): its energy is the model's E₁.

@@ -28,6 +28,35 @@ pub(crate) fn check_data(what: &'static str, data: &Dataset, d: usize, k: usize)
     Ok(())
 }
 
+/// `data` fits a classifier of `d` inputs whose classes are `names`: [`check_data`], and its classes
+/// are the classifier's by name (`crate::model::check_class_names`), so a class added as "nine" is
+/// never refitted against data that calls it "9".
+///
+/// # Errors
+/// [`Error::Data`] naming `what` and the first problem.
+pub(crate) fn check_named_data(what: &'static str, data: &Dataset, d: usize, names: &[String]) -> Result<()> {
+    check_data(what, data, d, names.len())?;
+    crate::model::check_class_names(what, names, data.class_names())
+}
+
+/// The training rows and the optional validation rows of a classifier of `d` inputs and classes
+/// `names` ([`check_named_data`]).
+///
+/// # Errors
+/// [`Error::Data`] naming the training or the validation data.
+pub(crate) fn check_fit_data(
+    names: &[String],
+    d: usize,
+    train: &Dataset,
+    valid: Option<&Dataset>,
+) -> Result<()> {
+    check_named_data("training data", train, d, names)?;
+    match valid {
+        Some(v) => check_named_data("validation data", v, d, names),
+        None => Ok(()),
+    }
+}
+
 /// The rows 0..n visited in minibatches of `batch` rows, in a new seeded order every epoch
 /// (Fisher–Yates on a Xoshiro256++ stream, which the steps may draw from too: input masking,
 /// corruption).

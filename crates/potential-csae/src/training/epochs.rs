@@ -147,14 +147,18 @@ fn with_position(e: Error, epoch: usize, step: usize) -> Error {
 /// validation error; the parameters of the best validation epoch (lowest error, then lowest NLL)
 /// are restored at the end, and `cfg.patience` epochs without improvement stop the run.
 ///
+/// `progress` hears of every step and epoch; an error it returns ([`Error::Interrupted`]) ends the
+/// run with that error.
+///
 /// # Errors
-/// The first error of a step ([`Error::Diverged`] with its epoch and step) or of the validation.
+/// The first error of a step ([`Error::Diverged`] with its epoch and step), of the validation or
+/// of `progress`.
 pub(crate) fn run<F: Finetunable>(
     f: &mut F,
     cfg: &FinetuneConfig,
     n: usize,
     valid: Option<&Dataset>,
-    progress: &dyn Fn(Progress<'_>),
+    progress: &dyn Fn(Progress<'_>) -> Result<()>,
 ) -> Result<FinetuneReport> {
     let mut batches = Minibatches::new(n, cfg.batch_size, cfg.seed ^ 0xC5AE_F1E7);
     let steps = batches.steps();
@@ -168,8 +172,7 @@ pub(crate) fn run<F: Finetunable>(
         let (mut loss, mut errors) = (0.0f64, 0usize);
         batches.epoch(|step, rows, stream| {
             errors += f.step(rows, lr, stream, &mut loss).map_err(|e| with_position(e, epoch, step))?;
-            progress(Progress::Step { epoch, step, steps });
-            Ok(())
+            progress(Progress::Step { epoch, step, steps })
         })?;
         let ev = valid.map(|v| f.evaluate(v)).transpose()?;
         let rec = FinetuneEpoch {
@@ -180,7 +183,7 @@ pub(crate) fn run<F: Finetunable>(
             valid_nll: ev.as_ref().map(|e| e.mean_nll),
             seconds: t0.elapsed().as_secs_f64(),
         };
-        progress(Progress::Epoch(&rec));
+        progress(Progress::Epoch(&rec))?;
         report.history.push(rec);
         let Some(ev) = ev else { continue };
         let better =

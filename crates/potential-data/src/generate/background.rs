@@ -1,6 +1,8 @@
 //! Grey natural images, 28×28 patches cut from them, and the rule that lays a digit over a background.
 
-use std::path::{Path, PathBuf};
+#[cfg(feature = "images")]
+use std::path::Path;
+use std::path::PathBuf;
 
 use super::error::GenerateError;
 use super::rng::{below, unit, SampleRng};
@@ -74,9 +76,12 @@ impl BackgroundPool {
     /// file name, converting colour to grey with [`luma_bt601`] (8- and 16-bit images scaled to
     /// [0, 1], alpha ignored).
     ///
+    /// Needs the `images` feature (the `image` crate decodes the files).
+    ///
     /// # Errors
     /// [`GenerateError::Io`] if the folder cannot be listed, [`GenerateError::Image`] if a file does not
     /// decode, [`GenerateError::NoBackgrounds`] if there is no image, [`GenerateError::BackgroundTooSmall`].
+    #[cfg(feature = "images")]
     pub fn load_dir(dir: impl AsRef<Path>) -> Result<Self, GenerateError> {
         let dir = dir.as_ref();
         let io = |source| GenerateError::Io { path: dir.to_path_buf(), source };
@@ -133,6 +138,7 @@ impl BackgroundPool {
     }
 }
 
+#[cfg(feature = "images")]
 fn load_grey(path: &Path) -> Result<GreyImage, GenerateError> {
     let img =
         image::open(path).map_err(|source| GenerateError::Image { path: path.to_path_buf(), source })?;

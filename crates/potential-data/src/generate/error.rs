@@ -56,7 +56,8 @@ pub enum GenerateError {
         /// Its height.
         height: usize,
     },
-    /// A background image that does not decode.
+    /// A background image that does not decode (feature `images`).
+    #[cfg(feature = "images")]
     #[error("{path}: cannot decode image: {source}")]
     Image {
         /// The file.

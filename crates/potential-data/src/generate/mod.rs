@@ -16,7 +16,9 @@ pub use error::GenerateError;
 pub use generator::{Generator, Samples, Sources};
 pub use mnist::{DigitAssignment, MnistPool};
 pub use set::{BenchmarkSet, Split, SplitSizes};
-pub use write::{write_amat, write_grid_png, write_npy_split, write_set, OutputFormat, WrittenSet};
+#[cfg(feature = "images")]
+pub use write::write_grid_png;
+pub use write::{write_amat, write_npy_split, write_set, OutputFormat, WrittenSet};
 
 /// Side of every generated image.
 pub const SIDE: usize = 28;

@@ -7,7 +7,9 @@ use std::str::FromStr;
 use super::error::GenerateError;
 use super::generator::{Generator, Samples};
 use super::set::Split;
-use super::{PIXELS, SIDE};
+use super::PIXELS;
+#[cfg(feature = "images")]
+use super::SIDE;
 use crate::{write_npy_f32, write_npy_labels, AtomicFile};
 
 /// The file format of a generated set.
@@ -134,8 +136,11 @@ pub fn write_amat<'s>(
 /// by `scale` and separated by a 1-pixel mid-grey border; labels are not drawn. Written atomically
 /// ([`crate::write_png`]).
 ///
+/// Needs the `images` feature.
+///
 /// # Errors
 /// [`GenerateError::Data`] if the PNG cannot be written.
+#[cfg(feature = "images")]
 pub fn write_grid_png(
     path: &Path,
     samples: &Samples,

@@ -258,13 +258,15 @@ impl Detector {
         })
     }
 
-    /// Save atomically (temporary file, fsync, rename, directory sync).
+    /// Save atomically ([`potential_data::write_atomic`]: temporary file, fsync, rename, directory
+    /// sync).
     ///
     /// # Errors
-    /// [`DetectorError::Io`].
+    /// [`DetectorError::Io`] naming the file (the temporary one or `path`).
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        potential_models::write_atomically(path, &self.to_safetensors_bytes(), ".potential-detector-")
-            .map_err(|source| DetectorError::Io { path: path.to_owned(), source })
+        potential_data::write_atomic(path, &self.to_safetensors_bytes()).map_err(|e| match e {
+            potential_data::DataError::Io { path, source } => DetectorError::Io { path, source },
+            other => DetectorError::Data(other),
+        })
     }
 }

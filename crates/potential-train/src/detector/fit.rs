@@ -3,7 +3,7 @@
 use super::config::{Combine, DetectorConfig, Resolved};
 use super::scaler::Scaler;
 use super::{percentile_sorted, DetectorError, Result};
-use crate::{init_model, Event, Optimizer, Outcome, TrainConfig, Trainer};
+use crate::{init_model, Event, Monitor, Optimizer, Outcome, Progress, TrainConfig, Trainer};
 use potential_data::Features;
 use potential_kernels::{MatRef, Parallelism};
 use potential_models::novelty::{self, NoveltyScore};
@@ -86,6 +86,16 @@ impl Detector {
         Self::fit_resolved(x, &r, observer)
     }
 
+    /// [`Detector::fit`] reporting to the one progress callback: member i's steps and epochs as
+    /// [`Progress::Step`] and [`Progress::Epoch`] with `model` = i. A [`ControlFlow::Break`] answer
+    /// stops the fit with [`DetectorError::Interrupted`].
+    ///
+    /// # Errors
+    /// As [`Detector::fit`].
+    pub fn fit_with(x: &Features, config: &DetectorConfig, monitor: Monitor<'_>) -> Result<Self> {
+        Self::fit(x, config, &mut |i, e| monitor(Progress::from_event(i, e)))
+    }
+
     /// [`Detector::fit`] with the sizes already resolved (e.g. to size a progress bar first).
     ///
     /// # Errors
@@ -113,7 +123,7 @@ impl Detector {
                 let idx = members.len();
                 let seed = member_seed(cfg.seed, vi * cfg.members_per_view + k);
                 let model = train_member(&xs, r, view.noise, seed, &mut |e| observer(idx, e))?;
-                let s = novelty::outlier_scores(&model, mat(&xs), cfg.score)?;
+                let s = novelty::outlier_scores(&model, xs.as_mat(), cfg.score)?;
                 let (median, iqr) = median_iqr(&s);
                 members.push(Member { view: vi, noise: view.noise, seed, model, median, iqr });
             }
@@ -205,7 +215,7 @@ impl Detector {
     /// [`DetectorError::Model`]/[`DetectorError::Novelty`] for a model that cannot score them.
     pub fn outlier_scores(&self, x: &[f32]) -> Result<Vec<f64>> {
         let d = self.dim();
-        if x.len() % d != 0 {
+        if !x.len().is_multiple_of(d) {
             return Err(DetectorError::Width { expected: d, found: x.len() });
         }
         check_finite(x, d)?;
@@ -256,7 +266,7 @@ impl Detector {
             });
         }
         let d = self.dim();
-        if x.len() % d != 0 {
+        if !x.len().is_multiple_of(d) {
             return Err(DetectorError::Width { expected: d, found: x.len() });
         }
         check_finite(x, d)?;
@@ -311,10 +321,6 @@ impl Detector {
         self.threshold = threshold;
         self.contamination = contamination;
     }
-}
-
-fn mat(x: &Features) -> MatRef<'_> {
-    MatRef::from_row_major(x.as_slice(), x.n(), x.d())
 }
 
 /// Median and interquartile range (numpy's linear percentiles) of `s`; an IQR of 0 (e.g. tied

@@ -85,7 +85,7 @@ pub(super) fn plot(a: PlotArgs) -> Result<()> {
 fn image_shape(d: usize, width: Option<usize>) -> Result<(usize, usize)> {
     let side = (d as f64).sqrt().round() as usize;
     match width {
-        Some(w) if w > 0 && d % w == 0 => Ok((w, d / w)),
+        Some(w) if w > 0 && d.is_multiple_of(w) => Ok((w, d / w)),
         Some(w) => Err(usage(format!("--width {w} does not divide the input size {d}"))),
         None if side * side == d => Ok((side, side)),
         None => Ok((d, 1)),

@@ -14,7 +14,7 @@ use potential_kernels::MatRef;
 fn csae_commands_round_trip_on_files() {
     let dir = tempfile::tempdir().unwrap();
     let d = potential_data::embedded_digits().subset_classes(&[3, 8]);
-    let y: Vec<u32> = d.labels().iter().map(|&l| u32::from(l == 8)).collect();
+    let y = d.labels().to_vec(); // 3 → 0, 8 → 1
     let x = dir.path().join("x.npy");
     let yp = dir.path().join("y.npy");
     potential_data::write_npy_f32(&x, d.features().as_slice(), &[d.n(), d.d()]).unwrap();
