@@ -55,6 +55,9 @@ pub enum Error {
         /// What went non-finite (`loss`, `factor.input`, …).
         parameter: String,
     },
+    /// The observer stopped the run (e.g. Ctrl-C).
+    #[error("interrupted")]
+    Interrupted,
     /// A CSAE file whose contents are not a valid model, with its path.
     #[error("{}: {source}", path.display())]
     File {

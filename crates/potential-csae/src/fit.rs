@@ -106,8 +106,8 @@ pub fn class_features(data: &Dataset, c: u32) -> Features {
 }
 
 /// Pretrain one autoencoder per class on that class's rows of `data` with `pretrain` (class i
-/// starts from [`init_model`] with seed `seed + i` and trains with seed `pretrain.seed + i`).
-/// Classes run in parallel on the current rayon pool; the result does not depend on its size.
+/// as [`pretrain_class`] trains it). Classes run in parallel on the current rayon pool; the result
+/// does not depend on its size.
 ///
 /// # Errors
 /// [`Error::Data`] for a class without rows; [`Error::Train`] from the trainer.
@@ -118,7 +118,7 @@ pub fn pretrain_classes(
     pretrain: &TrainConfig,
     observer: Observer<'_>,
 ) -> Result<Vec<TiedAutoencoder>> {
-    let par = if k >= rayon::current_num_threads() { Parallelism::Sequential } else { Parallelism::Rayon(0) };
+    let par = pretrain_parallelism(k);
     (0..k)
         .into_par_iter()
         .map(|c| {
@@ -130,21 +130,61 @@ pub fn pretrain_classes(
                     reason: format!("class {c} ({}) has no rows to pretrain on", data.class_names()[c]),
                 });
             }
-            let model = init_class_model(cfg, data.d(), c)?;
-            let mut tc = pretrain.clone();
-            tc.seed = pretrain.seed.wrapping_add(c as u64);
-            let mut trainer = Trainer::new(model, tc)?;
-            trainer.set_parallelism(par);
-            trainer.fit(&x, None, &mut |e| {
+            let model = pretrain_class(&x, cfg, pretrain, c, par, &mut |e| {
                 if let potential_train::Event::Epoch(m) = e {
                     observer(Event::PretrainEpoch { class: c, metrics: m });
                 }
                 ControlFlow::Continue(())
             })?;
             observer(Event::PretrainDone { class: c, seconds: t0.elapsed().as_secs_f64() });
-            Ok(trainer.into_model())
+            Ok(model)
         })
         .collect()
+}
+
+/// How [`pretrain_classes`] runs the gemms of each of `k` classes pretrained in parallel:
+/// sequentially when there are at least as many classes as threads in the current rayon pool (the
+/// classes fill the pool), else on the pool.
+pub fn pretrain_parallelism(k: usize) -> Parallelism {
+    if k >= rayon::current_num_threads() {
+        Parallelism::Sequential
+    } else {
+        Parallelism::Rayon(0)
+    }
+}
+
+/// Pretrain the model of class `c` on its rows `x` with `pretrain`: it starts from
+/// [`init_class_model`] (seed `cfg.seed + c`) and trains with seed `pretrain.seed + c` and the
+/// gemm parallelism `par` — what [`pretrain_classes`] does for class `c` (with `par` from
+/// [`pretrain_parallelism`]), bit for bit, so classes can be pretrained apart (e.g. on other
+/// machines). `observer` sees the trainer's events; breaking stops it with [`Error::Interrupted`].
+///
+/// # Errors
+/// [`Error::Data`] for no rows or rows of another width; [`Error::Train`] from the trainer;
+/// [`Error::Interrupted`].
+pub fn pretrain_class(
+    x: &Features,
+    cfg: &CsaeConfig,
+    pretrain: &TrainConfig,
+    c: usize,
+    par: Parallelism,
+    observer: &mut dyn FnMut(potential_train::Event<'_>) -> ControlFlow<()>,
+) -> Result<TiedAutoencoder> {
+    if x.n() == 0 {
+        return Err(Error::Data {
+            what: "training data",
+            reason: format!("class {c} has no rows to pretrain on"),
+        });
+    }
+    let model = init_class_model(cfg, x.d(), c)?;
+    let mut tc = pretrain.clone();
+    tc.seed = pretrain.seed.wrapping_add(c as u64);
+    let mut trainer = Trainer::new(model, tc)?;
+    trainer.set_parallelism(par);
+    if trainer.fit(x, None, observer)?.outcome == potential_train::Outcome::Interrupted {
+        return Err(Error::Interrupted);
+    }
+    Ok(trainer.into_model())
 }
 
 /// Class model `c` before training: [`init_model`] with seed `cfg.seed + c`, its weights rescaled
@@ -208,6 +248,25 @@ pub fn train(
         Some(p) => pretrain_classes(train, k, cfg, p, observer)?,
         None => init_classes(train, k, cfg)?,
     };
+    train_from_classes(cfg, classes, train, valid, observer)
+}
+
+/// The part of [`train`] after pretraining: the classifier of the class models `classes` (class i
+/// named by `train`, biases 0), [`finetune`]d on `train` as `cfg` says, with its provenance — so
+/// class models pretrained apart ([`pretrain_class`]) give the classifier [`train`] gives, bit
+/// for bit.
+///
+/// # Errors
+/// As [`train`].
+pub fn train_from_classes(
+    cfg: &CsaeConfig,
+    classes: Vec<TiedAutoencoder>,
+    train: &Dataset,
+    valid: Option<&Dataset>,
+    observer: Observer<'_>,
+) -> Result<(Csae, FinetuneReport)> {
+    cfg.validate()?;
+    let k = classes.len();
     let mut model = Csae::new(classes, train.class_names().to_vec(), vec![0.0; k])?;
     let report = finetune(&mut model, &cfg.finetune, train, valid, observer)?;
     model.set_provenance(Some(
