@@ -53,7 +53,8 @@ class RustState:
     _rust_attributes = {}
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # A copy: object.__getstate__ may hand out the instance's own __dict__.
+        state = dict(super().__getstate__())
         for name in self._rust_attributes:
             if state.get(name) is not None:
                 state[name] = bytes(state[name].to_bytes())

@@ -8,10 +8,10 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _core
-from ._validation import plain_rows, rows, seed
+from ._validation import ROWS, plain_rows, rows, seed
 
 
 class TiedAutoencoder:
@@ -405,7 +405,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             The fitted estimator.
         """
         self._validate_params()
-        X = rows(self, X, reset=True)
+        X = validate_data(self, X, **ROWS)
         spec = {
             "hidden": int(self.hidden),
             "activation": self.activation,
@@ -446,7 +446,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         codes : ndarray of shape (n_samples, hidden)
             float32.
         """
-        return self.model_._model.encode(self._rows(X))
+        X = self._rows(X)
+        return self.model_._model.encode(X)
 
     def score_samples(self, X):
         """The energy of every row (higher = better represented); see ``energy``.
@@ -474,7 +475,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         -------
         energy : ndarray of shape (n_samples,)
         """
-        return self.model_._model.energy(self._rows(X))
+        X = self._rows(X)
+        return self.model_._model.energy(X)
 
     def reconstruct(self, X):
         """The reconstructions r(x); see ``TiedAutoencoder.reconstruct``.
@@ -488,7 +490,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         -------
         reconstructions : ndarray of shape (n_samples, n_features)
         """
-        return self.model_._model.reconstruct(self._rows(X))
+        X = self._rows(X)
+        return self.model_._model.reconstruct(X)
 
     def vector_field(self, X):
         """The vector field r(x) - x (Eq. 9); see ``TiedAutoencoder.vector_field``.
@@ -502,7 +505,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         -------
         field : ndarray of shape (n_samples, n_features)
         """
-        return self.model_._model.vector_field(self._rows(X))
+        X = self._rows(X)
+        return self.model_._model.vector_field(X)
 
     def laplacian(self, X):
         """The Laplacian of the energy (Eq. 38); see ``TiedAutoencoder.laplacian``.
@@ -516,7 +520,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         -------
         laplacian : ndarray of shape (n_samples,)
         """
-        return self.model_._model.laplacian(self._rows(X))
+        X = self._rows(X)
+        return self.model_._model.laplacian(X)
 
     def contraction(self, X):
         """The contraction (Eq. 40); see ``TiedAutoencoder.contraction``.
@@ -530,4 +535,5 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         -------
         contraction : ndarray of shape (n_samples,)
         """
-        return self.model_._model.contraction(self._rows(X))
+        X = self._rows(X)
+        return self.model_._model.contraction(X)

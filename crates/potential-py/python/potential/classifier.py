@@ -175,7 +175,7 @@ class CSAEClassifier(RustState, ClassifierMixin, BaseEstimator):
     def _prepare_fit(self, X, y):
         """Validated parameters, rows and labels: ``(X, codes, classes, names, settings)``."""
         self._validate_params()
-        X, y = validate_data(self, X, y, ensure_all_finite=False, **ROWS)
+        X, y = validate_data(self, X, y, **ROWS)
         check_classification_targets(y)
         classes, codes = np.unique(y, return_inverse=True)
         if len(classes) < 2:
@@ -229,7 +229,8 @@ class CSAEClassifier(RustState, ClassifierMixin, BaseEstimator):
         energies : ndarray of shape (n_samples, n_classes)
             Higher = better represented by that class's model.
         """
-        return self.csae_.energies(self._rows(X))
+        X = self._rows(X)
+        return self.csae_.energies(X)
 
     def decision_function(self, X):
         """The logits E_i(x) + C_i of Eq. 45.
@@ -245,7 +246,8 @@ class CSAEClassifier(RustState, ClassifierMixin, BaseEstimator):
             With two classes, the logit of ``classes_[1]`` minus that of ``classes_[0]``, as
             scikit-learn's binary classifiers do.
         """
-        logits = self.csae_.logits(self._rows(X))
+        X = self._rows(X)
+        logits = self.csae_.logits(X)
         return logits[:, 1] - logits[:, 0] if logits.shape[1] == 2 else logits
 
     def predict_proba(self, X):
@@ -261,7 +263,8 @@ class CSAEClassifier(RustState, ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``; every row sums to 1.
         """
-        return self.csae_.predict_proba(self._rows(X))
+        X = self._rows(X)
+        return self.csae_.predict_proba(X)
 
     def predict_log_proba(self, X):
         """log P(y = i | x) of Eq. 45, computed from the logits (no log of 0).
@@ -276,7 +279,8 @@ class CSAEClassifier(RustState, ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
         """
-        return log_softmax(self.csae_.logits(self._rows(X)), axis=1)
+        X = self._rows(X)
+        return log_softmax(self.csae_.logits(X), axis=1)
 
     def predict(self, X):
         """The most probable class of every row.
@@ -291,7 +295,8 @@ class CSAEClassifier(RustState, ClassifierMixin, BaseEstimator):
         y : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        return self.classes_[self.csae_.predict(self._rows(X))]
+        X = self._rows(X)
+        return self.classes_[self.csae_.predict(X)]
 
     def score_samples(self, X):
         """The out-of-distribution score log sum_i exp(E_i(x) + C_i).
@@ -309,7 +314,8 @@ class CSAEClassifier(RustState, ClassifierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,)
             Higher = more like the training classes.
         """
-        return self.csae_.ood_score(self._rows(X))
+        X = self._rows(X)
+        return self.csae_.ood_score(X)
 
     def add_class(self, X_new, label, X, y):
         """Add class ``label`` without retraining the others (the promise of Sec. 4).

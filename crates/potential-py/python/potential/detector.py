@@ -52,8 +52,8 @@ class EnergyDetector(RustState, OutlierMixin, BaseEstimator):
     ----------
     contamination : float, default=0.1
         Expected fraction of outliers among the training rows, in (0, 0.5]: sets ``offset_``.
-    score : {"energy", "reconstruction-error"}, default="energy"
-        What the autoencoders rank rows by.
+    score_type : {"energy", "reconstruction-error"}, default="energy"
+        What the autoencoders rank rows by (the command line's ``--score``).
     activation : str, default="relu"
         Hidden activation of every autoencoder.
     hidden : int, default=None
@@ -100,7 +100,7 @@ class EnergyDetector(RustState, OutlierMixin, BaseEstimator):
 
     _parameter_constraints = {
         "contamination": [Interval(Real, 0, 0.5, closed="right")],
-        "score": [StrOptions({"energy", "reconstruction-error"})],
+        "score_type": [StrOptions({"energy", "reconstruction-error"})],
         "activation": [StrOptions(set(_core.activations()))],
         "hidden": [Interval(Integral, 1, None, closed="left"), None],
         "epochs": [Interval(Integral, 1, None, closed="left"), None],
@@ -117,7 +117,7 @@ class EnergyDetector(RustState, OutlierMixin, BaseEstimator):
         self,
         *,
         contamination=0.1,
-        score="energy",
+        score_type="energy",
         activation="relu",
         hidden=None,
         epochs=None,
@@ -129,7 +129,7 @@ class EnergyDetector(RustState, OutlierMixin, BaseEstimator):
         random_state=None,
     ):
         self.contamination = contamination
-        self.score = score
+        self.score_type = score_type
         self.activation = activation
         self.hidden = hidden
         self.epochs = epochs
@@ -144,7 +144,7 @@ class EnergyDetector(RustState, OutlierMixin, BaseEstimator):
         """The settings of ``potential detect fit`` as the Rust core takes them."""
         return {
             "contamination": float(self.contamination),
-            "score": self.score,
+            "score": self.score_type,
             "activation": self.activation,
             "hidden": self.hidden,
             "epochs": self.epochs,
