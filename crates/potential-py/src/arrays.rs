@@ -7,17 +7,20 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 /// The rows of `x` as one row-major slice with its row and column counts. The slice is NumPy's
-/// own buffer: C-contiguous float32 is required (the Python layer converts everything else, as
-/// scikit-learn's `check_array` does).
+/// own buffer: C-contiguous, aligned float32 is required (the Python layer converts everything
+/// else, as scikit-learn's `check_array` does).
 ///
 /// # Errors
-/// `ValueError` for a non-contiguous array or one without columns.
+/// `ValueError` for a non-contiguous or misaligned array, or one without columns.
 pub fn rows<'a>(x: &'a PyReadonlyArray2<'_, f32>) -> PyResult<(&'a [f32], usize, usize)> {
     let (n, d) = (x.shape()[0], x.shape()[1]);
     if d == 0 {
         return Err(PyValueError::new_err(format!(
             "the array has shape ({n}, 0): at least one column is needed"
         )));
+    }
+    if !x.is_aligned() {
+        return Err(PyValueError::new_err("the array must be aligned (its buffer is not float32-aligned)"));
     }
     let s = x.as_slice().map_err(|_| PyValueError::new_err("the array must be C-contiguous float32"))?;
     Ok((s, n, d))
@@ -26,8 +29,11 @@ pub fn rows<'a>(x: &'a PyReadonlyArray2<'_, f32>) -> PyResult<(&'a [f32], usize,
 /// The labels of `y` as a slice (contiguous uint32).
 ///
 /// # Errors
-/// `ValueError` for a non-contiguous array.
+/// `ValueError` for a non-contiguous or misaligned array.
 pub fn labels<'a>(y: &'a PyReadonlyArray1<'_, u32>) -> PyResult<&'a [u32]> {
+    if !y.is_aligned() {
+        return Err(PyValueError::new_err("the labels must be aligned (their buffer is not uint32-aligned)"));
+    }
     y.as_slice().map_err(|_| PyValueError::new_err("the labels must be a contiguous uint32 array"))
 }
 

@@ -9,6 +9,12 @@ from sklearn.utils.validation import validate_data
 ROWS = {"dtype": np.float32, "order": "C"}
 
 
+def aligned(X):
+    """``X`` itself, or an aligned copy of it when its buffer is not float32-aligned (as arrays
+    deserialised from a network message can be): Rust reads only aligned floats."""
+    return X if X.flags.aligned else np.require(X, requirements=["C_CONTIGUOUS", "ALIGNED"])
+
+
 def rows(estimator, X, *, reset, ensure_min_samples=1):
     """``X`` as C-contiguous float32 rows, validated against ``estimator``.
 
@@ -16,7 +22,7 @@ def rows(estimator, X, *, reset, ensure_min_samples=1):
     layouts are converted. Finiteness is checked by the Rust core, which names the row and column
     of the first NaN or infinity, so the data is scanned once.
     """
-    return validate_data(
+    X = validate_data(
         estimator,
         X,
         reset=reset,
@@ -24,11 +30,12 @@ def rows(estimator, X, *, reset, ensure_min_samples=1):
         ensure_min_samples=ensure_min_samples,
         **ROWS,
     )
+    return aligned(X)
 
 
 def plain_rows(X):
     """``X`` as C-contiguous float32 rows, without an estimator (as ``check_array``)."""
-    return check_array(X, ensure_all_finite=False, **ROWS)
+    return aligned(check_array(X, ensure_all_finite=False, **ROWS))
 
 
 def seed(random_state):

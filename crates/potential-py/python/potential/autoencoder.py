@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _core
-from ._validation import ROWS, plain_rows, rows, seed
+from ._validation import ROWS, aligned, plain_rows, rows, seed
 
 
 class TiedAutoencoder:
@@ -405,7 +405,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             The fitted estimator.
         """
         self._validate_params()
-        X = validate_data(self, X, **ROWS)
+        X = aligned(validate_data(self, X, **ROWS))
         spec = {
             "hidden": int(self.hidden),
             "activation": self.activation,

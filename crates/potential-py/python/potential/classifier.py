@@ -11,7 +11,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _core
-from ._validation import ROWS, RustState, rows, seed
+from ._validation import ROWS, aligned, RustState, rows, seed
 
 
 def _names(classes):
@@ -176,6 +176,7 @@ class CSAEClassifier(RustState, ClassifierMixin, BaseEstimator):
         """Validated parameters, rows and labels: ``(X, codes, classes, names, settings)``."""
         self._validate_params()
         X, y = validate_data(self, X, y, **ROWS)
+        X = aligned(X)
         check_classification_targets(y)
         classes, codes = np.unique(y, return_inverse=True)
         if len(classes) < 2:
@@ -348,6 +349,7 @@ class CSAEClassifier(RustState, ClassifierMixin, BaseEstimator):
             raise ValueError(f"class {label!r} is already in classes_")
         X_new = rows(self, X_new, reset=False)
         X, y = validate_data(self, X, y, reset=False, ensure_all_finite=False, **ROWS)
+        X = aligned(X)
         classes = np.asarray(self.classes_.tolist() + [label])
         if classes.dtype.kind != self.classes_.dtype.kind and self.classes_.dtype.kind != "O":
             classes = np.asarray(self.classes_.tolist() + [label], dtype=object)

@@ -30,6 +30,7 @@ from dask_ml.wrappers import ParallelPostFit as _DaskMLParallelPostFit
 from distributed import get_client
 
 from . import _core
+from ._validation import aligned
 from .classifier import CSAEClassifier
 from .detector import EnergyDetector
 
@@ -38,12 +39,12 @@ __all__ = ["ParallelPostFit", "fit_csae", "fit_detector"]
 
 def _pretrain_class(rows, spec, c, sequential):
     """Task: class ``c``'s model pretrained on its rows, as safetensors bytes."""
-    return bytes(_core.Csae.pretrain_class(rows, spec, c, sequential))
+    return bytes(_core.Csae.pretrain_class(aligned(rows), spec, c, sequential))
 
 
 def _fit_member(rows, spec, index):
     """Task: detector member ``index`` fitted on all rows (its parts, the model as bytes)."""
-    view, noise, seed, model, median, iqr = _core.Detector.fit_member(rows, spec, index)
+    view, noise, seed, model, median, iqr = _core.Detector.fit_member(aligned(rows), spec, index)
     return view, noise, seed, bytes(model), median, iqr
 
 
