@@ -129,3 +129,15 @@ def test_corrupt_and_foreign_model_files(tmp_path):
     # A directory where a file should be written.
     with pytest.raises(OSError):
         det.save(tmp_path)
+
+
+def test_misaligned_buffers_are_copied_in_python_and_refused_by_the_rust_core(models):
+    X, _, m = models
+    det, f = m["detector"]
+    raw = np.zeros(X.nbytes + 1, dtype=np.uint8)
+    mis = raw[1:].view(np.float32).reshape(X.shape)
+    mis[...] = X
+    assert not mis.flags.aligned
+    np.testing.assert_array_equal(f(mis), f(X))
+    with pytest.raises(ValueError, match="aligned"):
+        det.detector_.outlier_scores(mis)
