@@ -319,12 +319,14 @@ impl Csae {
 
     /// A classifier from the bytes of a CSAE file.
     #[staticmethod]
-    fn from_bytes(data: &[u8]) -> PyResult<Self> {
-        RustCsae::from_safetensors_bytes(data).map(|inner| Self { inner, report: None }).map_err(to_py)
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        detached(py, || {
+            RustCsae::from_safetensors_bytes(data).map(|inner| Self { inner, report: None }).map_err(to_py)
+        })
     }
     /// The CSAE file's bytes.
-    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.inner.to_safetensors_bytes())
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, &detached(py, || Ok(self.inner.to_safetensors_bytes()))?))
     }
     /// Load a CSAE file (as `potential csae train` writes them).
     #[staticmethod]
@@ -338,6 +340,6 @@ impl Csae {
     /// Pickling: the file's bytes.
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
         let py = slf.py();
-        Ok((py.get_type::<Self>().getattr("from_bytes")?, (slf.get().to_bytes(py),)))
+        Ok((py.get_type::<Self>().getattr("from_bytes")?, (slf.get().to_bytes(py)?,)))
     }
 }

@@ -217,12 +217,12 @@ impl Detector {
 
     /// A detector from the bytes of a detector file.
     #[staticmethod]
-    fn from_bytes(data: &[u8]) -> PyResult<Self> {
-        RustDetector::from_safetensors_bytes(data).map(|inner| Self { inner }).map_err(to_py)
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        detached(py, || RustDetector::from_safetensors_bytes(data).map(|inner| Self { inner }).map_err(to_py))
     }
     /// The detector file's bytes.
-    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.inner.to_safetensors_bytes())
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, &detached(py, || Ok(self.inner.to_safetensors_bytes()))?))
     }
     /// Load a detector file (as `potential detect fit` writes them).
     #[staticmethod]
@@ -236,6 +236,6 @@ impl Detector {
     /// Pickling: the file's bytes.
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
         let py = slf.py();
-        Ok((py.get_type::<Self>().getattr("from_bytes")?, (slf.get().to_bytes(py),)))
+        Ok((py.get_type::<Self>().getattr("from_bytes")?, (slf.get().to_bytes(py)?,)))
     }
 }

@@ -60,13 +60,15 @@ impl Tied {
 
     /// A model from safetensors bytes (the format of the files `potential train` writes).
     #[staticmethod]
-    fn from_bytes(data: &[u8]) -> PyResult<Self> {
-        TiedAutoencoder::from_safetensors_bytes(data).map(|inner| Self { inner }).map_err(to_py)
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        detached(py, || {
+            TiedAutoencoder::from_safetensors_bytes(data).map(|inner| Self { inner }).map_err(to_py)
+        })
     }
 
     /// The model as safetensors bytes.
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        Ok(PyBytes::new(py, &self.inner.to_safetensors_bytes().map_err(to_py)?))
+        Ok(PyBytes::new(py, &detached(py, || self.inner.to_safetensors_bytes().map_err(to_py))?))
     }
 
     /// Load a model file.
