@@ -4,6 +4,7 @@ scores), scikit-learn's outlier conventions, explanations."""
 import numpy as np
 import pytest
 from conftest import blobs, run_cli
+from sklearn.base import clone
 
 from potential import EnergyDetector
 
@@ -27,6 +28,9 @@ def test_python_and_the_cli_fit_the_same_detector_file_and_scores(cli, tmp_path)
     loaded = EnergyDetector.load(tmp_path / "d.safetensors")
     np.testing.assert_array_equal(loaded.score_samples(X), det.score_samples(X))
     assert loaded.offset_ == det.offset_ and loaded.n_features_in_ == 6
+    # It carries the parameters the file records: refitting it gives the file again.
+    assert (loaded.random_state, loaded.members, loaded.epochs, loaded.learning_rate) == (3, 2, 15, 0.001)
+    assert bytes(clone(loaded).fit(X).detector_.to_bytes()) == cli_bytes
     det.save(tmp_path / "again.safetensors")
     assert (tmp_path / "again.safetensors").read_bytes() == cli_bytes
 

@@ -1,5 +1,7 @@
 """``EnergyDetector``: novelty detection with autoencoder energies (``potential detect fit``)."""
 
+import json
+import os
 from numbers import Integral, Real
 
 import numpy as np
@@ -33,6 +35,20 @@ def _views(views):
         return [(str(name), float(sigma)) for name, sigma in views]
     except (TypeError, ValueError):
         raise ValueError(f"views: {views!r} is not a list of (scaler, sigma) pairs") from None
+
+
+def _params_of(detector):
+    """The parameters a detector file's provenance records (none for a file without one)."""
+    p = json.loads(detector.provenance or "{}")
+    keys = {"score": "score_type", "activation": "activation", "hidden": "hidden", "epochs": "epochs",
+            "batch_size": "batch_size", "combine": "combine", "members_per_view": "members", "seed": "random_state"}
+    params = {name: p[key] for key, name in keys.items() if key in p}
+    if "learning_rate" in p:
+        # Stored as the f32 it was; its shortest float32 decimal is the value given.
+        params["learning_rate"] = float(str(np.float32(p["learning_rate"])))
+    if "views" in p:
+        params["views"] = [(v["scaler"], float(str(np.float32(v["noise"])))) for v in p["views"]]
+    return params
 
 
 class EnergyDetector(RustState, OutlierMixin, BaseEstimator):
@@ -291,10 +307,11 @@ class EnergyDetector(RustState, OutlierMixin, BaseEstimator):
         Returns
         -------
         detector : EnergyDetector
-            Fitted: ``n_features_in_``, ``offset_`` and ``contamination`` come from the file;
-            the other parameters stay at their defaults.
+            Fitted, with the parameters the file records (its provenance: the seed, views and
+            the sizes the default rule chose), so that refitting it on the same rows gives the
+            same file; parameters a file does not record keep their defaults.
         """
-        detector = _core.Detector.load(path)
-        est = cls(contamination=detector.contamination)
+        detector = _core.Detector.load(os.fspath(path))
+        est = cls(contamination=detector.contamination, **_params_of(detector))
         est.n_features_in_ = detector.dim
         return est._set_detector(detector)
