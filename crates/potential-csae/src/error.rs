@@ -57,7 +57,8 @@ pub enum Error {
         /// What went non-finite (`loss`, `factor.input`, …).
         parameter: String,
     },
-    /// The progress callback stopped the run ([`train_with`](crate::train_with)).
+    /// The progress callback stopped the run ([`train_with`](crate::train_with),
+    /// [`pretrain_class`](crate::pretrain_class), [`train_from_classes`](crate::train_from_classes)).
     #[error("interrupted")]
     Interrupted,
     /// A CSAE file whose contents are not a valid model, with its path.

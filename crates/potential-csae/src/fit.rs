@@ -64,8 +64,8 @@ pub fn class_features(data: &Dataset, c: u32) -> Features {
 }
 
 /// Pretrain one autoencoder per class on that class's rows of `data` with `pretrain` (class i
-/// starts from [`init_model`] with seed `seed + i` and trains with seed `pretrain.seed + i`).
-/// Classes run in parallel on the current rayon pool; the result does not depend on its size.
+/// as [`pretrain_class`] trains it). Classes run in parallel on the current rayon pool; the result
+/// does not depend on its size.
 ///
 /// # Errors
 /// [`Error::Data`] for a class without rows; [`Error::Train`] from the trainer.
@@ -87,11 +87,10 @@ pub(crate) fn pretrain_sink(
     pretrain: &TrainConfig,
     sink: &dyn Sink,
 ) -> Result<Vec<TiedAutoencoder>> {
-    let par = if k >= rayon::current_num_threads() { Parallelism::Sequential } else { Parallelism::Rayon(0) };
+    let par = pretrain_parallelism(k);
     (0..k)
         .into_par_iter()
         .map(|c| {
-            let t0 = Instant::now();
             let x = class_features(data, c as u32);
             if x.n() == 0 {
                 return Err(Error::Data {
@@ -99,22 +98,74 @@ pub(crate) fn pretrain_sink(
                     reason: format!("class {c} ({}) has no rows to pretrain on", data.class_names()[c]),
                 });
             }
-            let model = init_class_model(cfg, data.d(), c)?;
-            let mut tc = pretrain.clone();
-            tc.seed = pretrain.seed.wrapping_add(c as u64);
-            let mut trainer = Trainer::new(model, tc)?;
-            trainer.set_parallelism(par);
-            let report = trainer.fit(&x, None, &mut |e| match e {
-                potential_train::Event::Step(info) => sink.send(Event::PretrainStep { class: c, info }),
-                potential_train::Event::Epoch(m) => sink.send(Event::PretrainEpoch { class: c, metrics: m }),
-            })?;
-            if report.outcome == Outcome::Interrupted {
-                return Err(Error::Interrupted);
-            }
-            deliver(sink, Event::PretrainDone { class: c, seconds: t0.elapsed().as_secs_f64() })?;
-            Ok(trainer.into_model())
+            pretrain_class_sink(&x, cfg, pretrain, c, par, sink)
         })
         .collect()
+}
+
+/// How [`pretrain_classes`] runs the gemms of each of `k` classes pretrained in parallel:
+/// sequentially when there are at least as many classes as threads in the current rayon pool (the
+/// classes fill the pool), else on the pool.
+pub fn pretrain_parallelism(k: usize) -> Parallelism {
+    if k >= rayon::current_num_threads() {
+        Parallelism::Sequential
+    } else {
+        Parallelism::Rayon(0)
+    }
+}
+
+/// Pretrain the model of class `c` on its rows `x` with `pretrain`: it starts from
+/// [`init_class_model`] (seed `cfg.seed + c`) and trains with seed `pretrain.seed + c` and the
+/// gemm parallelism `par` — what [`pretrain_classes`] does for class `c` (with `par` from
+/// [`pretrain_parallelism`]), bit for bit, so classes can be pretrained apart (e.g. on other
+/// machines). `monitor` sees its steps and epochs as [`Progress`](potential_train::Progress)
+/// reports of `model` = `c`, then `ModelDone`; a
+/// [`ControlFlow::Break`](std::ops::ControlFlow::Break) answer stops it with
+/// [`Error::Interrupted`].
+///
+/// # Errors
+/// [`Error::Data`] for no rows; [`Error::Train`] from the trainer; [`Error::Interrupted`].
+pub fn pretrain_class(
+    x: &Features,
+    cfg: &CsaeConfig,
+    pretrain: &TrainConfig,
+    c: usize,
+    par: Parallelism,
+    monitor: Monitor<'_>,
+) -> Result<TiedAutoencoder> {
+    pretrain_class_sink(x, cfg, pretrain, c, par, &MonitorSink(monitor))
+}
+
+/// [`pretrain_class`] sending its events to `sink`; [`Error::Interrupted`] when it says stop.
+fn pretrain_class_sink(
+    x: &Features,
+    cfg: &CsaeConfig,
+    pretrain: &TrainConfig,
+    c: usize,
+    par: Parallelism,
+    sink: &dyn Sink,
+) -> Result<TiedAutoencoder> {
+    let t0 = Instant::now();
+    if x.n() == 0 {
+        return Err(Error::Data {
+            what: "training data",
+            reason: format!("class {c} has no rows to pretrain on"),
+        });
+    }
+    let model = init_class_model(cfg, x.d(), c)?;
+    let mut tc = pretrain.clone();
+    tc.seed = pretrain.seed.wrapping_add(c as u64);
+    let mut trainer = Trainer::new(model, tc)?;
+    trainer.set_parallelism(par);
+    let report = trainer.fit(x, None, &mut |e| match e {
+        potential_train::Event::Step(info) => sink.send(Event::PretrainStep { class: c, info }),
+        potential_train::Event::Epoch(m) => sink.send(Event::PretrainEpoch { class: c, metrics: m }),
+    })?;
+    if report.outcome == Outcome::Interrupted {
+        return Err(Error::Interrupted);
+    }
+    deliver(sink, Event::PretrainDone { class: c, seconds: t0.elapsed().as_secs_f64() })?;
+    Ok(trainer.into_model())
 }
 
 /// Class model `c` before training: [`init_model`] with seed `cfg.seed + c`, its weights rescaled
@@ -196,7 +247,41 @@ fn train_sink(
     valid: Option<&Dataset>,
     sink: &dyn Sink,
 ) -> Result<(Csae, FinetuneReport)> {
-    let mut model = crate::select::pretrain_csae_sink(cfg, train, sink)?;
+    let model = crate::select::pretrain_csae_sink(cfg, train, sink)?;
+    finish_sink(cfg, model, train, valid, sink)
+}
+
+/// The part of [`train`] after pretraining: the classifier of the class models `classes` (class i
+/// named by `train`, biases 0), [`finetune`]d on `train` as `cfg` says, with its provenance — so
+/// class models pretrained apart ([`pretrain_class`]) give the classifier [`train`] gives, bit
+/// for bit. `monitor` sees the finetuning's reports; a
+/// [`ControlFlow::Break`](std::ops::ControlFlow::Break) answer stops it with
+/// [`Error::Interrupted`].
+///
+/// # Errors
+/// As [`train`]; [`Error::Interrupted`].
+pub fn train_from_classes(
+    cfg: &CsaeConfig,
+    classes: Vec<TiedAutoencoder>,
+    train: &Dataset,
+    valid: Option<&Dataset>,
+    monitor: Monitor<'_>,
+) -> Result<(Csae, FinetuneReport)> {
+    cfg.validate()?;
+    let k = classes.len();
+    let model = Csae::new(classes, train.class_names().to_vec(), vec![0.0; k])?;
+    finish_sink(cfg, model, train, valid, &MonitorSink(monitor))
+}
+
+/// [`finetune`] the class models of `model` (biases 0) as `cfg` says, sending the events to
+/// `sink`, and record the run's provenance.
+fn finish_sink(
+    cfg: &CsaeConfig,
+    mut model: Csae,
+    train: &Dataset,
+    valid: Option<&Dataset>,
+    sink: &dyn Sink,
+) -> Result<(Csae, FinetuneReport)> {
     let report = finetune_sink(&mut model, &cfg.finetune, train, valid, sink)?;
     model.set_provenance(Some(
         serde_json::json!({

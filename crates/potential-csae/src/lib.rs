@@ -19,6 +19,8 @@
 //!   `potential-train` (classes in parallel on rayon), then [`finetune`] minimises the negative log
 //!   of Eq. 45 plus L2 weight decay over every parameter with exact gradients from ∂E/∂θ
 //!   ([`Finetuner`]: two gemms per class per minibatch), keeping the best validation epoch.
+//!   [`pretrain_class`] (one class) and [`train_from_classes`] (the finetuning after it) split
+//!   [`train`] so that classes can be pretrained apart, with the same bits.
 //! - [`Variant`]s of Table 4: `log` (the CSAE), `hinge`, `normalize-only` (learn C alone),
 //!   `energies` (multinomial logistic regression on the energy vector); no pretraining is
 //!   `CsaeConfig::pretrain = None`.
@@ -96,7 +98,8 @@ pub use file::CSAE_FORMAT;
 pub use finetune::{ClassGrad, CsaeGradient, Finetuner};
 pub use fit::{
     class_features, features_view, finetune, fit_class_biases, init_class_model, init_classes,
-    pretrain_classes, silent, train, train_with, Event, Observer,
+    pretrain_class, pretrain_classes, pretrain_parallelism, silent, train, train_from_classes, train_with,
+    Event, Observer,
 };
 pub use model::{log_sum_exp, Csae, Evaluation};
 pub use select::{

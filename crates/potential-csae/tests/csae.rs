@@ -4,14 +4,16 @@
 
 use potential_activations::ActivationKind;
 use potential_csae::{
-    features_view, fit_class_biases, init_class_model, log_sum_exp, pretrain_classes, silent, train, Csae,
-    CsaeConfig, Error, FinetuneConfig, Finetuner, FormatError, Optimizer, Variant,
+    class_features, features_view, fit_class_biases, init_class_model, log_sum_exp, pretrain_class,
+    pretrain_classes, pretrain_parallelism, silent, train, train_from_classes, Csae, CsaeConfig, Error,
+    FinetuneConfig, Finetuner, FormatError, Optimizer, Variant,
 };
 use potential_data::{embedded_digits, Dataset};
 use potential_kernels::MatRef;
 use potential_models::{Output, TiedAutoencoder};
 use potential_train::TrainConfig;
 use proptest::prelude::*;
+use std::ops::ControlFlow;
 
 fn random_model(k: usize, h: usize, d: usize, vals: &[f32]) -> Csae {
     let mut it = vals.iter().copied().cycle();
@@ -469,4 +471,54 @@ fn a_diverging_momentum_step_is_a_typed_error() {
     let mut ws = Finetuner::new(&model, 3, Variant::Log, 1e-3);
     let err = ws.step(&mut model, &x, &y, 1e36, 0.9).unwrap_err();
     assert!(matches!(err, Error::Diverged { ref parameter, .. } if parameter.starts_with("class.")), "{err}");
+}
+
+/// 64-bit FNV-1a of `b`: pins a seeded run's file without storing it.
+fn fnv1a(b: &[u8]) -> u64 {
+    b.iter().fold(0xcbf2_9ce4_8422_2325, |h, &x| (h ^ x as u64).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+/// A short seeded CSAE run is pinned on the AVX2+FMA path, and pretraining its classes one at a
+/// time ([`potential_csae::pretrain_class`], as a distributed fit does) and finetuning them
+/// ([`potential_csae::train_from_classes`]) gives the same file byte for byte.
+#[test]
+fn a_seeded_run_is_pinned_and_equals_its_classes_pretrained_one_by_one() {
+    let data = two_digit_classes(&[1, 4, 7]);
+    let (tr, _) = data.split_tail(200).unwrap();
+    let cfg = CsaeConfig {
+        pretrain: Some(TrainConfig { epochs: 3, ..small_config().pretrain.unwrap() }),
+        finetune: FinetuneConfig { epochs: 2, ..small_config().finetune },
+        seed: 5,
+        ..small_config()
+    };
+    let (model, _) = train(&cfg, &tr, None, &silent).unwrap();
+    let bytes = model.to_safetensors_bytes();
+    eprintln!("pinned CSAE hash {:#018x}", fnv1a(&bytes));
+    if potential_kernels::simd_path() == potential_kernels::SimdPath::Avx2Fma {
+        assert_eq!(fnv1a(&bytes), 0x46df_ddee_1232_c830, "the bits of a seeded CSAE run moved");
+    } else {
+        assert_eq!(train(&cfg, &tr, None, &silent).unwrap().0.to_safetensors_bytes(), bytes);
+    }
+    let pretrain = cfg.pretrain.as_ref().unwrap();
+    let par = pretrain_parallelism(tr.num_classes());
+    let classes: Vec<TiedAutoencoder> = (0..tr.num_classes())
+        .map(|c| {
+            let x = class_features(&tr, c as u32);
+            pretrain_class(&x, &cfg, pretrain, c, par, &potential_train::silent).unwrap()
+        })
+        .collect();
+    let (apart, _) = train_from_classes(&cfg, classes.clone(), &tr, None, &potential_train::silent).unwrap();
+    assert_eq!(apart.to_safetensors_bytes(), bytes);
+    // Too few class models for the data's classes are an error; a monitor that says stop
+    // interrupts the pretraining of a class and the finetuning.
+    assert!(matches!(
+        train_from_classes(&cfg, classes[..2].to_vec(), &tr, None, &potential_train::silent),
+        Err(Error::Data { .. })
+    ));
+    let stop = |_: potential_train::Progress<'_>| ControlFlow::Break(());
+    let x = class_features(&tr, 0);
+    let e = pretrain_class(&x, &cfg, pretrain, 0, par, &stop).unwrap_err();
+    assert!(matches!(e, Error::Interrupted), "{e}");
+    let e = train_from_classes(&cfg, classes, &tr, None, &stop).unwrap_err();
+    assert!(matches!(e, Error::Interrupted), "{e}");
 }

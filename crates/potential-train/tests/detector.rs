@@ -319,3 +319,50 @@ fn combine_links_and_their_secants() {
     }
     assert_eq!(Combine::from_name("max"), None);
 }
+
+/// 64-bit FNV-1a of `b`: pins a seeded run's file without storing it.
+fn fnv1a(b: &[u8]) -> u64 {
+    b.iter().fold(0xcbf2_9ce4_8422_2325, |h, &x| (h ^ x as u64).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+/// A short seeded fit (two members per view, every default view) is pinned on the AVX2+FMA path
+/// (where it is the same for any thread count), and fitting its members one at a time
+/// ([`Detector::fit_member`], as a distributed fit does) and assembling them
+/// ([`Detector::from_members`]) gives the same file byte for byte.
+#[test]
+fn a_seeded_fit_is_pinned_and_equals_its_members_fitted_one_by_one() {
+    let x = blob(120, 5);
+    let cfg = DetectorConfig { epochs: Some(3), members_per_view: 2, seed: 11, ..DetectorConfig::default() };
+    let det = fit(&x, &cfg).unwrap();
+    let bytes = det.to_safetensors_bytes();
+    eprintln!("pinned detector hash {:#018x}", fnv1a(&bytes));
+    if potential_kernels::simd_path() == potential_kernels::SimdPath::Avx2Fma {
+        assert_eq!(fnv1a(&bytes), 0x933c_ee98_2c20_6e56, "the bits of a seeded detector fit moved");
+    } else {
+        assert_eq!(fit(&x, &cfg).unwrap().to_safetensors_bytes(), bytes, "two seeded fits differ");
+    }
+    let r = cfg.resolve(&x).unwrap();
+    assert_eq!(r.members(), 6);
+    let members: Vec<_> = (0..r.members())
+        .map(|i| Detector::fit_member(&x, &r, i, &mut |_| ControlFlow::Continue(())).unwrap())
+        .collect();
+    assert_eq!(members, det.members());
+    let joined = Detector::from_members(&x, &r, members.clone()).unwrap();
+    assert_eq!(joined.to_safetensors_bytes(), bytes);
+    // Members out of order, missing, or of another run are refused; so is an index out of range.
+    let mut swapped = members.clone();
+    swapped.swap(0, 1);
+    assert!(matches!(Detector::from_members(&x, &r, swapped), Err(DetectorError::Config { .. })));
+    assert!(matches!(
+        Detector::from_members(&x, &r, members[..5].to_vec()),
+        Err(DetectorError::Config { .. })
+    ));
+    let other = DetectorConfig { seed: 12, ..cfg.clone() }.resolve(&x).unwrap();
+    let e = Detector::from_members(&x, &other, members).unwrap_err();
+    assert!(e.to_string().contains("member 0"), "{e}");
+    let e = Detector::fit_member(&x, &r, 6, &mut |_| ControlFlow::Continue(())).unwrap_err();
+    assert!(e.to_string().contains("6 members"), "{e}");
+    // Breaking the observer interrupts the member.
+    let e = Detector::fit_member(&x, &r, 0, &mut |_| ControlFlow::Break(())).unwrap_err();
+    assert!(matches!(e, DetectorError::Interrupted), "{e}");
+}

@@ -198,6 +198,14 @@ pub struct Resolved {
     pub batch_size: usize,
 }
 
+impl Resolved {
+    /// Number of members: views × members per view (member i belongs to view i / members per
+    /// view).
+    pub fn members(&self) -> usize {
+        self.views.len() * self.config.members_per_view
+    }
+}
+
 fn bad(field: &'static str, value: impl ToString, reason: &str) -> DetectorError {
     DetectorError::Config { field, value: value.to_string(), reason: reason.to_owned() }
 }

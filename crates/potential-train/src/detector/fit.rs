@@ -97,6 +97,8 @@ impl Detector {
     }
 
     /// [`Detector::fit`] with the sizes already resolved (e.g. to size a progress bar first).
+    /// Equals fitting every member with [`Detector::fit_member`] and assembling them with
+    /// [`Detector::from_members`], bit for bit.
     ///
     /// # Errors
     /// As [`Detector::fit`].
@@ -105,33 +107,92 @@ impl Detector {
         r: &Resolved,
         observer: &mut dyn FnMut(usize, Event<'_>) -> ControlFlow<()>,
     ) -> Result<Self> {
-        let (n, d) = (x.n(), x.d());
-        let cfg = &r.config;
-        check_finite(x.as_slice(), d)?;
-        let mut scalers = Vec::with_capacity(r.views.len());
-        let mut references = Vec::with_capacity(r.views.len());
-        let mut members = Vec::new();
-        for (vi, view) in r.views.iter().enumerate() {
-            let scaler = Scaler::fit(view.scaler, x.as_slice(), n, d);
-            let xs = Features::from_vec(scaler.transform(x.as_slice()), n, d)?;
-            let mut mean = vec![0.0f64; d];
-            for row in xs.iter_rows() {
-                mean.iter_mut().zip(row).for_each(|(m, &v)| *m += v as f64);
-            }
-            references.push(mean.iter().map(|m| (m / n as f64) as f32).collect());
-            for k in 0..cfg.members_per_view {
+        check_finite(x.as_slice(), x.d())?;
+        let mut views = Vec::with_capacity(r.views.len());
+        let mut members = Vec::with_capacity(r.members());
+        for vi in 0..r.views.len() {
+            let (view, xs) = ScaledView::fit(x, r, vi)?;
+            for _ in 0..r.config.members_per_view {
                 let idx = members.len();
-                let seed = member_seed(cfg.seed, vi * cfg.members_per_view + k);
-                let model = train_member(&xs, r, view.noise, seed, &mut |e| observer(idx, e))?;
-                let s = novelty::outlier_scores(&model, xs.as_mat(), cfg.score)?;
-                let (median, iqr) = median_iqr(&s);
-                members.push(Member { view: vi, noise: view.noise, seed, model, median, iqr });
+                members.push(train_member(&xs, r, idx, &mut |e| observer(idx, e))?);
             }
-            scalers.push(scaler);
+            views.push(view);
         }
+        Self::assemble(x, r, views, members)
+    }
+
+    /// Fit member `index` of the detector [`Detector::fit_resolved`] would fit on `x` (its view
+    /// `index / members_per_view`, its seed derived from the run's seed and `index`) — the same
+    /// member, bit for bit, so members can be fitted apart (e.g. on other machines) and joined by
+    /// [`Detector::from_members`]. `observer` sees its steps and epochs; breaking stops it with
+    /// [`DetectorError::Interrupted`].
+    ///
+    /// # Errors
+    /// [`DetectorError::Config`] for an index beyond [`Resolved::members`]; as [`Detector::fit`].
+    pub fn fit_member(
+        x: &Features,
+        r: &Resolved,
+        index: usize,
+        observer: &mut dyn FnMut(Event<'_>) -> ControlFlow<()>,
+    ) -> Result<Member> {
+        if index >= r.members() {
+            return Err(DetectorError::Config {
+                field: "member",
+                value: index.to_string(),
+                reason: format!("this detector has {} members", r.members()),
+            });
+        }
+        check_finite(x.as_slice(), x.d())?;
+        let (_, xs) = ScaledView::fit(x, r, index / r.config.members_per_view)?;
+        train_member(&xs, r, index, observer)
+    }
+
+    /// The detector of the members `members` (member i fitted by [`Detector::fit_member`] with
+    /// index i on the same rows `x` and resolution `r`): the scalers and references refitted on
+    /// `x` (deterministic) and the threshold fitted on the training rows' scores.
+    ///
+    /// # Errors
+    /// [`DetectorError::Config`] when a member's count, view, noise, seed or shape does not fit
+    /// `r`; as [`Detector::fit`].
+    pub fn from_members(x: &Features, r: &Resolved, members: Vec<Member>) -> Result<Self> {
+        let bad = |value: String, reason: String| DetectorError::Config { field: "members", value, reason };
+        if members.len() != r.members() {
+            return Err(bad(members.len().to_string(), format!("this detector has {} members", r.members())));
+        }
+        for (i, m) in members.iter().enumerate() {
+            let vi = i / r.config.members_per_view;
+            let want = (vi, r.views[vi].noise, member_seed(r.config.seed, i), r.hidden, x.d());
+            if (m.view, m.noise, m.seed, m.model.hidden(), m.model.visible()) != want {
+                return Err(bad(
+                    format!("member {i}"),
+                    format!(
+                        "view {}, noise {}, seed {}, {}×{} model; expected view {}, noise {}, seed {}, {}×{}",
+                        m.view,
+                        m.noise,
+                        m.seed,
+                        m.model.hidden(),
+                        m.model.visible(),
+                        want.0,
+                        want.1,
+                        want.2,
+                        want.3,
+                        want.4
+                    ),
+                ));
+            }
+        }
+        check_finite(x.as_slice(), x.d())?;
+        let views = (0..r.views.len()).map(|vi| Ok(ScaledView::fit(x, r, vi)?.0)).collect::<Result<_>>()?;
+        Self::assemble(x, r, views, members)
+    }
+
+    /// The detector of fitted views and members, its threshold fitted on the rows `x`.
+    fn assemble(x: &Features, r: &Resolved, views: Vec<ScaledView>, members: Vec<Member>) -> Result<Self> {
+        let cfg = &r.config;
+        let (scalers, references) = views.into_iter().map(|v| (v.scaler, v.reference)).unzip();
         let provenance = serde_json::json!({
-            "rows": n,
-            "columns": d,
+            "rows": x.n(),
+            "columns": x.d(),
             "hidden": r.hidden,
             "epochs": r.epochs,
             "batch_size": r.batch_size,
@@ -341,15 +402,39 @@ fn median_iqr(s: &[f64]) -> (f64, f64) {
     (p(0.5), spread)
 }
 
-/// Train one member on the scaled rows `xs` with Gaussian noise σ = `noise`.
+/// A view's scaler fitted on the training rows and the mean of the scaled rows.
+struct ScaledView {
+    scaler: Scaler,
+    reference: Vec<f32>,
+}
+
+impl ScaledView {
+    /// Fit view `vi` of `r` on the rows `x`; also returns the scaled rows.
+    fn fit(x: &Features, r: &Resolved, vi: usize) -> Result<(Self, Features)> {
+        let (n, d) = (x.n(), x.d());
+        let scaler = Scaler::fit(r.views[vi].scaler, x.as_slice(), n, d);
+        let xs = Features::from_vec(scaler.transform(x.as_slice()), n, d)?;
+        let mut mean = vec![0.0f64; d];
+        for row in xs.iter_rows() {
+            mean.iter_mut().zip(row).for_each(|(m, &v)| *m += v as f64);
+        }
+        let reference = mean.iter().map(|m| (m / n as f64) as f32).collect();
+        Ok((Self { scaler, reference }, xs))
+    }
+}
+
+/// Train member `index` on the scaled rows `xs` of its view, with Gaussian noise σ of its view,
+/// and normalise its outlier scores on them.
 fn train_member(
     xs: &Features,
     r: &Resolved,
-    noise: f32,
-    seed: u64,
+    index: usize,
     observer: &mut dyn FnMut(Event<'_>) -> ControlFlow<()>,
-) -> Result<TiedAutoencoder> {
+) -> Result<Member> {
     let cfg = &r.config;
+    let view = index / cfg.members_per_view;
+    let noise = r.views[view].noise;
+    let seed = member_seed(cfg.seed, index);
     let model = init_model(r.hidden, xs.d(), cfg.activation, Output::Real, seed)?;
     let tc = TrainConfig {
         epochs: r.epochs,
@@ -370,5 +455,7 @@ fn train_member(
     let mut model = t.into_model();
     // The detector file keeps one provenance for all members.
     model.set_provenance(None);
-    Ok(model)
+    let s = novelty::outlier_scores(&model, xs.as_mat(), cfg.score)?;
+    let (median, iqr) = median_iqr(&s);
+    Ok(Member { view, noise, seed, model, median, iqr })
 }
