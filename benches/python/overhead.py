@@ -50,7 +50,10 @@ def main():
     ap.add_argument("--repeats", type=int, default=10, help="timed calls per side (after one warm-up)")
     ap.add_argument("--synthetic", action="store_true", help="random images instead of MNIST")
     ap.add_argument("--check", action="store_true", help="exit 1 when Python is more than 5 %% slower")
+    ap.add_argument("--record", metavar="JSONL", help="also append the report, with command, commit, date and "
+                    "wall time, to this JSON-lines file (results/python-overhead.jsonl)")
     a = ap.parse_args()
+    started = time.perf_counter()
 
     from potential import EnergyDetector
 
@@ -100,6 +103,16 @@ def main():
         "same_scores": same,
     }
     print(json.dumps(report))
+    if a.record:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True).stdout.strip()
+        record = {"experiment": "python-overhead",
+                  "command": "python3 benches/python/overhead.py " + " ".join(sys.argv[1:]),
+                  "commit": commit, **report, "wall_seconds": round(time.perf_counter() - started, 2),
+                  "load_average_1m": os.getloadavg()[0],
+                  "date": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())}
+        with open(a.record, "a", encoding="utf-8") as f:
+            f.write(json.dumps(record) + "\n")
     if not same:
         print("the Python and Rust scores differ", file=sys.stderr)
         return 1
