@@ -1,8 +1,11 @@
 //! NumPy in and out: C-contiguous float32 rows borrowed without a copy, results moved into NumPy
 //! without a copy.
 
+use crate::errors::to_py;
+use crate::run::detached;
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use potential_kernels::MatRef;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -24,6 +27,56 @@ pub fn rows<'a>(x: &'a PyReadonlyArray2<'_, f32>) -> PyResult<(&'a [f32], usize,
     }
     let s = x.as_slice().map_err(|_| PyValueError::new_err("the array must be C-contiguous float32"))?;
     Ok((s, n, d))
+}
+
+/// The rows of `x` as a matrix view (see [`rows`]).
+///
+/// # Errors
+/// As [`rows`].
+fn view<'a>(x: &'a PyReadonlyArray2<'_, f32>) -> PyResult<MatRef<'a>> {
+    let (s, n, d) = rows(x)?;
+    Ok(MatRef::from_row_major(s, n, d))
+}
+
+/// A NumPy array of the results of a computation on `n` rows: one value per row ([n]), or one
+/// row-major vector per row ([n, k]).
+pub trait PerRow<'py, T>: Sized {
+    /// The array of `v`, the results for `n` rows.
+    ///
+    /// # Errors
+    /// As [`mat`].
+    fn from_rows(py: Python<'py>, v: Vec<T>, n: usize) -> PyResult<Self>;
+}
+
+impl<'py, T: numpy::Element> PerRow<'py, T> for Bound<'py, PyArray1<T>> {
+    fn from_rows(py: Python<'py>, v: Vec<T>, _: usize) -> PyResult<Self> {
+        Ok(vec1(py, v))
+    }
+}
+
+impl<'py, T: numpy::Element> PerRow<'py, T> for Bound<'py, PyArray2<T>> {
+    fn from_rows(py: Python<'py>, v: Vec<T>, n: usize) -> PyResult<Self> {
+        mat(py, v, n)
+    }
+}
+
+/// The computation `f` on the rows of `x` (read in place, the GIL released), its results as a
+/// NumPy array ([`PerRow`]: [n] or [n, k], as the caller's type asks).
+///
+/// # Errors
+/// As [`rows`] and [`mat`]; `f`'s error as a Python exception ([`to_py`]).
+pub fn on_rows<'py, T, E, A>(
+    py: Python<'py>,
+    x: &PyReadonlyArray2<'_, f32>,
+    f: impl FnOnce(MatRef<'_>) -> Result<Vec<T>, E> + Send,
+) -> PyResult<A>
+where
+    T: Send,
+    E: std::error::Error + 'static,
+    A: PerRow<'py, T>,
+{
+    let v = view(x)?;
+    A::from_rows(py, detached(py, || f(v).map_err(to_py))?, v.rows())
 }
 
 /// The labels of `y` as a slice (contiguous uint32).

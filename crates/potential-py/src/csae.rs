@@ -2,8 +2,9 @@
 //! fitted whole, or class by class for a distributed fit — with its class energies,
 //! probabilities, out-of-distribution score, new classes and file.
 
-use crate::arrays::{labels, mat, rows, vec1};
+use crate::arrays::{labels, on_rows, rows, vec1};
 use crate::errors::{to_py, value_error};
+use crate::pickle::{reduced, Reduced};
 use crate::run::{cancellable, detached, Cancel};
 use crate::tied::{activation, output, Tied};
 use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
@@ -12,7 +13,7 @@ use potential_csae::{
     Csae as RustCsae, CsaeConfig, FinetuneConfig, FinetuneReport, PretrainOn,
 };
 use potential_data::{Dataset, Features};
-use potential_kernels::{MatRef, Parallelism};
+use potential_kernels::Parallelism;
 use potential_models::TiedAutoencoder;
 use potential_train::{Noise, TrainConfig};
 use pyo3::prelude::*;
@@ -239,8 +240,7 @@ impl Csae {
         py: Python<'py>,
         x: PyReadonlyArray2<'py, f32>,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let (s, n, d) = rows(&x)?;
-        mat(py, detached(py, || self.inner.energies(MatRef::from_row_major(s, n, d)).map_err(to_py))?, n)
+        on_rows(py, &x, |v| self.inner.energies(v))
     }
     /// Logits s_i = E_i + C_i, [n, K].
     fn logits<'py>(
@@ -248,8 +248,7 @@ impl Csae {
         py: Python<'py>,
         x: PyReadonlyArray2<'py, f32>,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let (s, n, d) = rows(&x)?;
-        mat(py, detached(py, || self.inner.logits(MatRef::from_row_major(s, n, d)).map_err(to_py))?, n)
+        on_rows(py, &x, |v| self.inner.logits(v))
     }
     /// P(y = i | x) of Eq. 45, [n, K].
     fn predict_proba<'py>(
@@ -257,8 +256,7 @@ impl Csae {
         py: Python<'py>,
         x: PyReadonlyArray2<'py, f32>,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let (s, n, d) = rows(&x)?;
-        mat(py, detached(py, || self.inner.predict_proba(MatRef::from_row_major(s, n, d)).map_err(to_py))?, n)
+        on_rows(py, &x, |v| self.inner.predict_proba(v))
     }
     /// The most probable class index, [n].
     fn predict<'py>(
@@ -266,8 +264,7 @@ impl Csae {
         py: Python<'py>,
         x: PyReadonlyArray2<'py, f32>,
     ) -> PyResult<Bound<'py, PyArray1<u32>>> {
-        let (s, n, d) = rows(&x)?;
-        Ok(vec1(py, detached(py, || self.inner.predict(MatRef::from_row_major(s, n, d)).map_err(to_py))?))
+        on_rows(py, &x, |v| self.inner.predict(v))
     }
     /// The out-of-distribution score log sum_i exp(E_i + C_i) (low = unlike every class), [n].
     fn ood_score<'py>(
@@ -275,8 +272,7 @@ impl Csae {
         py: Python<'py>,
         x: PyReadonlyArray2<'py, f32>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let (s, n, d) = rows(&x)?;
-        Ok(vec1(py, detached(py, || self.inner.ood_score(MatRef::from_row_major(s, n, d)).map_err(to_py))?))
+        on_rows(py, &x, |v| self.inner.ood_score(v))
     }
 
     /// Classes K.
@@ -336,8 +332,7 @@ impl Csae {
         detached(py, || self.inner.save(&path).map_err(to_py))
     }
     /// Pickling: the file's bytes.
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        let py = slf.py();
-        Ok((py.get_type::<Self>().getattr("from_bytes")?, (slf.get().to_bytes(py)?,)))
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Reduced<'py>> {
+        reduced(slf, slf.get().to_bytes(slf.py())?)
     }
 }

@@ -1,8 +1,9 @@
 //! `_core.Detector`: the novelty detector of `potential detect fit` — fitted whole, or member by
 //! member for a distributed fit — with its outlier scores, explanations and file.
 
-use crate::arrays::{mat, rows, vec1};
+use crate::arrays::{mat, on_rows, rows, vec1};
 use crate::errors::{to_py, value_error};
+use crate::pickle::{reduced, Reduced};
 use crate::run::{cancellable, detached};
 use crate::tied::{activation, Tied};
 use numpy::{PyArray1, PyArray2, PyReadonlyArray2};
@@ -162,8 +163,7 @@ impl Detector {
         py: Python<'py>,
         x: PyReadonlyArray2<'py, f32>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let (s, _, _) = rows(&x)?;
-        Ok(vec1(py, detached(py, || self.inner.outlier_scores(s).map_err(to_py))?))
+        on_rows(py, &x, |v| self.inner.outlier_scores(v.as_slice()))
     }
 
     /// Per-feature shares of each row's outlier score ([n, D]) and the quadrature error estimate
@@ -234,8 +234,7 @@ impl Detector {
         detached(py, || self.inner.save(&path).map_err(to_py))
     }
     /// Pickling: the file's bytes.
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        let py = slf.py();
-        Ok((py.get_type::<Self>().getattr("from_bytes")?, (slf.get().to_bytes(py)?,)))
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Reduced<'py>> {
+        reduced(slf, slf.get().to_bytes(slf.py())?)
     }
 }

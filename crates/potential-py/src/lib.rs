@@ -15,6 +15,7 @@ mod arrays;
 mod csae;
 mod detector;
 mod errors;
+mod pickle;
 mod run;
 mod tied;
 

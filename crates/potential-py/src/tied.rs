@@ -1,13 +1,13 @@
 //! `_core.Tied`: a tied autoencoder (weight W [H, D], biases, activation, output kind) with its
 //! energy calculus, its safetensors file, and training (`_core.train_autoencoder`).
 
-use crate::arrays::{mat, rows, vec1};
+use crate::arrays::{mat, on_rows, rows, vec1};
 use crate::errors::{to_py, value_error};
+use crate::pickle::{reduced, Reduced};
 use crate::run::{cancellable, detached};
 use numpy::{PyArray1, PyArray2, PyReadonlyArray2};
 use potential_activations::ActivationKind;
 use potential_data::Features;
-use potential_kernels::MatRef;
 use potential_models::{Output, TiedAutoencoder};
 use potential_train::{init_model, Noise, Optimizer, TrainConfig, Trainer};
 use pyo3::prelude::*;
@@ -27,12 +27,6 @@ pub fn activation(name: &str) -> PyResult<ActivationKind> {
 /// Parse an output kind (`real` or `binary`).
 pub fn output(name: &str) -> PyResult<Output> {
     name.parse().map_err(to_py)
-}
-
-/// The model's input `x` as a matrix view, or `ValueError`.
-fn view<'a>(x: &'a PyReadonlyArray2<'_, f32>) -> PyResult<MatRef<'a>> {
-    let (s, n, d) = rows(x)?;
-    Ok(MatRef::from_row_major(s, n, d))
 }
 
 #[pymethods]
@@ -83,9 +77,8 @@ impl Tied {
     }
 
     /// Pickling: the safetensors bytes.
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        let py = slf.py();
-        Ok((py.get_type::<Self>().getattr("from_bytes")?, (slf.get().to_bytes(py)?,)))
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Reduced<'py>> {
+        reduced(slf, slf.get().to_bytes(slf.py())?)
     }
 
     /// Hidden units H.
@@ -135,8 +128,7 @@ impl Tied {
         py: Python<'py>,
         x: PyReadonlyArray2<'py, f32>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let v = view(&x)?;
-        Ok(vec1(py, detached(py, || self.inner.energy_batch(v).map_err(to_py))?))
+        on_rows(py, &x, |v| self.inner.energy_batch(v))
     }
     /// Hidden codes h(Wx + b_h), [n, H].
     fn encode<'py>(
@@ -144,8 +136,7 @@ impl Tied {
         py: Python<'py>,
         x: PyReadonlyArray2<'py, f32>,
     ) -> PyResult<Bound<'py, PyArray2<f32>>> {
-        let v = view(&x)?;
-        mat(py, detached(py, || self.inner.encode_batch(v).map_err(to_py))?, v.rows())
+        on_rows(py, &x, |v| self.inner.encode_batch(v))
     }
     /// Reconstructions r(x), [n, D].
     fn reconstruct<'py>(
@@ -153,8 +144,7 @@ impl Tied {
         py: Python<'py>,
         x: PyReadonlyArray2<'py, f32>,
     ) -> PyResult<Bound<'py, PyArray2<f32>>> {
-        let v = view(&x)?;
-        mat(py, detached(py, || self.inner.reconstruct_batch(v).map_err(to_py))?, v.rows())
+        on_rows(py, &x, |v| self.inner.reconstruct_batch(v))
     }
     /// The vector field r(x) - x = dE/dx (Eq. 9; B(x) for binary output), [n, D].
     fn vector_field<'py>(
@@ -162,8 +152,7 @@ impl Tied {
         py: Python<'py>,
         x: PyReadonlyArray2<'py, f32>,
     ) -> PyResult<Bound<'py, PyArray2<f32>>> {
-        let v = view(&x)?;
-        mat(py, detached(py, || self.inner.vector_field_batch(v).map_err(to_py))?, v.rows())
+        on_rows(py, &x, |v| self.inner.vector_field_batch(v))
     }
     /// The Laplacian of the energy, the divergence of the field (Eq. 38), [n].
     fn laplacian<'py>(
@@ -171,8 +160,7 @@ impl Tied {
         py: Python<'py>,
         x: PyReadonlyArray2<'py, f32>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let v = view(&x)?;
-        Ok(vec1(py, detached(py, || self.inner.laplacian_batch(v).map_err(to_py))?))
+        on_rows(py, &x, |v| self.inner.laplacian_batch(v))
     }
     /// The contraction sum_k h'(u_k)^2 ||w_k||^2 (Eq. 40), [n].
     fn contraction<'py>(
@@ -180,8 +168,7 @@ impl Tied {
         py: Python<'py>,
         x: PyReadonlyArray2<'py, f32>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let v = view(&x)?;
-        Ok(vec1(py, detached(py, || self.inner.contraction_batch(v).map_err(to_py))?))
+        on_rows(py, &x, |v| self.inner.contraction_batch(v))
     }
     /// Squared reconstruction errors ||r(x) - x||^2, [n].
     fn reconstruction_error<'py>(
@@ -189,8 +176,7 @@ impl Tied {
         py: Python<'py>,
         x: PyReadonlyArray2<'py, f32>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let v = view(&x)?;
-        Ok(vec1(py, detached(py, || self.inner.reconstruction_error_batch(v).map_err(to_py))?))
+        on_rows(py, &x, |v| self.inner.reconstruction_error_batch(v))
     }
 }
 
