@@ -108,15 +108,26 @@ fn pretrain_one(
     pretrain_class(x, cfg, p, c, par, &|_| cancel.flow()).map_err(to_py)
 }
 
-/// [`train_from_classes`] with Ctrl-C honoured (its monitor stops the finetuning).
-fn finish(
-    cfg: &CsaeConfig,
-    classes: Vec<TiedAutoencoder>,
-    data: &Dataset,
-    cancel: &Cancel,
+/// The classifier of the class models `classes` makes for the labelled rows `x`, `y` (pretrained
+/// or read), finetuned by [`train_from_classes`] as `potential csae train` finetunes them; Ctrl-C
+/// stops it (the monitor stops the finetuning).
+fn fit_classes(
+    py: Python<'_>,
+    x: &PyReadonlyArray2<'_, f32>,
+    y: &PyReadonlyArray1<'_, u32>,
+    names: Vec<String>,
+    spec: &CsaeSpec,
+    classes: impl FnOnce(&Dataset, &CsaeConfig, &Cancel) -> PyResult<Vec<TiedAutoencoder>> + Send,
 ) -> PyResult<Csae> {
-    let (inner, report) = train_from_classes(cfg, classes, data, None, &|_| cancel.flow()).map_err(to_py)?;
-    Ok(Csae { inner, report: Some(report_json(&report)) })
+    let ((s, n, d), y) = (rows(x)?, labels(y)?);
+    let cfg = spec.config()?;
+    cancellable(py, |cancel| {
+        let data = dataset(s, n, d, y, names)?;
+        let classes = classes(&data, &cfg, cancel)?;
+        let (inner, report) =
+            train_from_classes(&cfg, classes, &data, None, &|_| cancel.flow()).map_err(to_py)?;
+        Ok(Csae { inner, report: Some(report_json(&report)) })
+    })
 }
 
 /// A fitted CSAE: K class autoencoders and class biases.
@@ -138,21 +149,17 @@ impl Csae {
         names: Vec<String>,
         spec: CsaeSpec,
     ) -> PyResult<Self> {
-        let ((s, n, d), y) = (rows(&x)?, labels(&y)?);
-        let cfg = spec.config()?;
-        cancellable(py, |cancel| {
-            let data = dataset(s, n, d, y, names)?;
+        fit_classes(py, &x, &y, names, &spec, |data, cfg, cancel| {
             let k = data.num_classes();
-            let classes = if cfg.pretrain.is_some() {
+            if cfg.pretrain.is_some() {
                 let par = pretrain_parallelism(k);
                 (0..k)
                     .into_par_iter()
-                    .map(|c| pretrain_one(&class_features(&data, c as u32), &cfg, c, par, cancel))
-                    .collect::<PyResult<Vec<_>>>()?
+                    .map(|c| pretrain_one(&class_features(data, c as u32), cfg, c, par, cancel))
+                    .collect()
             } else {
-                init_classes(&data, k, &cfg).map_err(to_py)?
-            };
-            finish(&cfg, classes, &data, cancel)
+                init_classes(data, k, cfg).map_err(to_py)
+            }
         })
     }
 
@@ -194,15 +201,8 @@ impl Csae {
         spec: CsaeSpec,
         classes: Vec<Vec<u8>>,
     ) -> PyResult<Self> {
-        let ((s, n, d), y) = (rows(&x)?, labels(&y)?);
-        let cfg = spec.config()?;
-        cancellable(py, |cancel| {
-            let data = dataset(s, n, d, y, names)?;
-            let classes = classes
-                .iter()
-                .map(|b| TiedAutoencoder::from_safetensors_bytes(b).map_err(to_py))
-                .collect::<PyResult<Vec<_>>>()?;
-            finish(&cfg, classes, &data, cancel)
+        fit_classes(py, &x, &y, names, &spec, |_, _, _| {
+            classes.iter().map(|b| TiedAutoencoder::from_safetensors_bytes(b).map_err(to_py)).collect()
         })
     }
 
