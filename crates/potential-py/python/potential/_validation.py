@@ -1,12 +1,45 @@
-"""Input conversion shared by the estimators: what scikit-learn's ``check_array`` does, into the
-C-contiguous float32 rows the Rust core reads in place."""
+"""What the estimators share: input conversion (what scikit-learn's ``check_array`` does, into
+the C-contiguous float32 rows the Rust core reads in place), parameter constraints, seeds, pickling
+of the Rust objects, and the docstring sections many methods have in common."""
+
+import inspect
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils.validation import validate_data
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _core
 
 #: The dtype and layout the Rust core reads without a copy.
 ROWS = {"dtype": np.float32, "order": "C"}
+
+#: Parameter constraints (scikit-learn's ``_parameter_constraints``) several estimators share.
+POSITIVE_INT = Interval(Integral, 1, None, closed="left")
+NON_NEGATIVE = Interval(Real, 0, None, closed="left")
+POSITIVE = Interval(Real, 0, None, closed="neither")
+ACTIVATION = StrOptions(set(_core.activations()))
+OUTPUT = StrOptions({"real", "binary"})
+OPTIMIZER = StrOptions({"momentum", "adam"})
+
+#: Docstring sections several methods share, by the placeholder that stands for each on a line of
+#: its own (``shared_docs`` writes them out).
+SECTIONS = {
+    "{rows}": "Parameters\n----------\nX : array-like of shape (n_samples, n_features)\n    Rows.",
+    "{blocks}": "Parameters\n----------\n"
+    "X : dask.array.Array or array-like of shape (n_samples, n_features)\n    Rows.",
+    "{file}": "Parameters\n----------\npath : str or os.PathLike\n    The file.",
+}
+
+
+def shared_docs(func):
+    """``func`` with the placeholders of ``SECTIONS`` in its docstring written out."""
+    doc = inspect.cleandoc(func.__doc__)
+    for placeholder, section in SECTIONS.items():
+        doc = doc.replace(placeholder, section)
+    func.__doc__ = doc
+    return func
 
 
 def aligned(X):
@@ -15,22 +48,35 @@ def aligned(X):
     return X if X.flags.aligned else np.require(X, requirements=["C_CONTIGUOUS", "ALIGNED"])
 
 
-def rows(estimator, X, *, reset, ensure_min_samples=1):
+def rows(estimator, X, *, reset, ensure_min_samples=1, ensure_all_finite=False):
     """``X`` as C-contiguous float32 rows, validated against ``estimator``.
 
     A C-contiguous float32 array is passed through as it is (no copy); lists, other dtypes and
     layouts are converted. Finiteness is checked by the Rust core, which names the row and column
-    of the first NaN or infinity, so the data is scanned once.
+    of the first NaN or infinity, so the data is scanned once (unless ``ensure_all_finite``).
     """
     X = validate_data(
         estimator,
         X,
         reset=reset,
-        ensure_all_finite=False,
+        ensure_all_finite=ensure_all_finite,
         ensure_min_samples=ensure_min_samples,
         **ROWS,
     )
     return aligned(X)
+
+
+def fitted_rows(estimator, X):
+    """``X`` as rows for the fitted ``estimator`` (``NotFittedError`` first if it is not)."""
+    check_is_fitted(estimator)
+    return rows(estimator, X, reset=False)
+
+
+def labelled_rows(estimator, X, y, **kwargs):
+    """``(X, y)``: ``X`` as C-contiguous float32 rows and the labels ``y``, validated against
+    ``estimator`` by scikit-learn's ``validate_data`` with ``kwargs``."""
+    X, y = validate_data(estimator, X, y, **kwargs, **ROWS)
+    return aligned(X), y
 
 
 def plain_rows(X):
@@ -51,10 +97,12 @@ def seed(random_state):
 
 
 class RustState:
-    """Pickles the Rust objects among the fitted attributes as their safetensors bytes.
+    """Pickles the Rust objects among the fitted attributes as their safetensors bytes, and saves
+    the fitted model's file.
 
     ``_rust_attributes`` maps an attribute name to the ``potential._core`` class that reads its
-    bytes back; a pickled estimator reloads to the same bits and scores identically.
+    bytes back; a pickled estimator reloads to the same bits and scores identically. The first of
+    them (in every estimator, the only one) is the model that ``save`` writes.
     """
 
     _rust_attributes = {}
@@ -73,3 +121,16 @@ class RustState:
             if isinstance(state.get(name), (bytes, bytearray)):
                 state[name] = cls.from_bytes(bytes(state[name]))
         super().__setstate__(state)
+
+    def save(self, path):
+        """Write the fitted model's file (safetensors): the CSAE file of ``potential csae train``,
+        the detector file of ``potential detect fit``.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Where to write it, atomically.
+        """
+        check_is_fitted(self)
+        model = next(iter(self._rust_attributes))
+        getattr(self, model).save(path)

@@ -8,10 +8,23 @@ from scipy.special import log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import _core
-from ._validation import ROWS, aligned, RustState, rows, seed
+from ._validation import (
+    ACTIVATION,
+    NON_NEGATIVE,
+    OPTIMIZER,
+    OUTPUT,
+    POSITIVE,
+    POSITIVE_INT,
+    RustState,
+    fitted_rows,
+    labelled_rows,
+    rows,
+    seed,
+    shared_docs,
+)
 
 
 def _names(classes):
@@ -95,21 +108,21 @@ class CSAEClassifier(RustState, ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "hidden": [Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(_core.activations()))],
-        "output": [StrOptions({"real", "binary"})],
+        "hidden": [POSITIVE_INT],
+        "activation": [ACTIVATION],
+        "output": [OUTPUT],
         "pretrain": ["boolean"],
-        "pretrain_epochs": [Interval(Integral, 1, None, closed="left")],
-        "pretrain_lr": [Interval(Real, 0, None, closed="neither")],
-        "contractive": [Interval(Real, 0, None, closed="left")],
+        "pretrain_epochs": [POSITIVE_INT],
+        "pretrain_lr": [POSITIVE],
+        "contractive": [NON_NEGATIVE],
         "denoise": [Interval(Real, 0, 1, closed="left"), None],
         "finetune_epochs": [Interval(Integral, 0, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [POSITIVE],
+        "weight_decay": [NON_NEGATIVE],
+        "batch_size": [POSITIVE_INT],
         "variant": [StrOptions({"log", "hinge", "normalize-only", "energies"})],
-        "optimizer": [StrOptions({"momentum", "adam"})],
-        "init_scale": [Interval(Real, 0, None, closed="neither")],
+        "optimizer": [OPTIMIZER],
+        "init_scale": [POSITIVE],
         "random_state": ["random_state"],
     }
     _rust_attributes = {"csae_": _core.Csae}
@@ -175,8 +188,7 @@ class CSAEClassifier(RustState, ClassifierMixin, BaseEstimator):
     def _prepare_fit(self, X, y):
         """Validated parameters, rows and labels: ``(X, codes, classes, names, settings)``."""
         self._validate_params()
-        X, y = validate_data(self, X, y, **ROWS)
-        X = aligned(X)
+        X, y = labelled_rows(self, X, y)
         check_classification_targets(y)
         classes, codes = np.unique(y, return_inverse=True)
         if len(classes) < 2:
@@ -213,33 +225,25 @@ class CSAEClassifier(RustState, ClassifierMixin, BaseEstimator):
         X, codes, classes, names, spec = self._prepare_fit(X, y)
         return self._set_csae(_core.Csae.fit(X, codes, names, spec), classes, spec["seed"])
 
-    def _rows(self, X):
-        check_is_fitted(self)
-        return rows(self, X, reset=False)
-
+    @shared_docs
     def energies(self, X):
         """The class energies E_i(x) (Eq. 11-21; Eq. 28 for binary output).
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows.
+        {rows}
 
         Returns
         -------
         energies : ndarray of shape (n_samples, n_classes)
             Higher = better represented by that class's model.
         """
-        X = self._rows(X)
+        X = fitted_rows(self, X)
         return self.csae_.energies(X)
 
+    @shared_docs
     def decision_function(self, X):
         """The logits E_i(x) + C_i of Eq. 45.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows.
+        {rows}
 
         Returns
         -------
@@ -247,75 +251,67 @@ class CSAEClassifier(RustState, ClassifierMixin, BaseEstimator):
             With two classes, the logit of ``classes_[1]`` minus that of ``classes_[0]``, as
             scikit-learn's binary classifiers do.
         """
-        X = self._rows(X)
+        X = fitted_rows(self, X)
         logits = self.csae_.logits(X)
         return logits[:, 1] - logits[:, 0] if logits.shape[1] == 2 else logits
 
+    @shared_docs
     def predict_proba(self, X):
         """P(y = i | x) of Eq. 45.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows.
+        {rows}
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``; every row sums to 1.
         """
-        X = self._rows(X)
+        X = fitted_rows(self, X)
         return self.csae_.predict_proba(X)
 
+    @shared_docs
     def predict_log_proba(self, X):
         """log P(y = i | x) of Eq. 45, computed from the logits (no log of 0).
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows.
+        {rows}
 
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
         """
-        X = self._rows(X)
+        X = fitted_rows(self, X)
         return log_softmax(self.csae_.logits(X), axis=1)
 
+    @shared_docs
     def predict(self, X):
         """The most probable class of every row.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows.
+        {rows}
 
         Returns
         -------
         y : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        X = self._rows(X)
+        X = fitted_rows(self, X)
         return self.classes_[self.csae_.predict(X)]
 
+    @shared_docs
     def score_samples(self, X):
         """The out-of-distribution score log sum_i exp(E_i(x) + C_i).
 
         The log of Eq. 45's normaliser: an unnormalised log-density of x under the mixture of
         class models. Low values flag rows unlike every class.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows.
+        {rows}
 
         Returns
         -------
         scores : ndarray of shape (n_samples,)
             Higher = more like the training classes.
         """
-        X = self._rows(X)
+        X = fitted_rows(self, X)
         return self.csae_.ood_score(X)
 
     def add_class(self, X_new, label, X, y):
@@ -348,8 +344,7 @@ class CSAEClassifier(RustState, ClassifierMixin, BaseEstimator):
         if any(label == c for c in self.classes_.tolist()):
             raise ValueError(f"class {label!r} is already in classes_")
         X_new = rows(self, X_new, reset=False)
-        X, y = validate_data(self, X, y, reset=False, ensure_all_finite=False, **ROWS)
-        X = aligned(X)
+        X, y = labelled_rows(self, X, y, reset=False, ensure_all_finite=False)
         classes = np.asarray(self.classes_.tolist() + [label])
         if classes.dtype.kind != self.classes_.dtype.kind and self.classes_.dtype.kind != "O":
             classes = np.asarray(self.classes_.tolist() + [label], dtype=object)
@@ -367,14 +362,3 @@ class CSAEClassifier(RustState, ClassifierMixin, BaseEstimator):
             raise ValueError(f"no free class name for {label!r}: {sorted(taken)!r} are taken")
         csae = self.csae_.add_class(X_new, name, all_rows, all_codes, self._spec(self.seed_))
         return self._set_csae(csae, classes)
-
-    def save(self, path):
-        """Write the CSAE file (safetensors; what ``potential csae train`` writes).
-
-        Parameters
-        ----------
-        path : str or os.PathLike
-            Where to write it, atomically.
-        """
-        check_is_fitted(self)
-        self.csae_.save(path)

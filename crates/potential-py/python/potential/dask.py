@@ -30,7 +30,7 @@ from dask_ml.wrappers import ParallelPostFit as _DaskMLParallelPostFit
 from distributed import get_client
 
 from . import _core
-from ._validation import aligned
+from ._validation import aligned, shared_docs
 from .classifier import CSAEClassifier
 from .detector import EnergyDetector
 
@@ -119,12 +119,9 @@ def fit_detector(estimator, X, client=None):
     return estimator._set_detector(_core.Detector.from_members(X, spec, members))
 
 
-def _score_samples(part, estimator):
-    return estimator.score_samples(part)
-
-
-def _decision_function(part, estimator):
-    return estimator.decision_function(part)
+def _call(part, estimator, method):
+    """Task: ``estimator.<method>`` on one block of rows."""
+    return getattr(estimator, method)(part)
 
 
 class ParallelPostFit(_DaskMLParallelPostFit):
@@ -143,41 +140,40 @@ class ParallelPostFit(_DaskMLParallelPostFit):
         As ``dask_ml.wrappers.ParallelPostFit``.
     """
 
-    def _blockwise(self, func, X):
+    def _blockwise(self, method, X):
+        """``estimator.<method>`` (one score per row) on each block of ``X``, or on ``X``."""
         import dask.array as da
 
+        self._check_method(method)
         X = self._check_array(X)
         estimator = self._postfit_estimator
         if isinstance(X, da.Array):
-            return X.map_blocks(func, estimator=estimator, drop_axis=1, dtype=np.float64, meta=np.empty(0))
-        return func(X, estimator)
+            return X.map_blocks(
+                _call, estimator=estimator, method=method, token=method, drop_axis=1, dtype=np.float64,
+                meta=np.empty(0),
+            )
+        return _call(X, estimator, method)
 
+    @shared_docs
     def score_samples(self, X):
         """``estimator.score_samples`` block by block.
 
-        Parameters
-        ----------
-        X : dask.array.Array or array-like of shape (n_samples, n_features)
-            Rows.
+        {blocks}
 
         Returns
         -------
         scores : dask.array.Array or ndarray of shape (n_samples,)
         """
-        self._check_method("score_samples")
-        return self._blockwise(_score_samples, X)
+        return self._blockwise("score_samples", X)
 
+    @shared_docs
     def decision_function(self, X):
         """``estimator.decision_function`` block by block (one score per row).
 
-        Parameters
-        ----------
-        X : dask.array.Array or array-like of shape (n_samples, n_features)
-            Rows.
+        {blocks}
 
         Returns
         -------
         decision : dask.array.Array or ndarray of shape (n_samples,)
         """
-        self._check_method("decision_function")
-        return self._blockwise(_decision_function, X)
+        return self._blockwise("decision_function", X)

@@ -2,7 +2,7 @@
 
 import json
 import os
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin
@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import _core
-from ._validation import RustState, rows, seed
+from ._validation import ACTIVATION, POSITIVE, POSITIVE_INT, RustState, fitted_rows, rows, seed, shared_docs
 
 #: Fewest training rows a detector accepts (the Rust core's ``MIN_ROWS``).
 MIN_ROWS = 8
@@ -117,14 +117,14 @@ class EnergyDetector(RustState, OutlierMixin, BaseEstimator):
     _parameter_constraints = {
         "contamination": [Interval(Real, 0, 0.5, closed="right")],
         "score_type": [StrOptions({"energy", "reconstruction-error"})],
-        "activation": [StrOptions(set(_core.activations()))],
-        "hidden": [Interval(Integral, 1, None, closed="left"), None],
-        "epochs": [Interval(Integral, 1, None, closed="left"), None],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "activation": [ACTIVATION],
+        "hidden": [POSITIVE_INT, None],
+        "epochs": [POSITIVE_INT, None],
+        "batch_size": [POSITIVE_INT, None],
+        "learning_rate": [POSITIVE],
         "views": [str, list, tuple, None],
         "combine": [StrOptions({"softplus", "mean"})],
-        "members": [Interval(Integral, 1, None, closed="left")],
+        "members": [POSITIVE_INT],
         "random_state": ["random_state"],
     }
     _rust_attributes = {"detector_": _core.Detector}
@@ -216,8 +216,7 @@ class EnergyDetector(RustState, OutlierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,)
             ``-outlier_score``, float64.
         """
-        check_is_fitted(self)
-        X = rows(self, X, reset=False)
+        X = fitted_rows(self, X)
         scores = self.detector_.outlier_scores(X)
         np.negative(scores, out=scores)
         return scores
@@ -284,25 +283,12 @@ class EnergyDetector(RustState, OutlierMixin, BaseEstimator):
         contributions, error = self.detector_.explain(X, int(nodes))
         return (contributions, error) if return_error else contributions
 
-    def save(self, path):
-        """Write the detector file (safetensors; what ``potential detect fit`` writes).
-
-        Parameters
-        ----------
-        path : str or os.PathLike
-            Where to write it, atomically.
-        """
-        check_is_fitted(self)
-        self.detector_.save(path)
-
     @classmethod
+    @shared_docs
     def load(cls, path):
         """A fitted detector from a detector file (e.g. written by ``potential detect fit``).
 
-        Parameters
-        ----------
-        path : str or os.PathLike
-            The file.
+        {file}
 
         Returns
         -------
