@@ -3,18 +3,111 @@ denoising training, ``potential train``)."""
 
 import json
 import os
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _core
-from ._validation import ROWS, aligned, plain_rows, rows, seed
+from ._validation import (
+    ACTIVATION,
+    NON_NEGATIVE,
+    OPTIMIZER,
+    OUTPUT,
+    POSITIVE,
+    POSITIVE_INT,
+    fitted_rows,
+    plain_rows,
+    rows,
+    seed,
+    shared_docs,
+)
 
 
-class TiedAutoencoder:
+def _model_property(name, doc):
+    """A read-only property: the attribute ``name`` of the ``potential._core.Tied`` model."""
+    return property(lambda self: getattr(self._model, name), doc=doc)
+
+
+class _Calculus:
+    """The energy calculus on rows that ``TiedAutoencoder`` and a fitted ``Autoencoder`` share:
+    ``_calculus(X)`` gives the ``potential._core.Tied`` to ask and ``X`` converted for it."""
+
+    def energy(self, X):
+        """The energy E(x) of every row (Eq. 11-21; Eq. 28 for binary output).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows (C-contiguous float32 is read in place).
+
+        Returns
+        -------
+        energy : ndarray of shape (n_samples,)
+            float64; higher = better represented.
+        """
+        model, X = self._calculus(X)
+        return model.energy(X)
+
+    @shared_docs
+    def reconstruct(self, X):
+        """The reconstructions r(x).
+
+        {rows}
+
+        Returns
+        -------
+        reconstructions : ndarray of shape (n_samples, n_features)
+            float32.
+        """
+        model, X = self._calculus(X)
+        return model.reconstruct(X)
+
+    @shared_docs
+    def vector_field(self, X):
+        """The vector field r(x) - x, the gradient of the energy (Eq. 9; B(x) for binary output).
+
+        {rows}
+
+        Returns
+        -------
+        field : ndarray of shape (n_samples, n_features)
+            float32.
+        """
+        model, X = self._calculus(X)
+        return model.vector_field(X)
+
+    @shared_docs
+    def laplacian(self, X):
+        """The Laplacian of the energy, the divergence of the vector field (Eq. 38).
+
+        {rows}
+
+        Returns
+        -------
+        laplacian : ndarray of shape (n_samples,)
+            float64; negative at attractors.
+        """
+        model, X = self._calculus(X)
+        return model.laplacian(X)
+
+    @shared_docs
+    def contraction(self, X):
+        """The contraction sum_k h'(u_k)^2 ||w_k||^2 (the contractive penalty of Eq. 40).
+
+        {rows}
+
+        Returns
+        -------
+        contraction : ndarray of shape (n_samples,)
+            float64.
+        """
+        model, X = self._calculus(X)
+        return model.contraction(X)
+
+
+class TiedAutoencoder(_Calculus):
     """A tied autoencoder r(x) = W^T h(W x + b_h) + b_r as an energy model.
 
     Its energy E (Eq. 11-21; Eq. 28 for binary output) has the gradient r(x) - x (Eq. 9): higher
@@ -84,13 +177,11 @@ class TiedAutoencoder:
         return bytes(self._model.to_bytes())
 
     @classmethod
+    @shared_docs
     def load(cls, path):
         """Load a model file (e.g. written by ``potential train``).
 
-        Parameters
-        ----------
-        path : str or os.PathLike
-            The file.
+        {file}
 
         Returns
         -------
@@ -123,68 +214,27 @@ class TiedAutoencoder:
         m = self._model
         return f"TiedAutoencoder({m.hidden} x {m.visible}, activation={m.activation!r}, output={m.output!r})"
 
-    @property
-    def n_hidden(self):
-        """int: Hidden units H."""
-        return self._model.hidden
-
-    @property
-    def n_features(self):
-        """int: Inputs D."""
-        return self._model.visible
-
-    @property
-    def activation(self):
-        """str: The hidden activation."""
-        return self._model.activation
-
-    @property
-    def output(self):
-        """str: The output kind, "real" or "binary"."""
-        return self._model.output
-
-    @property
-    def weight(self):
-        """ndarray of shape (n_hidden, n_features): W (a copy)."""
-        return self._model.weight
-
-    @property
-    def hidden_bias(self):
-        """ndarray of shape (n_hidden,): b_h (a copy)."""
-        return self._model.hidden_bias
-
-    @property
-    def visible_bias(self):
-        """ndarray of shape (n_features,): b_r (a copy)."""
-        return self._model.visible_bias
+    n_hidden = _model_property("hidden", "int: Hidden units H.")
+    n_features = _model_property("visible", "int: Inputs D.")
+    activation = _model_property("activation", "str: The hidden activation.")
+    output = _model_property("output", 'str: The output kind, "real" or "binary".')
+    weight = _model_property("weight", "ndarray of shape (n_hidden, n_features): W (a copy).")
+    hidden_bias = _model_property("hidden_bias", "ndarray of shape (n_hidden,): b_h (a copy).")
+    visible_bias = _model_property("visible_bias", "ndarray of shape (n_features,): b_r (a copy).")
 
     @property
     def provenance(self):
         """dict: How the model was trained (from its file), or {}."""
         return json.loads(self._model.provenance or "{}")
 
-    def energy(self, X):
-        """The energy E(x) of every row (Eq. 11-21; Eq. 28 for binary output).
+    def _calculus(self, X):
+        return self._model, plain_rows(X)
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows (C-contiguous float32 is read in place).
-
-        Returns
-        -------
-        energy : ndarray of shape (n_samples,)
-            float64; higher = better represented.
-        """
-        return self._model.energy(plain_rows(X))
-
+    @shared_docs
     def encode(self, X):
         """The hidden codes h(W x + b_h).
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows.
+        {rows}
 
         Returns
         -------
@@ -193,73 +243,11 @@ class TiedAutoencoder:
         """
         return self._model.encode(plain_rows(X))
 
-    def reconstruct(self, X):
-        """The reconstructions r(x).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows.
-
-        Returns
-        -------
-        reconstructions : ndarray of shape (n_samples, n_features)
-            float32.
-        """
-        return self._model.reconstruct(plain_rows(X))
-
-    def vector_field(self, X):
-        """The vector field r(x) - x, the gradient of the energy (Eq. 9; B(x) for binary output).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows.
-
-        Returns
-        -------
-        field : ndarray of shape (n_samples, n_features)
-            float32.
-        """
-        return self._model.vector_field(plain_rows(X))
-
-    def laplacian(self, X):
-        """The Laplacian of the energy, the divergence of the vector field (Eq. 38).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows.
-
-        Returns
-        -------
-        laplacian : ndarray of shape (n_samples,)
-            float64; negative at attractors.
-        """
-        return self._model.laplacian(plain_rows(X))
-
-    def contraction(self, X):
-        """The contraction sum_k h'(u_k)^2 ||w_k||^2 (the contractive penalty of Eq. 40).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows.
-
-        Returns
-        -------
-        contraction : ndarray of shape (n_samples,)
-            float64.
-        """
-        return self._model.contraction(plain_rows(X))
-
+    @shared_docs
     def reconstruction_error(self, X):
         """The squared reconstruction error ||r(x) - x||^2.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows.
+        {rows}
 
         Returns
         -------
@@ -269,7 +257,7 @@ class TiedAutoencoder:
         return self._model.reconstruction_error(plain_rows(X))
 
 
-class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class Autoencoder(_Calculus, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """A tied autoencoder trained with a contractive or denoising objective (``potential train``).
 
     The objective per row is the reconstruction loss (squared error, or cross-entropy for binary
@@ -335,18 +323,18 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
     """
 
     _parameter_constraints = {
-        "hidden": [Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(_core.activations()))],
-        "output": [StrOptions({"real", "binary"})],
-        "contractive": [Interval(Real, 0, None, closed="left")],
-        "denoise": [Interval(Real, 0, None, closed="left"), None],
+        "hidden": [POSITIVE_INT],
+        "activation": [ACTIVATION],
+        "output": [OUTPUT],
+        "contractive": [NON_NEGATIVE],
+        "denoise": [NON_NEGATIVE, None],
         "noise": [StrOptions({"mask", "gaussian", "salt-pepper"})],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "epochs": [POSITIVE_INT],
+        "batch_size": [POSITIVE_INT],
+        "learning_rate": [POSITIVE],
         "momentum": [Interval(Real, 0, 1, closed="left")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "optimizer": [StrOptions({"momentum", "adam"})],
+        "weight_decay": [NON_NEGATIVE],
+        "optimizer": [OPTIMIZER],
         "renormalize": ["boolean"],
         "random_state": ["random_state"],
     }
@@ -405,7 +393,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
             The fitted estimator.
         """
         self._validate_params()
-        X = aligned(validate_data(self, X, **ROWS))
+        X = rows(self, X, reset=True, ensure_all_finite=True)
         spec = {
             "hidden": int(self.hidden),
             "activation": self.activation,
@@ -429,111 +417,32 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
         self._n_features_out = model.hidden
         return self
 
-    def _rows(self, X):
-        check_is_fitted(self)
-        return rows(self, X, reset=False)
+    def _calculus(self, X):
+        X = fitted_rows(self, X)
+        return self.model_._model, X
 
+    @shared_docs
     def transform(self, X):
         """The hidden codes h(W x + b_h) of every row.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows.
+        {rows}
 
         Returns
         -------
         codes : ndarray of shape (n_samples, hidden)
             float32.
         """
-        X = self._rows(X)
-        return self.model_._model.encode(X)
+        model, X = self._calculus(X)
+        return model.encode(X)
 
+    @shared_docs
     def score_samples(self, X):
         """The energy of every row (higher = better represented); see ``energy``.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows.
+        {rows}
 
         Returns
         -------
         energy : ndarray of shape (n_samples,)
         """
         return self.energy(X)
-
-    def energy(self, X):
-        """The energy E(x) (Eq. 11-21; Eq. 28 for binary output); see ``TiedAutoencoder.energy``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows.
-
-        Returns
-        -------
-        energy : ndarray of shape (n_samples,)
-        """
-        X = self._rows(X)
-        return self.model_._model.energy(X)
-
-    def reconstruct(self, X):
-        """The reconstructions r(x); see ``TiedAutoencoder.reconstruct``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows.
-
-        Returns
-        -------
-        reconstructions : ndarray of shape (n_samples, n_features)
-        """
-        X = self._rows(X)
-        return self.model_._model.reconstruct(X)
-
-    def vector_field(self, X):
-        """The vector field r(x) - x (Eq. 9); see ``TiedAutoencoder.vector_field``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows.
-
-        Returns
-        -------
-        field : ndarray of shape (n_samples, n_features)
-        """
-        X = self._rows(X)
-        return self.model_._model.vector_field(X)
-
-    def laplacian(self, X):
-        """The Laplacian of the energy (Eq. 38); see ``TiedAutoencoder.laplacian``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows.
-
-        Returns
-        -------
-        laplacian : ndarray of shape (n_samples,)
-        """
-        X = self._rows(X)
-        return self.model_._model.laplacian(X)
-
-    def contraction(self, X):
-        """The contraction (Eq. 40); see ``TiedAutoencoder.contraction``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows.
-
-        Returns
-        -------
-        contraction : ndarray of shape (n_samples,)
-        """
-        X = self._rows(X)
-        return self.model_._model.contraction(X)
