@@ -31,6 +31,7 @@ pub struct DetectorSpec {
     combine: String,
     members_per_view: usize,
     seed: u64,
+    trim: f64,
 }
 
 impl DetectorSpec {
@@ -63,6 +64,7 @@ impl DetectorSpec {
             contamination: self.contamination,
             seed: self.seed,
             combine,
+            trim: self.trim,
         })
     }
 }
@@ -72,6 +74,18 @@ fn resolve(s: &[f32], n: usize, d: usize, spec: &DetectorSpec) -> PyResult<(Feat
     let x = Features::from_vec(s.to_vec(), n, d).map_err(to_py)?;
     let r = spec.config()?.resolve(&x).map_err(to_py)?;
     Ok((x, r))
+}
+
+/// The rows a stage fits on: `fit_rows` (the second stage's kept rows) copied into an owned table
+/// of `x`'s width, or `x` itself.
+fn stage_rows(x: Features, fit_rows: Option<(&[f32], usize, usize)>) -> PyResult<Features> {
+    match fit_rows {
+        None => Ok(x),
+        Some((_, _, d)) if d != x.d() => {
+            Err(value_error(format!("fit_rows has {d} columns; the training rows have {}", x.d())))
+        }
+        Some((s, n, d)) => Features::from_vec(s.to_vec(), n, d).map_err(to_py),
+    }
 }
 
 /// A fitted novelty detector (scalers, autoencoders, threshold), as in a detector file.
@@ -108,21 +122,28 @@ impl Detector {
         let (_, r) = resolve(s, n, d, &spec)?;
         let sizes = serde_json::json!({
             "views": r.views, "hidden": r.hidden, "epochs": r.epochs, "batch_size": r.batch_size,
+            "stages": r.stages(),
         });
         Ok((r.members(), sizes.to_string()))
     }
 
-    /// Fit member `index` alone (the bits it has in a whole fit); Ctrl-C stops it.
+    /// Fit member `index` alone (the bits it has in a whole fit), its sizes resolved on the
+    /// training rows `x`, on `x` (first stage) or on `fit_rows` (the second stage's kept rows,
+    /// from `trimmed_rows`); Ctrl-C stops it.
     #[staticmethod]
+    #[pyo3(signature = (x, spec, index, fit_rows=None))]
     fn fit_member<'py>(
         py: Python<'py>,
         x: PyReadonlyArray2<'py, f32>,
         spec: DetectorSpec,
         index: usize,
+        fit_rows: Option<PyReadonlyArray2<'py, f32>>,
     ) -> PyResult<MemberParts<'py>> {
         let (s, n, d) = rows(&x)?;
+        let fit_rows = fit_rows.as_ref().map(rows).transpose()?;
         let (m, bytes) = cancellable(py, |cancel| {
             let (x, r) = resolve(s, n, d, &spec)?;
+            let x = stage_rows(x, fit_rows)?;
             let m = RustDetector::fit_member(&x, &r, index, &mut |_| cancel.flow()).map_err(to_py)?;
             let bytes = m.model.to_safetensors_bytes().map_err(to_py)?;
             Ok((m, bytes))
@@ -130,15 +151,19 @@ impl Detector {
         Ok((m.view, m.noise, m.seed, PyBytes::new(py, &bytes), m.median, m.iqr))
     }
 
-    /// The detector of members fitted by `fit_member` (in index order) on the same rows.
+    /// The detector of members fitted by `fit_member` (in index order) on the same rows: `x`,
+    /// or `fit_rows` for the second stage, whose threshold is then fitted on all of `x`.
     #[staticmethod]
+    #[pyo3(signature = (x, spec, members, fit_rows=None))]
     fn from_members(
         py: Python<'_>,
         x: PyReadonlyArray2<'_, f32>,
         spec: DetectorSpec,
         members: Vec<MemberParts<'_>>,
+        fit_rows: Option<PyReadonlyArray2<'_, f32>>,
     ) -> PyResult<Self> {
         let (s, n, d) = rows(&x)?;
+        let fit_rows = fit_rows.as_ref().map(rows).transpose()?;
         let members: Vec<_> = members
             .into_iter()
             .map(|(v, noise, seed, b, median, iqr)| (v, noise, seed, b.as_bytes().to_vec(), median, iqr))
@@ -153,8 +178,30 @@ impl Detector {
                     Ok(Member { view, noise, seed, model, median, iqr })
                 })
                 .collect::<PyResult<Vec<_>>>()?;
-            RustDetector::from_members(&x, &r, members).map(|inner| Self { inner }).map_err(to_py)
+            let stage = stage_rows(x.clone(), fit_rows)?;
+            let mut inner = RustDetector::from_members(&stage, &r, members).map_err(to_py)?;
+            if fit_rows.is_some() {
+                inner.fit_threshold(&x).map_err(to_py)?;
+            }
+            Ok(Self { inner })
         })
+    }
+
+    /// The rows of `x` the second stage of a two-stage fit is fitted on: all but the fraction
+    /// `trim` this (first-stage) detector finds strangest, in their order.
+    fn trimmed_rows<'py>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray2<'py, f32>,
+        trim: f64,
+    ) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let (s, n, d) = rows(&x)?;
+        let kept = detached(py, || {
+            let x = Features::from_vec(s.to_vec(), n, d).map_err(to_py)?;
+            self.inner.trimmed_rows(&x, trim).map_err(to_py)
+        })?;
+        let k = kept.n();
+        mat(py, kept.into_vec(), k)
     }
 
     /// Outlier scores (higher = more unusual), [n]; the rows are read in place.

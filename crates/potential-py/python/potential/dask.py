@@ -25,6 +25,8 @@ On a real cluster, connect a client first (the package must be installed on the 
     scores = ParallelPostFit(det).score_samples(dask_X).compute()
 """
 
+import json
+
 import numpy as np
 from dask_ml.wrappers import ParallelPostFit as _DaskMLParallelPostFit
 from distributed import get_client
@@ -42,9 +44,11 @@ def _pretrain_class(rows, spec, c, sequential):
     return bytes(_core.Csae.pretrain_class(aligned(rows), spec, c, sequential))
 
 
-def _fit_member(rows, spec, index):
-    """Task: detector member ``index`` fitted on all rows (its parts, the model as bytes)."""
-    view, noise, seed, model, median, iqr = _core.Detector.fit_member(aligned(rows), spec, index)
+def _fit_member(rows, spec, index, fit_rows=None):
+    """Task: detector member ``index``, sized on all rows, fitted on them or on ``fit_rows`` (its
+    parts, the model as bytes)."""
+    fit_rows = None if fit_rows is None else aligned(fit_rows)
+    view, noise, seed, model, median, iqr = _core.Detector.fit_member(aligned(rows), spec, index, fit_rows)
     return view, noise, seed, bytes(model), median, iqr
 
 
@@ -91,8 +95,10 @@ def fit_detector(estimator, X, client=None):
     """Fit an ``EnergyDetector`` with each member (autoencoder) trained in its own Dask task.
 
     Every task gets all rows (broadcast once) and fits member i on its view; the client refits the
-    scalers (cheap, deterministic), joins the members and fits the threshold. The result equals
-    ``estimator.fit(X)`` with the same ``random_state``, byte for byte.
+    scalers (cheap, deterministic), joins the members and fits the threshold. With two stages
+    (``trim`` > 0) the client then keeps the rows this first detector finds least strange, and a
+    second round of tasks fits the members again on them. The result equals ``estimator.fit(X)``
+    with the same ``random_state``, byte for byte.
 
     Parameters
     ----------
@@ -112,11 +118,16 @@ def fit_detector(estimator, X, client=None):
         raise TypeError(f"fit_detector fits an EnergyDetector, not {type(estimator).__name__}")
     X, spec = estimator._prepare_fit(X)
     client = client or get_client()
-    n_members, _ = _core.Detector.plan(X, spec)
+    n_members, sizes = _core.Detector.plan(X, spec)
     shared = client.scatter(X, broadcast=True)
     futures = [client.submit(_fit_member, shared, spec, i, pure=False) for i in range(n_members)]
-    members = client.gather(futures)
-    return estimator._set_detector(_core.Detector.from_members(X, spec, members))
+    detector = _core.Detector.from_members(X, spec, client.gather(futures))
+    if json.loads(sizes)["stages"] == 2:
+        kept = detector.trimmed_rows(X, spec["trim"])
+        shared_kept = client.scatter(kept, broadcast=True)
+        futures = [client.submit(_fit_member, shared, spec, i, shared_kept, pure=False) for i in range(n_members)]
+        detector = _core.Detector.from_members(X, spec, client.gather(futures), kept)
+    return estimator._set_detector(detector)
 
 
 def _call(part, estimator, method):

@@ -41,7 +41,8 @@ def _params_of(detector):
     """The parameters a detector file's provenance records (none for a file without one)."""
     p = json.loads(detector.provenance or "{}")
     keys = {"score": "score_type", "activation": "activation", "hidden": "hidden", "epochs": "epochs",
-            "batch_size": "batch_size", "combine": "combine", "members_per_view": "members", "seed": "random_state"}
+            "batch_size": "batch_size", "combine": "combine", "members_per_view": "members", "seed": "random_state",
+            "trim": "trim"}
     params = {name: p[key] for key, name in keys.items() if key in p}
     if "learning_rate" in p:
         # Stored as the f32 it was; its shortest float32 decimal is the value given.
@@ -62,7 +63,9 @@ class EnergyDetector(RustState, OutlierMixin, BaseEstimator):
     the command line's default rule (README, section "Novelty detection"): three views of the
     columns (min-max scaling at sigma 0.8, the normal quantile transform and standardisation at
     0.5) or, on a mode-dominated table such as images, min-max scaling alone at 0.2; relu hiddens,
-    2 x columns of them (at most 512); Adam for about 5000 updates within a compute budget.
+    2 x columns of them (at most 512); Adam for about 5000 updates within a compute budget, split
+    over two stages: a first detector sets aside the tenth of the training rows it finds strangest
+    and the detector is fitted again on the rest (``trim``).
 
     Parameters
     ----------
@@ -87,6 +90,10 @@ class EnergyDetector(RustState, OutlierMixin, BaseEstimator):
         How the members' normalised scores make the outlier score.
     members : int, default=1
         Autoencoders per view, each with its own seed.
+    trim : float, default=0.1
+        Fraction of the training rows a first-stage detector sets aside before the detector is
+        fitted again on the rest (a trimmed refit, robust to outliers among the training rows), in
+        [0, 0.5); 0 fits one stage on every row. The threshold is fitted on all rows.
     random_state : int, RandomState instance or None, default=None
         Seed of every member's initialisation, shuffling and noise (an int is the command
         line's ``--seed``).
@@ -125,6 +132,7 @@ class EnergyDetector(RustState, OutlierMixin, BaseEstimator):
         "views": [str, list, tuple, None],
         "combine": [StrOptions({"softplus", "mean"})],
         "members": [POSITIVE_INT],
+        "trim": [Interval(Real, 0, 0.5, closed="left")],
         "random_state": ["random_state"],
     }
     _rust_attributes = {"detector_": _core.Detector}
@@ -142,6 +150,7 @@ class EnergyDetector(RustState, OutlierMixin, BaseEstimator):
         views=None,
         combine="softplus",
         members=1,
+        trim=0.1,
         random_state=None,
     ):
         self.contamination = contamination
@@ -154,6 +163,7 @@ class EnergyDetector(RustState, OutlierMixin, BaseEstimator):
         self.views = views
         self.combine = combine
         self.members = members
+        self.trim = trim
         self.random_state = random_state
 
     def _spec(self, seed_):
@@ -170,6 +180,7 @@ class EnergyDetector(RustState, OutlierMixin, BaseEstimator):
             "combine": self.combine,
             "members_per_view": int(self.members),
             "seed": seed_,
+            "trim": float(self.trim),
         }
 
     def _prepare_fit(self, X):

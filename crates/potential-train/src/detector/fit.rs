@@ -97,12 +97,33 @@ impl Detector {
     }
 
     /// [`Detector::fit`] with the sizes already resolved (e.g. to size a progress bar first).
-    /// Equals fitting every member with [`Detector::fit_member`] and assembling them with
-    /// [`Detector::from_members`], bit for bit.
+    /// The observer sees member i of the second stage (a trimmed refit, [`DetectorConfig::trim`])
+    /// as i + [`Resolved::members`].
+    ///
+    /// Equals, bit for bit, fitting every member with [`Detector::fit_member`] and assembling them
+    /// with [`Detector::from_members`] on `x` — and with two stages, doing that once more on the
+    /// rows [`Detector::trimmed_rows`] keeps and fitting the threshold on `x` with
+    /// [`Detector::fit_threshold`] — so the members can be fitted apart (e.g. on other machines).
     ///
     /// # Errors
     /// As [`Detector::fit`].
     pub fn fit_resolved(
+        x: &Features,
+        r: &Resolved,
+        observer: &mut dyn FnMut(usize, Event<'_>) -> ControlFlow<()>,
+    ) -> Result<Self> {
+        let first = Self::fit_stage(x, r, &mut |i, e| observer(i, e))?;
+        if r.stages() == 1 {
+            return Ok(first);
+        }
+        let kept = first.trimmed_rows(x, r.config.trim)?;
+        let mut det = Self::fit_stage(&kept, r, &mut |i, e| observer(i + r.members(), e))?;
+        det.fit_threshold(x)?;
+        Ok(det)
+    }
+
+    /// One stage: every member fitted on `x`, the threshold on `x`.
+    fn fit_stage(
         x: &Features,
         r: &Resolved,
         observer: &mut dyn FnMut(usize, Event<'_>) -> ControlFlow<()>,
@@ -186,6 +207,51 @@ impl Detector {
         Self::assemble(x, r, views, members)
     }
 
+    /// The rows of `x` this detector finds least strange, in their order: all but the
+    /// [`set_aside`](super::set_aside)(n, `trim`) rows of highest outlier score (among equal scores
+    /// the later row is set aside first). The second stage of a two-stage fit is fitted
+    /// on them ([`DetectorConfig::trim`]).
+    ///
+    /// # Errors
+    /// [`DetectorError::Config`] for `trim` outside [0, 0.5); as [`Detector::outlier_scores`].
+    pub fn trimmed_rows(&self, x: &Features, trim: f64) -> Result<Features> {
+        if !(trim.is_finite() && (0.0..super::MAX_TRIM).contains(&trim)) {
+            return Err(DetectorError::Config {
+                field: "trim",
+                value: trim.to_string(),
+                reason: "must be in [0, 0.5)".into(),
+            });
+        }
+        let (n, d) = (x.n(), x.d());
+        let scores = self.outlier_scores(x.as_slice())?;
+        let drop = super::set_aside(n, trim);
+        let mut order: Vec<usize> = (0..n).collect();
+        // Highest score first; among equal scores the later row goes first (a total order).
+        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(b.cmp(&a)));
+        let mut keep = vec![true; n];
+        order[..drop].iter().for_each(|&i| keep[i] = false);
+        let rows: Vec<f32> =
+            x.iter_rows().zip(&keep).filter(|(_, &k)| k).flat_map(|(row, _)| row.iter().copied()).collect();
+        Ok(Features::from_vec(rows, n - drop, d)?)
+    }
+
+    /// Refit the threshold on the rows `x` (PyOD's rule with the detector's contamination), as
+    /// the last step of a two-stage fit does on all the training rows; the provenance records
+    /// their number as `threshold_rows` (`rows` stays the number the members were fitted on).
+    ///
+    /// # Errors
+    /// [`DetectorError::NonFinite`]; as [`Detector::outlier_scores`].
+    pub fn fit_threshold(&mut self, x: &Features) -> Result<()> {
+        check_finite(x.as_slice(), x.d())?;
+        let scores = self.outlier_scores(x.as_slice())?;
+        self.threshold = novelty::contamination_threshold(&scores, self.contamination)?;
+        if let Ok(serde_json::Value::Object(mut p)) = serde_json::from_str(&self.provenance) {
+            p.insert("threshold_rows".into(), x.n().into());
+            self.provenance = serde_json::Value::Object(p).to_string();
+        }
+        Ok(())
+    }
+
     /// The detector of fitted views and members, its threshold fitted on the rows `x`.
     fn assemble(x: &Features, r: &Resolved, views: Vec<ScaledView>, members: Vec<Member>) -> Result<Self> {
         let cfg = &r.config;
@@ -204,6 +270,7 @@ impl Detector {
             "contamination": cfg.contamination,
             "seed": cfg.seed,
             "combine": cfg.combine.name(),
+            "trim": cfg.trim,
             "crate_version": env!("CARGO_PKG_VERSION"),
         })
         .to_string();
