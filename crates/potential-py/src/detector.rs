@@ -31,7 +31,7 @@ pub struct DetectorSpec {
     combine: String,
     members_per_view: usize,
     seed: u64,
-    trim: f64,
+    trim: Option<f64>,
 }
 
 impl DetectorSpec {
@@ -122,7 +122,7 @@ impl Detector {
         let (_, r) = resolve(s, n, d, &spec)?;
         let sizes = serde_json::json!({
             "views": r.views, "hidden": r.hidden, "epochs": r.epochs, "batch_size": r.batch_size,
-            "stages": r.stages(),
+            "stages": r.stages(), "trim": r.trim,
         });
         Ok((r.members(), sizes.to_string()))
     }

@@ -236,21 +236,27 @@ fn explanations_sum_to_the_outlier_score_minus_the_references() {
 fn default_epochs_follow_the_updates_then_the_budget() {
     use potential_train::detector::{default_epochs, MAX_DEFAULT_EPOCHS, MEMBER_BUDGET};
     // 10000 × 100, 200 hiddens: 100 steps per epoch → 50 epochs; 2e8 per epoch is under budget.
-    assert_eq!(default_epochs(10_000, 100, 200, 100), 50);
-    // Tiny tables stop at the cap.
-    assert_eq!(default_epochs(50, 4, 8, 5), MAX_DEFAULT_EPOCHS);
-    // One-class MNIST (4932 × 784, 512 hiddens): the budget allows ⌊1.2e10 / 1.98e9⌋ = 6 epochs.
+    assert_eq!(default_epochs(10_000, 100, 200, 100, 1), 50);
+    // Two stages split the updates: 25 epochs each.
+    assert_eq!(default_epochs(10_000, 100, 200, 100, 2), 25);
+    // Tiny tables stop at the cap (with two stages, 2500 updates of 10 steps come first).
+    assert_eq!(default_epochs(50, 4, 8, 5, 1), MAX_DEFAULT_EPOCHS);
+    assert_eq!(default_epochs(50, 4, 8, 5, 2), 250);
+    // One-class MNIST (4932 × 784, 512 hiddens): the budget allows ⌊1.2e10 / 1.98e9⌋ = 6 epochs,
+    // ⌊0.6e10 / 1.98e9⌋ = 3 per stage with two.
     let work = 4932.0 * 512.0 * 784.0;
-    assert_eq!(default_epochs(4932, 784, 512, 100), (MEMBER_BUDGET / work).floor() as usize);
-    assert_eq!(default_epochs(4932, 784, 512, 100), 6);
-    // A table past the budget for even one epoch still trains one.
-    assert_eq!(default_epochs(1_000_000, 10_000, 512, 100), 1);
+    assert_eq!(default_epochs(4932, 784, 512, 100, 1), (MEMBER_BUDGET / work).floor() as usize);
+    assert_eq!(default_epochs(4932, 784, 512, 100, 1), 6);
+    assert_eq!(default_epochs(4932, 784, 512, 100, 2), 3);
+    // A table past the budget for even one epoch still trains one per stage.
+    assert_eq!(default_epochs(1_000_000, 10_000, 512, 100, 1), 1);
+    assert_eq!(default_epochs(1_000_000, 10_000, 512, 100, 2), 1);
     // The resolved config applies it.
     let wide =
         Features::from_vec((0..2000usize * 784).map(|i| ((i * 7919) % 255) as f32).collect(), 2000, 784)
             .unwrap();
     let r = DetectorConfig::default().resolve(&wide).unwrap();
-    assert_eq!((r.hidden, r.epochs), (512, 14));
+    assert_eq!((r.hidden, r.epochs), (512, 7)); // per stage; 14 with one
 }
 
 /// Mode-dominated tables (more than half of the columns mostly one value) get the min-max view alone; others the
@@ -284,6 +290,7 @@ fn mode_dominated_tables_get_the_min_max_view() {
     let sparse = Features::from_vec(sparse, 100, 4).unwrap();
     let r = DetectorConfig::default().resolve(&sparse).unwrap();
     assert_eq!(r.views, MODE_DOMINATED_VIEWS.to_vec());
+    assert_eq!((r.trim, r.stages()), (0.0, 1), "a mode-dominated table keeps one stage");
     let own = vec![View { scaler: ScalerKind::Standard, noise: 0.3 }];
     let cfg = DetectorConfig { views: Some(own.clone()), ..DetectorConfig::default() };
     assert_eq!(cfg.resolve(&sparse).unwrap().views, own);
@@ -332,7 +339,9 @@ fn fnv1a(b: &[u8]) -> u64 {
 #[test]
 fn a_seeded_fit_is_pinned_and_equals_its_members_fitted_one_by_one() {
     let x = blob(120, 5);
-    let cfg = DetectorConfig { epochs: Some(3), members_per_view: 2, seed: 11, ..DetectorConfig::default() };
+    // One stage: the bits of detectors fitted before two stages existed.
+    let cfg =
+        DetectorConfig { epochs: Some(3), members_per_view: 2, seed: 11, trim: Some(0.0), ..DetectorConfig::default() };
     let det = fit(&x, &cfg).unwrap();
     let bytes = det.to_safetensors_bytes();
     eprintln!("pinned detector hash {:#018x}", fnv1a(&bytes));
@@ -365,4 +374,69 @@ fn a_seeded_fit_is_pinned_and_equals_its_members_fitted_one_by_one() {
     // Breaking the observer interrupts the member.
     let e = Detector::fit_member(&x, &r, 0, &mut |_| ControlFlow::Break(())).unwrap_err();
     assert!(matches!(e, DetectorError::Interrupted), "{e}");
+}
+
+/// The two-stage fit (the default): pinned on the AVX2+FMA path, and equal byte for byte to its
+/// pieces done one by one as a distributed fit does them — first-stage members on all rows, the
+/// rows the first detector keeps, second-stage members on those, the threshold on all rows.
+#[test]
+fn a_two_stage_fit_is_pinned_and_equals_its_stages_done_one_by_one() {
+    let x = blob(120, 5);
+    let cfg = DetectorConfig { epochs: Some(3), seed: 11, ..DetectorConfig::default() };
+    let det = fit(&x, &cfg).unwrap();
+    let bytes = det.to_safetensors_bytes();
+    eprintln!("pinned two-stage detector hash {:#018x}", fnv1a(&bytes));
+    if potential_kernels::simd_path() == potential_kernels::SimdPath::Avx2Fma {
+        assert_eq!(fnv1a(&bytes), 0x85a2_bd67_0c94_e2b5, "the bits of a seeded two-stage detector fit moved");
+    }
+    let r = cfg.resolve(&x).unwrap();
+    assert_eq!((r.trim, r.stages(), r.stage_rows(120)), (potential_train::detector::DEFAULT_TRIM, 2, vec![120, 108]));
+    let members = |rows: &Features| -> Vec<_> {
+        (0..r.members())
+            .map(|i| Detector::fit_member(rows, &r, i, &mut |_| ControlFlow::Continue(())).unwrap())
+            .collect()
+    };
+    let first = Detector::from_members(&x, &r, members(&x)).unwrap();
+    let kept = first.trimmed_rows(&x, r.trim).unwrap();
+    assert_eq!((kept.n(), kept.d()), (108, x.d()));
+    let mut joined = Detector::from_members(&kept, &r, members(&kept)).unwrap();
+    joined.fit_threshold(&x).unwrap();
+    assert_eq!(joined.to_safetensors_bytes(), bytes);
+    // The threshold flags the contamination's share of *all* the training rows.
+    let flagged = det.predict(x.as_slice()).unwrap().iter().filter(|&&f| f).count();
+    assert!((10..=14).contains(&flagged), "{flagged} of 120 flagged");
+    let p: serde_json::Value = serde_json::from_str(det.provenance()).unwrap();
+    assert_eq!((p["rows"].as_u64(), p["threshold_rows"].as_u64(), p["trim"].as_f64()), (Some(108), Some(120), Some(0.1)));
+}
+
+/// The rows a first stage keeps are exactly the rows of lowest outlier score, in their order,
+/// ⌊trim · n⌋ set aside, never fewer than MIN_ROWS left; a trim outside [0, 0.5) is refused.
+#[test]
+fn trimmed_rows_drop_the_highest_scores() {
+    use potential_train::detector::{set_aside, MIN_ROWS};
+    let x = blob(97, 3);
+    let det = fit(&x, &DetectorConfig { epochs: Some(5), trim: Some(0.0), ..DetectorConfig::default() }).unwrap();
+    let scores = det.outlier_scores(x.as_slice()).unwrap();
+    for trim in [0.0, 0.05, 0.1, 0.3, 0.49] {
+        let kept = det.trimmed_rows(&x, trim).unwrap();
+        let drop = (trim * 97.0).floor() as usize;
+        assert_eq!(set_aside(97, trim), drop);
+        assert_eq!(kept.n(), 97 - drop, "trim {trim}");
+        let mut sorted = scores.clone();
+        sorted.sort_by(f64::total_cmp);
+        let cut = if drop == 0 { f64::INFINITY } else { sorted[97 - drop] };
+        let expect: Vec<f32> = x
+            .iter_rows()
+            .zip(&scores)
+            .filter(|(_, &s)| s < cut)
+            .flat_map(|(row, _)| row.iter().copied())
+            .collect();
+        assert_eq!(kept.as_slice(), &expect[..], "trim {trim}: the kept rows are the lowest-scoring, in order");
+    }
+    assert_eq!(set_aside(10, 0.49), 10 - MIN_ROWS);
+    for bad in [-0.1, 0.5, f64::NAN] {
+        assert!(matches!(det.trimmed_rows(&x, bad), Err(DetectorError::Config { field: "trim", .. })));
+        let e = DetectorConfig { trim: Some(bad), ..DetectorConfig::default() }.validate().unwrap_err();
+        assert!(e.to_string().contains("trim"), "{e}");
+    }
 }

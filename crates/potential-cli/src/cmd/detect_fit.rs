@@ -34,7 +34,8 @@ values that decide every score;
 5000 updates per member over the two stages below (each stage's epochs = ceil(2500 / steps per \
 epoch), at most 500, and at most 0.6e10 / (rows x hidden x columns) so that a wide table such as \
 images trains in seconds);
-  * two stages (--trim 0.1): the training rows of an unsupervised detector hold the very anomalies \
+  * two stages (--trim 0.1; one stage on a mode-dominated table, where the budget above, not the \
+updates, sets the epochs and halving it cost more than trimming gained): the training rows of an unsupervised detector hold the very anomalies \
 it must find, and an autoencoder with capacity learns them too; so a first detector is fitted, the \
 tenth of the training rows it finds strangest is set aside, and the detector is fitted again from \
 scratch on the rest (a trimmed-likelihood fit, robust to that much contamination);
@@ -91,9 +92,9 @@ pub struct FitArgs {
     pub combine: CombineArg,
     /// Fraction of the training rows the first stage sets aside before the detector is fitted again
     /// on the rest (a trimmed refit, robust to outliers among the training rows), in [0, 0.5);
-    /// 0 fits one stage on every row.
-    #[arg(long, value_name = "F", default_value_t = potential_train::detector::DEFAULT_TRIM)]
-    pub trim: f64,
+    /// 0 fits one stage on every row (default: 0.1, or 0 on a mode-dominated table).
+    #[arg(long, value_name = "F")]
+    pub trim: Option<f64>,
     /// Autoencoders per view, each with its own seed.
     #[arg(long, value_name = "K", default_value_t = 1)]
     pub members: usize,

@@ -122,8 +122,9 @@ def fit_detector(estimator, X, client=None):
     shared = client.scatter(X, broadcast=True)
     futures = [client.submit(_fit_member, shared, spec, i, pure=False) for i in range(n_members)]
     detector = _core.Detector.from_members(X, spec, client.gather(futures))
-    if json.loads(sizes)["stages"] == 2:
-        kept = detector.trimmed_rows(X, spec["trim"])
+    sizes = json.loads(sizes)
+    if sizes["stages"] == 2:
+        kept = detector.trimmed_rows(X, sizes["trim"])
         shared_kept = client.scatter(kept, broadcast=True)
         futures = [client.submit(_fit_member, shared, spec, i, shared_kept, pure=False) for i in range(n_members)]
         detector = _core.Detector.from_members(X, spec, client.gather(futures), kept)

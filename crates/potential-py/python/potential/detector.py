@@ -64,8 +64,8 @@ class EnergyDetector(RustState, OutlierMixin, BaseEstimator):
     columns (min-max scaling at sigma 0.8, the normal quantile transform and standardisation at
     0.5) or, on a mode-dominated table such as images, min-max scaling alone at 0.2; relu hiddens,
     2 x columns of them (at most 512); Adam for about 5000 updates within a compute budget, split
-    over two stages: a first detector sets aside the tenth of the training rows it finds strangest
-    and the detector is fitted again on the rest (``trim``).
+    over two stages (one on a mode-dominated table): a first detector sets aside the tenth of the
+    training rows it finds strangest and the detector is fitted again on the rest (``trim``).
 
     Parameters
     ----------
@@ -90,10 +90,11 @@ class EnergyDetector(RustState, OutlierMixin, BaseEstimator):
         How the members' normalised scores make the outlier score.
     members : int, default=1
         Autoencoders per view, each with its own seed.
-    trim : float, default=0.1
+    trim : float, default=None
         Fraction of the training rows a first-stage detector sets aside before the detector is
         fitted again on the rest (a trimmed refit, robust to outliers among the training rows), in
-        [0, 0.5); 0 fits one stage on every row. The threshold is fitted on all rows.
+        [0, 0.5); 0 fits one stage on every row (None: 0.1, or 0 on a mode-dominated table). The
+        threshold is fitted on all rows.
     random_state : int, RandomState instance or None, default=None
         Seed of every member's initialisation, shuffling and noise (an int is the command
         line's ``--seed``).
@@ -132,7 +133,7 @@ class EnergyDetector(RustState, OutlierMixin, BaseEstimator):
         "views": [str, list, tuple, None],
         "combine": [StrOptions({"softplus", "mean"})],
         "members": [POSITIVE_INT],
-        "trim": [Interval(Real, 0, 0.5, closed="left")],
+        "trim": [Interval(Real, 0, 0.5, closed="left"), None],
         "random_state": ["random_state"],
     }
     _rust_attributes = {"detector_": _core.Detector}
@@ -150,7 +151,7 @@ class EnergyDetector(RustState, OutlierMixin, BaseEstimator):
         views=None,
         combine="softplus",
         members=1,
-        trim=0.1,
+        trim=None,
         random_state=None,
     ):
         self.contamination = contamination
@@ -180,7 +181,7 @@ class EnergyDetector(RustState, OutlierMixin, BaseEstimator):
             "combine": self.combine,
             "members_per_view": int(self.members),
             "seed": seed_,
-            "trim": float(self.trim),
+            "trim": None if self.trim is None else float(self.trim),
         }
 
     def _prepare_fit(self, X):

@@ -116,7 +116,7 @@ impl Detector {
         if r.stages() == 1 {
             return Ok(first);
         }
-        let kept = first.trimmed_rows(x, r.config.trim)?;
+        let kept = first.trimmed_rows(x, r.trim)?;
         let mut det = Self::fit_stage(&kept, r, &mut |i, e| observer(i + r.members(), e))?;
         det.fit_threshold(x)?;
         Ok(det)
@@ -270,9 +270,16 @@ impl Detector {
             "contamination": cfg.contamination,
             "seed": cfg.seed,
             "combine": cfg.combine.name(),
-            "trim": cfg.trim,
             "crate_version": env!("CARGO_PKG_VERSION"),
-        })
+        });
+        // A one-stage detector's file stays as it was before two stages existed.
+        let provenance = match provenance {
+            serde_json::Value::Object(mut p) if r.stages() == 2 => {
+                p.insert("trim".into(), r.trim.into());
+                serde_json::Value::Object(p)
+            }
+            p => p,
+        }
         .to_string();
         let mut det = Detector {
             scalers,
