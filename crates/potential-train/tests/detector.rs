@@ -340,8 +340,13 @@ fn fnv1a(b: &[u8]) -> u64 {
 fn a_seeded_fit_is_pinned_and_equals_its_members_fitted_one_by_one() {
     let x = blob(120, 5);
     // One stage: the bits of detectors fitted before two stages existed.
-    let cfg =
-        DetectorConfig { epochs: Some(3), members_per_view: 2, seed: 11, trim: Some(0.0), ..DetectorConfig::default() };
+    let cfg = DetectorConfig {
+        epochs: Some(3),
+        members_per_view: 2,
+        seed: 11,
+        trim: Some(0.0),
+        ..DetectorConfig::default()
+    };
     let det = fit(&x, &cfg).unwrap();
     let bytes = det.to_safetensors_bytes();
     eprintln!("pinned detector hash {:#018x}", fnv1a(&bytes));
@@ -390,7 +395,10 @@ fn a_two_stage_fit_is_pinned_and_equals_its_stages_done_one_by_one() {
         assert_eq!(fnv1a(&bytes), 0x85a2_bd67_0c94_e2b5, "the bits of a seeded two-stage detector fit moved");
     }
     let r = cfg.resolve(&x).unwrap();
-    assert_eq!((r.trim, r.stages(), r.stage_rows(120)), (potential_train::detector::DEFAULT_TRIM, 2, vec![120, 108]));
+    assert_eq!(
+        (r.trim, r.stages(), r.stage_rows(120)),
+        (potential_train::detector::DEFAULT_TRIM, 2, vec![120, 108])
+    );
     let members = |rows: &Features| -> Vec<_> {
         (0..r.members())
             .map(|i| Detector::fit_member(rows, &r, i, &mut |_| ControlFlow::Continue(())).unwrap())
@@ -406,7 +414,10 @@ fn a_two_stage_fit_is_pinned_and_equals_its_stages_done_one_by_one() {
     let flagged = det.predict(x.as_slice()).unwrap().iter().filter(|&&f| f).count();
     assert!((10..=14).contains(&flagged), "{flagged} of 120 flagged");
     let p: serde_json::Value = serde_json::from_str(det.provenance()).unwrap();
-    assert_eq!((p["rows"].as_u64(), p["threshold_rows"].as_u64(), p["trim"].as_f64()), (Some(108), Some(120), Some(0.1)));
+    assert_eq!(
+        (p["rows"].as_u64(), p["threshold_rows"].as_u64(), p["trim"].as_f64()),
+        (Some(108), Some(120), Some(0.1))
+    );
 }
 
 /// The rows a first stage keeps are exactly the rows of lowest outlier score, in their order,
@@ -415,7 +426,8 @@ fn a_two_stage_fit_is_pinned_and_equals_its_stages_done_one_by_one() {
 fn trimmed_rows_drop_the_highest_scores() {
     use potential_train::detector::{set_aside, MIN_ROWS};
     let x = blob(97, 3);
-    let det = fit(&x, &DetectorConfig { epochs: Some(5), trim: Some(0.0), ..DetectorConfig::default() }).unwrap();
+    let det =
+        fit(&x, &DetectorConfig { epochs: Some(5), trim: Some(0.0), ..DetectorConfig::default() }).unwrap();
     let scores = det.outlier_scores(x.as_slice()).unwrap();
     for trim in [0.0, 0.05, 0.1, 0.3, 0.49] {
         let kept = det.trimmed_rows(&x, trim).unwrap();
@@ -431,7 +443,11 @@ fn trimmed_rows_drop_the_highest_scores() {
             .filter(|(_, &s)| s < cut)
             .flat_map(|(row, _)| row.iter().copied())
             .collect();
-        assert_eq!(kept.as_slice(), &expect[..], "trim {trim}: the kept rows are the lowest-scoring, in order");
+        assert_eq!(
+            kept.as_slice(),
+            &expect[..],
+            "trim {trim}: the kept rows are the lowest-scoring, in order"
+        );
     }
     assert_eq!(set_aside(10, 0.49), 10 - MIN_ROWS);
     for bad in [-0.1, 0.5, f64::NAN] {

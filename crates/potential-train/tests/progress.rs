@@ -117,7 +117,11 @@ fn detector_fit_with_equals_fit_and_stops_on_break() {
     };
     Detector::fit_with(&x, &cfg, &last).unwrap();
     // Two stages (the default): the second stage's member i reports as i + members.
-    assert_eq!(members.into_inner(), 2 * a.members().len(), "every member of each stage reports under its index");
+    assert_eq!(
+        members.into_inner(),
+        2 * a.members().len(),
+        "every member of each stage reports under its index"
+    );
     let e = Detector::fit_with(&x, &cfg, &|_| ControlFlow::Break(())).unwrap_err();
     assert!(matches!(e, DetectorError::Interrupted), "{e}");
 }

@@ -249,7 +249,10 @@ impl Resolved {
     /// Minibatch steps of a whole fit on `n` rows (every stage, every member): the length of a
     /// progress bar.
     pub fn total_steps(&self, n: usize) -> usize {
-        self.stage_rows(n).iter().map(|&m| m.div_ceil(self.batch_size.max(1)) * self.epochs * self.members()).sum()
+        self.stage_rows(n)
+            .iter()
+            .map(|&m| m.div_ceil(self.batch_size.max(1)) * self.epochs * self.members())
+            .sum()
     }
 }
 

@@ -31,9 +31,9 @@ mod fit;
 mod scaler;
 
 pub use config::{
-    default_epochs, default_views, mode_dominated, Combine, DetectorConfig, Resolved, View, DEFAULT_TRIM,
-    DEFAULT_UPDATES, DEFAULT_VIEWS, MAX_DEFAULT_EPOCHS, MAX_DEFAULT_HIDDEN, MAX_TRIM, MEMBER_BUDGET, MIN_ROWS,
-    MODE_DOMINATED_VIEWS, MODE_SHARE, set_aside,
+    default_epochs, default_views, mode_dominated, set_aside, Combine, DetectorConfig, Resolved, View,
+    DEFAULT_TRIM, DEFAULT_UPDATES, DEFAULT_VIEWS, MAX_DEFAULT_EPOCHS, MAX_DEFAULT_HIDDEN, MAX_TRIM,
+    MEMBER_BUDGET, MIN_ROWS, MODE_DOMINATED_VIEWS, MODE_SHARE,
 };
 pub use file::DETECTOR_FORMAT;
 pub use fit::{Detector, Member};
