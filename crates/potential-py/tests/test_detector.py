@@ -78,6 +78,28 @@ def test_explanations_sum_to_the_outlier_score_minus_the_reference():
         rec.explain(X[:2])
 
 
+def test_trim_reaches_the_rust_core_and_the_file_records_it(cli, tmp_path):
+    X = blobs(300, 4, seed=6, outliers=15)
+    np.save(tmp_path / "x.npy", X)
+    two = EnergyDetector(epochs=4, random_state=1).fit(X)
+    one = EnergyDetector(epochs=4, trim=0, random_state=1).fit(X)
+    assert bytes(one.detector_.to_bytes()) != bytes(two.detector_.to_bytes())
+    assert bytes(EnergyDetector(epochs=4, trim=0.1, random_state=1).fit(X).detector_.to_bytes()) == bytes(
+        two.detector_.to_bytes())
+    for trim, det in [("0", one), ("0.1", two)]:
+        run_cli(cli, "detect", "fit", "--data", tmp_path / "x.npy", "--epochs", 4, "--trim", trim, "--seed", 1,
+                "--quiet", "--out", tmp_path / "d.safetensors")
+        assert (tmp_path / "d.safetensors").read_bytes() == bytes(det.detector_.to_bytes())
+        loaded = EnergyDetector.load(tmp_path / "d.safetensors")
+        assert loaded.trim == float(trim)
+        assert bytes(clone(loaded).fit(X).detector_.to_bytes()) == bytes(det.detector_.to_bytes())
+    # The threshold is fitted on all the rows: about a tenth of them flagged either way.
+    assert 20 <= (two.predict(X) == -1).sum() <= 40
+    for bad in (-0.1, 0.5, "x"):
+        with pytest.raises(ValueError, match="trim"):
+            EnergyDetector(trim=bad).fit(X)
+
+
 def test_views_members_and_settings_reach_the_rust_core():
     X = blobs(200, 3, seed=8)
     det = EnergyDetector(epochs=5, views="standard:0.3,min-max:0.5", members=2, hidden=7,

@@ -44,6 +44,10 @@ def _params_of(detector):
             "batch_size": "batch_size", "combine": "combine", "members_per_view": "members", "seed": "random_state",
             "trim": "trim"}
     params = {name: p[key] for key, name in keys.items() if key in p}
+    if p and "trim" not in p:
+        # A file without `trim` was fitted in one stage (explicitly, on a mode-dominated table, or
+        # before two stages existed); trim=0 refits it so.
+        params["trim"] = 0.0
     if "learning_rate" in p:
         # Stored as the f32 it was; its shortest float32 decimal is the value given.
         params["learning_rate"] = float(str(np.float32(p["learning_rate"])))
