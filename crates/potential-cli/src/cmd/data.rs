@@ -269,8 +269,8 @@ fn convert(a: ConvertArgs) -> Result<()> {
         };
         w.finish()?;
         write_npy_labels(&labels_out, &labels)?;
-        println!("{}: {} x {} -> {}", a.input.display(), summary.n, summary.d, a.output.display());
-        println!("labels -> {}", labels_out.display());
+        crate::outln!("{}: {} x {} -> {}", a.input.display(), summary.n, summary.d, a.output.display());
+        crate::outln!("labels -> {}", labels_out.display());
         return Ok(());
     }
     let f = open_features(&a.input)?;
@@ -279,10 +279,10 @@ fn convert(a: ConvertArgs) -> Result<()> {
         check_lengths(&a.input, &f, l, lpath)?;
     }
     write_npy_f32(&a.output, f.as_slice(), &[f.n(), f.d()])?;
-    println!("{}: {} x {} -> {}", a.input.display(), f.n(), f.d(), a.output.display());
+    crate::outln!("{}: {} x {} -> {}", a.input.display(), f.n(), f.d(), a.output.display());
     if let Some((l, _)) = labels {
         write_npy_labels(&labels_out, &l)?;
-        println!("labels -> {}", labels_out.display());
+        crate::outln!("labels -> {}", labels_out.display());
     }
     Ok(())
 }
@@ -299,7 +299,7 @@ fn fetch(a: FetchArgs) -> Result<()> {
             .progress_chars("=> ");
     let mut bar: Option<indicatif::ProgressBar> = None;
     let paths = potential_data::fetch_mnist(&opts, &mut |e| match e {
-        FetchEvent::AlreadyPresent { file } => eprintln!("{file}: present and verified"),
+        FetchEvent::AlreadyPresent { file } => crate::note!("{file}: present and verified"),
         FetchEvent::Start { file, resumed_from, total } => {
             let b = indicatif::ProgressBar::new(total.unwrap_or(0)).with_style(style.clone());
             b.set_message(file.to_string());
@@ -318,7 +318,7 @@ fn fetch(a: FetchArgs) -> Result<()> {
             if let Some(b) = bar.take() {
                 b.finish_and_clear();
             }
-            eprintln!("{file}: downloaded and verified");
+            crate::note!("{file}: downloaded and verified");
         }
         _ => {}
     });
@@ -327,7 +327,7 @@ fn fetch(a: FetchArgs) -> Result<()> {
     }
     let paths = paths?;
     for p in paths {
-        println!("{}", p.display());
+        crate::outln!("{}", p.display());
     }
     Ok(())
 }

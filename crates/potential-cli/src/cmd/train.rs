@@ -281,7 +281,7 @@ fn epoch_line(m: &EpochMetrics) -> String {
 /// Run `potential train`.
 pub fn run(a: TrainArgs) -> Result<()> {
     if a.contractive.is_none() && a.denoise.is_none() && !a.quiet {
-        eprintln!("note: neither --contractive nor --denoise: training a plain autoencoder");
+        crate::note!("note: neither --contractive nor --denoise: training a plain autoencoder");
     }
     let cfg = config(&a)?;
     cfg.validate()?;
@@ -336,7 +336,7 @@ fn summary(report: &FitReport, n: usize, threads: usize, out: &Path) {
         Outcome::EarlyStopped => " (early stop)",
         _ => "",
     };
-    eprintln!(
+    crate::note!(
         "trained {epochs} epochs{how} in {secs:.2} s ({:.0} samples/s, {threads} threads){} -> {}",
         (epochs * n) as f64 / secs.max(1e-9),
         report.best_epoch.map_or(String::new(), |b| format!("; best validation epoch {b}")),

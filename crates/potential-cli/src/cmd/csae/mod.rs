@@ -213,9 +213,9 @@ fn summary(quiet: bool, best: Option<(usize, f64)>, out: &Path, t0: Instant) {
         return;
     }
     if let Some((e, v)) = best {
-        eprintln!("kept epoch {e} (validation error {:.2}%)", 100.0 * v);
+        crate::note!("kept epoch {e} (validation error {:.2}%)", 100.0 * v);
     }
-    eprintln!("wrote {} in {:.1}s", out.display(), t0.elapsed().as_secs_f64());
+    crate::note!("wrote {} in {:.1}s", out.display(), t0.elapsed().as_secs_f64());
 }
 
 #[cfg(test)]

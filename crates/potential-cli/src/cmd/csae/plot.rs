@@ -76,7 +76,7 @@ pub(super) fn plot(a: PlotArgs) -> Result<()> {
         written.push(energies(&a, &any, data)?);
     }
     for p in &written {
-        eprintln!("wrote {}", p.display());
+        crate::note!("wrote {}", p.display());
     }
     Ok(())
 }
