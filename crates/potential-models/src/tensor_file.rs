@@ -178,3 +178,31 @@ impl<'a> TensorFile<'a> {
         Ok(view.data().to_vec())
     }
 }
+
+/// Read a whole model, detector, CSAE or checkpoint file, refusing anything but a regular file: a
+/// device such as `/dev/zero` or a pipe would be read without end (a safetensors file is parsed
+/// from one buffer, so its size must be known).
+///
+/// # Errors
+/// The I/O error; for a pipe, device, socket or directory an [`std::io::ErrorKind::InvalidInput`]
+/// error saying what the path is.
+pub fn read_regular_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = std::fs::metadata(path)?.file_type();
+    if !t.is_file() {
+        let kind = if t.is_dir() {
+            "a directory"
+        } else if t.is_fifo() {
+            "a FIFO (named pipe or process substitution)"
+        } else if t.is_char_device() || t.is_block_device() {
+            "a device"
+        } else {
+            "a special file"
+        };
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{kind}, not a regular file (model files are read from regular files only)"),
+        ));
+    }
+    std::fs::read(path)
+}

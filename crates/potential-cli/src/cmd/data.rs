@@ -90,9 +90,13 @@ struct FetchArgs {
     /// Base URL of a mirror holding the FILE.gz files (plain http:// only).
     #[arg(long, default_value = "http://yann.lecun.com/exdb/mnist/")]
     base_url: String,
-    /// Connect/read timeout in seconds.
+    /// Connect/read timeout in seconds (each read of the connection).
     #[arg(long, default_value_t = 30)]
     timeout: u64,
+    /// Longest time in seconds the whole fetch may take: a server trickling bytes slowly enough
+    /// to never trip --timeout is cut off here (the partial file is kept; run again to resume).
+    #[arg(long, default_value_t = 1800)]
+    deadline: u64,
 }
 
 /// Run `potential data`.
@@ -291,8 +295,10 @@ fn fetch(a: FetchArgs) -> Result<()> {
     match a.set {
         FetchSet::Mnist => {}
     }
+    crate::paths::check_output_dir(&a.dir)?;
     let mut opts = FetchOptions::new(a.base_url.clone(), a.dir.clone());
     opts.timeout = std::time::Duration::from_secs(a.timeout.max(1));
+    opts.deadline = Some(std::time::Duration::from_secs(a.deadline.max(1)));
     let style =
         indicatif::ProgressStyle::with_template("{msg:28} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}")
             .expect("static template")

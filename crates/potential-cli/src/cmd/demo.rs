@@ -160,7 +160,7 @@ fn circle(a: CircleArgs) -> Result<()> {
     let t0 = std::time::Instant::now();
     let (model, pts) = train_circle(a.seed, a.epochs)?;
     let trained = t0.elapsed().as_secs_f64();
-    std::fs::create_dir_all(&a.out).map_err(|source| CliError::Io { path: a.out.clone(), source })?;
+    crate::paths::check_output_dir(&a.out)?;
     let s = surfaces(&model, a.size)?;
     let size = a.size;
 

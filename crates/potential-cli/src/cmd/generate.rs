@@ -104,6 +104,7 @@ pub fn run(args: GenerateArgs) -> Result<()> {
     } else {
         vec![args.set.parse()?]
     };
+    crate::paths::check_output_dir(&args.out)?;
     let format = match args.format {
         FormatArg::Npy => OutputFormat::Npy,
         FormatArg::Amat => OutputFormat::Amat,

@@ -184,6 +184,13 @@ fn load(a: &TrainArgs) -> Result<(Features, Option<Features>)> {
     }
     let n_valid = (x.n() as f64 * a.valid_fraction).round() as usize;
     if n_valid == 0 {
+        if a.patience.is_some() {
+            return Err(usage(format!(
+                "--patience needs validation rows, but --valid-fraction {} of {} rows rounds to 0 rows",
+                a.valid_fraction,
+                x.n()
+            )));
+        }
         return Ok((x, None));
     }
     if n_valid >= x.n() {
@@ -198,6 +205,10 @@ fn check_outputs(a: &TrainArgs) -> Result<()> {
     let mut inputs = vec![a.data.as_path()];
     inputs.extend(a.labels.as_deref());
     crate::paths::check_output(&a.out, &inputs)?;
+    if let Some(dir) = &a.checkpoint_dir {
+        crate::paths::check_output_dir(dir)?;
+        crate::paths::check_output(&dir.join(CHECKPOINT_FILE), &inputs)?;
+    }
     if let Some(m) = &a.metrics {
         crate::paths::check_output(m, &inputs)?;
         if crate::paths::same_file(m, &a.out) {
@@ -209,14 +220,27 @@ fn check_outputs(a: &TrainArgs) -> Result<()> {
 
 /// The trainer: resumed from the checkpoint of `--checkpoint-dir` (`--resume`; it must be a
 /// model of the flags' shape), or a new model writing checkpoints there.
-fn trainer(a: &TrainArgs, cfg: &TrainConfig, d: usize) -> Result<Trainer> {
+fn trainer(a: &TrainArgs, cfg: &TrainConfig, d: usize, data: String) -> Result<Trainer> {
     let (activation, output): (ActivationKind, Output) = (a.activation.into(), a.output.into());
-    let ck = a.checkpoint_dir.as_ref().map(|d| d.join("checkpoint.safetensors"));
-    if let Some(dir) = &a.checkpoint_dir {
-        std::fs::create_dir_all(dir).map_err(|source| CliError::Io { path: dir.clone(), source })?;
-    }
+    let ck = a.checkpoint_dir.as_ref().map(|d| d.join(CHECKPOINT_FILE));
     if let (Some(path), true) = (&ck, a.resume) {
-        let t = Trainer::resume(path, cfg.clone())?;
+        let mut t = Trainer::resume(path, cfg.clone())?;
+        match t.data_fingerprint() {
+            Some(old) if old != data => {
+                return Err(usage(format!(
+                    "{}: the checkpoint was trained on other data ({old}), not --data {} ({data}); \
+                     resume with the same --data, --labels, --class and --valid-fraction",
+                    path.display(),
+                    a.data.display()
+                )))
+            }
+            Some(_) => {}
+            None => crate::note!(
+                "note: {} records no data fingerprint (an older checkpoint): the data cannot be checked",
+                path.display()
+            ),
+        }
+        t.set_data_fingerprint(Some(data));
         let m = t.model();
         if (m.hidden(), m.activation(), m.output()) != (a.hidden, activation, output) {
             return Err(usage(format!(
@@ -234,6 +258,7 @@ fn trainer(a: &TrainArgs, cfg: &TrainConfig, d: usize) -> Result<Trainer> {
     let model = init_model(a.hidden, d, activation, output, a.seed)?;
     let mut t = Trainer::new(model, cfg.clone())?;
     t.set_checkpoint(ck);
+    t.set_data_fingerprint(Some(data));
     Ok(t)
 }
 
@@ -288,7 +313,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
     let pool = crate::threads::pool(a.threads)?;
     check_outputs(&a)?;
     let (train, valid) = load(&a)?;
-    let mut trainer = trainer(&a, &cfg, train.d())?;
+    let mut trainer = trainer(&a, &cfg, train.d(), fingerprint(&train, valid.as_ref()))?;
     let mut log = a.metrics.as_deref().map(|p| MetricsLog::open(p, a.resume)).transpose()?;
     let remaining = cfg.epochs.saturating_sub(trainer.epoch()) as u64 * train.n() as u64;
     let bar = crate::progress::bar_with_message(remaining, "samples", a.quiet);
@@ -326,6 +351,27 @@ pub fn run(a: TrainArgs) -> Result<()> {
         summary(&report, train.n(), pool.current_num_threads(), &a.out);
     }
     Ok(())
+}
+
+/// The file `--checkpoint-dir` holds.
+const CHECKPOINT_FILE: &str = "checkpoint.safetensors";
+
+/// What identifies the training and validation rows for `--resume`: their counts, the width and
+/// an FNV-1a hash of up to 256 evenly spaced rows of each (cheap on any size, and any other file,
+/// class or split differs in one of them).
+fn fingerprint(train: &Features, valid: Option<&Features>) -> String {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for x in std::iter::once(train).chain(valid) {
+        let step = x.n().div_ceil(256).max(1);
+        for i in (0..x.n()).step_by(step) {
+            for v in x.row(i) {
+                for b in v.to_bits().to_le_bytes() {
+                    h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+                }
+            }
+        }
+    }
+    format!("rows {}, valid {}, width {}, sample hash {h:016x}", train.n(), valid.map_or(0, Features::n), train.d())
 }
 
 /// The last line of a run.
