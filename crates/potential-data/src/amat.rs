@@ -74,7 +74,7 @@ impl<R: BufRead> AmatReader<R> {
     ///
     /// # Errors
     /// [`DataError::Parse`] (bad token, column count differing from the first row, invalid UTF-8),
-/// [`DataError::LineTooLong`],
+    /// [`DataError::LineTooLong`],
     /// [`DataError::Io`].
     pub fn next_row(&mut self, row: &mut Vec<f32>) -> Result<Option<u32>> {
         loop {

@@ -22,7 +22,8 @@ pub const MAX_DEFLATE_RATIO: u64 = 1032;
 /// [`DataError::Io`] when it cannot be inspected; [`DataError::NotAFile`].
 pub fn check_regular_file(path: &Path) -> Result<()> {
     use std::os::unix::fs::FileTypeExt;
-    let t = std::fs::metadata(path).map_err(|source| DataError::Io { path: path.into(), source })?.file_type();
+    let t =
+        std::fs::metadata(path).map_err(|source| DataError::Io { path: path.into(), source })?.file_type();
     let kind = if t.is_file() {
         return Ok(());
     } else if t.is_dir() {
@@ -47,7 +48,12 @@ pub fn check_regular_file(path: &Path) -> Result<()> {
 /// # Errors
 /// [`DataError::LineTooLong`] past [`MAX_LINE_BYTES`]; [`DataError::Parse`] for invalid UTF-8;
 /// [`DataError::Io`].
-pub(crate) fn read_line(src: &mut impl BufRead, line: &mut String, line_no: u64, path: &Path) -> Result<usize> {
+pub(crate) fn read_line(
+    src: &mut impl BufRead,
+    line: &mut String,
+    line_no: u64,
+    path: &Path,
+) -> Result<usize> {
     line.clear();
     let n = src.take(MAX_LINE_BYTES as u64 + 1).read_line(line).map_err(|e| {
         if e.kind() == std::io::ErrorKind::InvalidData {

@@ -6,8 +6,8 @@
 use crate::error::{DataError, Result};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Instant;
 use std::time::Duration;
+use std::time::Instant;
 
 /// An `http://host[:port]/path` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,7 +177,12 @@ impl Response {
 
 /// GET `url`, asking for bytes from `range_from` on when it is non-zero; follows up to 5 redirects.
 /// Every read waits at most `timeout`, and none starts after `deadline` (see [`Conn`]).
-pub(crate) fn get(url: &str, range_from: u64, timeout: Duration, deadline: Option<Instant>) -> Result<Response> {
+pub(crate) fn get(
+    url: &str,
+    range_from: u64,
+    timeout: Duration,
+    deadline: Option<Instant>,
+) -> Result<Response> {
     let mut url = url.to_string();
     for _ in 0..=5 {
         let resp = get_once(&url, range_from, timeout, deadline)?;

@@ -100,7 +100,9 @@ pub use fetch::{fetch_mnist, mnist_checksums, FetchEvent, FetchOptions, MnistFil
 pub use idx::{
     parse_idx, parse_idx_header, read_idx, read_idx_images, read_idx_labels, IdxArray, IdxHeader, IdxType,
 };
-pub use labels::{companion_labels_path, label_beyond_classes, label_histogram, labels_path_for, MAX_CLASSES, MAX_LABEL};
+pub use labels::{
+    companion_labels_path, label_beyond_classes, label_histogram, labels_path_for, MAX_CLASSES, MAX_LABEL,
+};
 pub use locate::{data_required, datasets_dir, shared_data, DATASETS_ENV, REQUIRE_DATA_ENV};
 pub use minibatch::{Batch, Minibatches};
 pub use npy::{

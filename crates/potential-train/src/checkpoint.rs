@@ -159,7 +159,8 @@ pub(crate) fn save(state: &State, path: &Path) -> Result<()> {
 
 /// Read a checkpoint file.
 pub(crate) fn load(path: &Path) -> Result<State> {
-    let bytes = potential_models::read_regular_file(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+    let bytes = potential_models::read_regular_file(path)
+        .map_err(|source| Error::Io { path: path.to_owned(), source })?;
     decode(&bytes, path)
 }
 

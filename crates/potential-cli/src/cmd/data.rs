@@ -273,8 +273,8 @@ fn convert(a: ConvertArgs) -> Result<()> {
         };
         w.finish()?;
         write_npy_labels(&labels_out, &labels)?;
-        crate::outln!("{}: {} x {} -> {}", a.input.display(), summary.n, summary.d, a.output.display());
-        crate::outln!("labels -> {}", labels_out.display());
+        crate::note!("{}: {} x {} -> {}", a.input.display(), summary.n, summary.d, a.output.display());
+        crate::note!("labels -> {}", labels_out.display());
         return Ok(());
     }
     let f = open_features(&a.input)?;
@@ -283,10 +283,10 @@ fn convert(a: ConvertArgs) -> Result<()> {
         check_lengths(&a.input, &f, l, lpath)?;
     }
     write_npy_f32(&a.output, f.as_slice(), &[f.n(), f.d()])?;
-    crate::outln!("{}: {} x {} -> {}", a.input.display(), f.n(), f.d(), a.output.display());
+    crate::note!("{}: {} x {} -> {}", a.input.display(), f.n(), f.d(), a.output.display());
     if let Some((l, _)) = labels {
         write_npy_labels(&labels_out, &l)?;
-        crate::outln!("labels -> {}", labels_out.display());
+        crate::note!("labels -> {}", labels_out.display());
     }
     Ok(())
 }

@@ -66,7 +66,11 @@ pub fn run(args: InspectArgs) -> Result<()> {
     crate::outln!("  format        {}", potential_models::TIED_FORMAT);
     crate::outln!("  activation    {}", model.activation());
     crate::outln!("  output        {}", model.output());
-    crate::outln!("  shape         {} hidden × {} visible ({params} parameters)", model.hidden(), model.visible());
+    crate::outln!(
+        "  shape         {} hidden × {} visible ({params} parameters)",
+        model.hidden(),
+        model.visible()
+    );
     crate::outln!("  ‖w_k‖         min {nlo:.4}  mean {nmean:.4}  max {nhi:.4}");
     crate::outln!("  hidden bias   min {hlo:.4}  mean {hmean:.4}  max {hhi:.4}");
     crate::outln!("  visible bias  min {vlo:.4}  mean {vmean:.4}  max {vhi:.4}");

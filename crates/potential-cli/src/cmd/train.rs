@@ -206,6 +206,9 @@ fn check_outputs(a: &TrainArgs) -> Result<()> {
     inputs.extend(a.labels.as_deref());
     crate::paths::check_output(&a.out, &inputs)?;
     if let Some(dir) = &a.checkpoint_dir {
+        if a.resume && !dir.join(CHECKPOINT_FILE).is_file() {
+            return Err(usage(format!("--resume: no checkpoint {}", dir.join(CHECKPOINT_FILE).display())));
+        }
         crate::paths::check_output_dir(dir)?;
         crate::paths::check_output(&dir.join(CHECKPOINT_FILE), &inputs)?;
     }
@@ -371,7 +374,12 @@ fn fingerprint(train: &Features, valid: Option<&Features>) -> String {
             }
         }
     }
-    format!("rows {}, valid {}, width {}, sample hash {h:016x}", train.n(), valid.map_or(0, Features::n), train.d())
+    format!(
+        "rows {}, valid {}, width {}, sample hash {h:016x}",
+        train.n(),
+        valid.map_or(0, Features::n),
+        train.d()
+    )
 }
 
 /// The last line of a run.
