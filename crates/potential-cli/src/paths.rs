@@ -130,3 +130,46 @@ fn file_part(p: &Path) -> PathBuf {
         _ => p.to_path_buf(),
     }
 }
+
+/// An exclusive lock on an output that a run rewrites many times (the `--metrics` log, the
+/// checkpoint): a second run writing the same file at the same time is refused instead of both
+/// replacing each other's lines. Held as an advisory lock on `.NAME.lock` beside the file, removed
+/// when dropped (a killed run's lock file is stale and taken over: the lock dies with its process).
+#[derive(Debug)]
+pub struct OutputLock {
+    path: PathBuf,
+    _file: std::fs::File,
+}
+
+impl OutputLock {
+    /// Lock `out` for this run.
+    ///
+    /// # Errors
+    /// [`CliError::Usage`] when another run holds it; [`CliError::Io`] when the lock file cannot
+    /// be created.
+    pub fn acquire(out: &Path, flag: &str) -> Result<Self> {
+        let name = out.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+        let path = out.with_file_name(format!(".{name}.lock"));
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| CliError::Io { path: path.clone(), source })?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self { path, _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(CliError::Usage(format!(
+                "{flag} {}: another run is writing it (it holds {}); give each run its own {flag}",
+                out.display(),
+                path.display()
+            ))),
+            Err(std::fs::TryLockError::Error(source)) => Err(CliError::Io { path, source }),
+        }
+    }
+}
+
+impl Drop for OutputLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}

@@ -267,21 +267,26 @@ fn trainer(a: &TrainArgs, cfg: &TrainConfig, d: usize, data: String) -> Result<T
 
 /// The `--metrics` log: one JSON line per epoch, the whole file rewritten atomically after each
 /// epoch (so a reader or a crash never sees half a line); with `--resume` it continues the lines
-/// already there.
+/// already there. Locked for the run ([`crate::paths::OutputLock`]): two runs never share it.
 struct MetricsLog {
     path: PathBuf,
     text: String,
+    _lock: crate::paths::OutputLock,
 }
 
 impl MetricsLog {
     fn open(path: &Path, resume: bool) -> Result<Self> {
+        let lock = crate::paths::OutputLock::acquire(path, "--metrics")?;
+        if path.exists() && !path.is_file() {
+            return Err(usage(format!("--metrics {}: not a regular file", path.display())));
+        }
         let text = match std::fs::read_to_string(path) {
             Ok(t) if resume => t,
             Ok(_) => String::new(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(source) => return Err(CliError::Io { path: path.to_owned(), source }),
         };
-        Ok(Self { path: path.to_owned(), text })
+        Ok(Self { path: path.to_owned(), text, _lock: lock })
     }
 
     fn append(&mut self, m: &EpochMetrics) -> Result<()> {
@@ -315,6 +320,10 @@ pub fn run(a: TrainArgs) -> Result<()> {
     cfg.validate()?;
     let pool = crate::threads::pool(a.threads)?;
     check_outputs(&a)?;
+    let _checkpoint_lock = match &a.checkpoint_dir {
+        Some(dir) => Some(crate::paths::OutputLock::acquire(&dir.join(CHECKPOINT_FILE), "--checkpoint-dir")?),
+        None => None,
+    };
     let (train, valid) = load(&a)?;
     let mut trainer = trainer(&a, &cfg, train.d(), fingerprint(&train, valid.as_ref()))?;
     let mut log = a.metrics.as_deref().map(|p| MetricsLog::open(p, a.resume)).transpose()?;

@@ -225,3 +225,39 @@ fn a_trickling_server_meets_the_deadline() {
     assert!(r.stderr.contains("deadline"), "{}", r.stderr);
     assert!(r.seconds < 10.0, "the fetch ran {:.1} s past a 3 s deadline", r.seconds);
 }
+
+/// Two runs sharing `--metrics` (or `--checkpoint-dir`): the second is refused while the first
+/// runs, and the first's log stays whole JSON lines.
+#[test]
+fn two_runs_never_share_a_metrics_log() {
+    let dir = fixtures();
+    let d = dir.path();
+    let ds = d.to_str().unwrap();
+    let long = format!("train --data {ds}/x.npy --hidden 4 --epochs 100000 --metrics {ds}/m.jsonl --checkpoint-dir {ds}/ck --out {ds}/a.safetensors -q");
+    let mut first = std::process::Command::new(env!("CARGO_BIN_EXE_potential"))
+        .args(long.split_whitespace())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while !(d.join(".m.jsonl.lock").exists() && d.join("m.jsonl").exists()) && t0.elapsed().as_secs() < 30 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let second = |extra: &str, flag: &str| {
+        let args: Vec<String> =
+            format!("train --data {ds}/x.npy --hidden 4 --epochs 2 --out {ds}/b.safetensors -q {extra}")
+                .split_whitespace()
+                .map(String::from)
+                .collect();
+        let r = run(d, &args, Sink::Pipe, Sink::Pipe);
+        assert_eq!(r.code, Some(1), "{extra}: {}", r.stderr);
+        assert!(r.stderr.contains("another run") && r.stderr.contains(flag), "{}", r.stderr);
+    };
+    second(&format!("--metrics {ds}/m.jsonl"), "--metrics");
+    second(&format!("--checkpoint-dir {ds}/ck"), "--checkpoint-dir");
+    let _ = first.kill();
+    let _ = first.wait();
+    let log = std::fs::read_to_string(d.join("m.jsonl")).unwrap();
+    assert!(log.lines().count() > 0 && log.lines().all(|l| l.starts_with('{') && l.ends_with('}')), "{log}");
+    assert!(!d.join("b.safetensors").exists());
+}
