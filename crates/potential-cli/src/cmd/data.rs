@@ -175,6 +175,17 @@ fn info(a: InfoArgs) -> Result<()> {
     match &labels {
         Some((l, lpath)) => {
             check_lengths(&a.path, &f, l, lpath)?;
+            // One line per class up to the largest label: a stray huge label is an error, not
+            // millions of empty classes.
+            if let Some((row, label)) = potential_data::label_beyond_classes(l) {
+                return Err(potential_data::DataError::BadLabel {
+                    path: lpath.clone(),
+                    row,
+                    value: f64::from(label),
+                    max: (l.len().max(potential_data::MAX_CLASSES) - 1) as u32,
+                }
+                .into());
+            }
             let hist = label_histogram(l);
             outln!(out, "labels:  {} ({} classes)", lpath.display(), hist.len());
             for (c, k) in hist.iter().enumerate() {

@@ -95,6 +95,7 @@ fn cases() -> Vec<Case> {
         info("npy: NaN", "nan.npy", fails(&["nan.npy", "row 59", "column 13"])),
         score("score: NaN row named", "nan.npy", fails(&["nan.npy", "row 59"])),
         score("score: width mismatch", "a.amat", Expect::Ok),
+        case("labels: 16777215 in data info (no line per label value)", "data info {d}/x.npy --labels {d}/ybig.npy", fails(&["ybig.npy", "row 5", "16777215"])),
         case("labels: /dev/zero", "data info {d}/x.npy --labels /dev/zero", fails(&["/dev/zero", "not a regular file"])),
         case("labels: one too many", "data info {d}/x.npy --labels {d}/ylong.npy", fails(&["ylong.npy", "61"])),
         case("labels: fractional", "data info {d}/x.npy --labels {d}/ylabels-float.npy", fails(&["ylabels-float.npy", "row 0"])),
