@@ -93,6 +93,10 @@ pub fn check_output_dir(dir: &Path) -> Result<()> {
 /// Files of a live process, and any other file, are left alone; failures are ignored (the files
 /// are only litter).
 pub fn remove_stale_temporaries(dir: &Path, name: &str) {
+    // Whether a process lives is read from /proc; without it nothing is known to be stale.
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     let prefix = format!(".{name}.");
     for e in entries.flatten() {

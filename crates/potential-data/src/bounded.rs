@@ -21,25 +21,33 @@ pub const MAX_DEFLATE_RATIO: u64 = 1032;
 /// # Errors
 /// [`DataError::Io`] when it cannot be inspected; [`DataError::NotAFile`].
 pub fn check_regular_file(path: &Path) -> Result<()> {
-    use std::os::unix::fs::FileTypeExt;
     let t =
         std::fs::metadata(path).map_err(|source| DataError::Io { path: path.into(), source })?.file_type();
-    let kind = if t.is_file() {
+    if t.is_file() {
         return Ok(());
-    } else if t.is_dir() {
-        "directory"
-    } else if t.is_fifo() {
-        "FIFO (named pipe or process substitution)"
-    } else if t.is_char_device() {
-        "character device"
-    } else if t.is_block_device() {
-        "block device"
-    } else if t.is_socket() {
-        "socket"
-    } else {
-        "special file"
-    };
-    Err(DataError::NotAFile { path: path.into(), kind })
+    }
+    Err(DataError::NotAFile { path: path.into(), kind: file_kind(t) })
+}
+
+/// What a file that is not a regular file is, in words.
+fn file_kind(t: std::fs::FileType) -> &'static str {
+    if t.is_dir() {
+        return "directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "FIFO (named pipe or process substitution)";
+        } else if t.is_char_device() {
+            return "character device";
+        } else if t.is_block_device() {
+            return "block device";
+        } else if t.is_socket() {
+            return "socket";
+        }
+    }
+    "special file"
 }
 
 /// Read one line (with its `\n`) into `line`, which is cleared first; `Ok(0)` at the end.

@@ -187,17 +187,14 @@ impl<'a> TensorFile<'a> {
 /// The I/O error; for a pipe, device, socket or directory an [`std::io::ErrorKind::InvalidInput`]
 /// error saying what the path is.
 pub fn read_regular_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
-    use std::os::unix::fs::FileTypeExt;
     let t = std::fs::metadata(path)?.file_type();
     if !t.is_file() {
         let kind = if t.is_dir() {
             "a directory"
-        } else if t.is_fifo() {
+        } else if is_fifo(t) {
             "a FIFO (named pipe or process substitution)"
-        } else if t.is_char_device() || t.is_block_device() {
-            "a device"
         } else {
-            "a special file"
+            "a device or special file"
         };
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
@@ -205,4 +202,14 @@ pub fn read_regular_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
         ));
     }
     std::fs::read(path)
+}
+
+#[cfg(unix)]
+fn is_fifo(t: std::fs::FileType) -> bool {
+    std::os::unix::fs::FileTypeExt::is_fifo(&t)
+}
+
+#[cfg(not(unix))]
+fn is_fifo(_: std::fs::FileType) -> bool {
+    false
 }
