@@ -71,21 +71,33 @@ pub(crate) struct Conn {
 
 impl Read for Conn {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let passed = || {
+            std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the fetch's overall deadline passed (--deadline)",
+            )
+        };
         let wait = match self.deadline {
             Some(d) => {
                 let left = d.saturating_duration_since(Instant::now());
                 if left.is_zero() {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        "the fetch's overall deadline passed (--deadline)",
-                    ));
+                    return Err(passed());
                 }
                 left.min(self.timeout)
             }
             None => self.timeout,
         };
         self.stream.set_read_timeout(Some(wait))?;
-        self.stream.read(buf)
+        match self.stream.read(buf) {
+            // A read cut short by the deadline (not by --timeout) says so.
+            Err(e)
+                if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut)
+                    && self.deadline.is_some_and(|d| Instant::now() >= d) =>
+            {
+                Err(passed())
+            }
+            r => r,
+        }
     }
 }
 

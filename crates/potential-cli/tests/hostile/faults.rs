@@ -189,7 +189,7 @@ fn a_read_only_directory_is_reported_first() {
     }
 }
 
-/// A server that sends a header and then one byte a second never trips `--timeout`; `--deadline`
+/// A server that sends a header and then five bytes a second never trips `--timeout`; `--deadline`
 /// ends the fetch, keeping the partial file.
 #[test]
 fn a_trickling_server_meets_the_deadline() {
@@ -202,11 +202,11 @@ fn a_trickling_server_meets_the_deadline() {
                 let mut req = [0u8; 1024];
                 let _ = s.read(&mut req);
                 let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 10000000\r\n\r\n");
-                for _ in 0..120 {
+                for _ in 0..300 {
                     if s.write_all(b"x").is_err() {
                         return;
                     }
-                    std::thread::sleep(std::time::Duration::from_millis(500));
+                    std::thread::sleep(std::time::Duration::from_millis(200));
                 }
             });
         }
@@ -214,7 +214,7 @@ fn a_trickling_server_meets_the_deadline() {
     let dir = fixtures();
     let d = dir.path();
     let args: Vec<String> = format!(
-        "data fetch mnist --dir {}/mnist --base-url http://127.0.0.1:{port}/ --timeout 2 --deadline 3",
+        "data fetch mnist --dir {}/mnist --base-url http://127.0.0.1:{port}/ --timeout 5 --deadline 3",
         d.display()
     )
     .split_whitespace()
