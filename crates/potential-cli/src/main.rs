@@ -63,10 +63,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::note!("error: {e}");
             let mut src = std::error::Error::source(&e);
             while let Some(s) = src {
-                eprintln!("  caused by: {s}");
+                crate::note!("  caused by: {s}");
                 src = s.source();
             }
             ExitCode::FAILURE

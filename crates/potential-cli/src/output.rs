@@ -27,3 +27,23 @@ pub fn print_stdout(text: &str) -> Result<()> {
 pub fn println_stdout(line: &str) -> Result<()> {
     print_stdout(&format!("{line}\n"))
 }
+
+/// Write one line to stderr, ignoring failures: a full or closed stderr must not stop the work
+/// (the model is still written, the exit status still tells the outcome).
+pub fn note_line(line: std::fmt::Arguments<'_>) {
+    let mut e = std::io::stderr().lock();
+    let _ = e.write_fmt(line).and_then(|()| e.write_all(b"\n"));
+}
+
+/// `eprintln!` that never panics: see [`note_line`].
+#[macro_export]
+macro_rules! note {
+    ($($t:tt)*) => { $crate::output::note_line(format_args!($($t)*)) };
+}
+
+/// `println!` that never panics: a closed pipe exits with [`BROKEN_PIPE_STATUS`], any other
+/// failure returns [`CliError::Io`] from the enclosing function (see [`print_stdout`]).
+#[macro_export]
+macro_rules! outln {
+    ($($t:tt)*) => { $crate::output::println_stdout(&format!($($t)*))? };
+}

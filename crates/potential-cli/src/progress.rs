@@ -36,7 +36,7 @@ fn styled(len: u64, template: &str, quiet: bool) -> ProgressBar {
 /// non-terminal is hidden, and so are the lines it prints).
 pub fn say(bar: &ProgressBar, line: String) {
     if bar.is_hidden() {
-        eprintln!("{line}");
+        crate::note!("{line}");
     } else {
         bar.println(line);
     }

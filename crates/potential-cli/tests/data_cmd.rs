@@ -60,8 +60,10 @@ fn convert_amat_streams_to_npy_with_labels_and_info_reads_it_back() {
     }
     drop(f);
     let npy = dir.path().join("x.npy");
-    let out = ok(&["data", "convert", p(&amat), p(&npy)]);
-    assert!(out.contains("20 x 3"), "{out}");
+    let o = potential(&["data", "convert", p(&amat), p(&npy)]);
+    let report = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && o.stdout.is_empty(), "{report}");
+    assert!(report.contains("20 x 3"), "the report goes to stderr: {report}");
     let feats = potential_data::open_features(&npy).unwrap();
     assert_eq!(feats.row(2), &[0.1, 0.5, 1.0]);
     let labels = potential_data::open_labels(dir.path().join("x-labels.npy")).unwrap();

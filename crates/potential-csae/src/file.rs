@@ -104,7 +104,8 @@ impl Csae {
 /// # Errors
 /// [`Error::Io`] if it cannot be read; [`Error::File`] with the path and the [`FormatError`].
 pub(crate) fn read_file<T>(path: &Path, decode: impl FnOnce(&[u8]) -> FResult<T>) -> Result<T> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+    let bytes = potential_models::read_regular_file(path)
+        .map_err(|source| Error::Io { path: path.to_owned(), source })?;
     decode(&bytes).map_err(|source| Error::File { path: path.to_owned(), source })
 }
 

@@ -74,21 +74,11 @@ impl<R: BufRead> AmatReader<R> {
     ///
     /// # Errors
     /// [`DataError::Parse`] (bad token, column count differing from the first row, invalid UTF-8),
+    /// [`DataError::LineTooLong`],
     /// [`DataError::Io`].
     pub fn next_row(&mut self, row: &mut Vec<f32>) -> Result<Option<u32>> {
         loop {
-            self.line.clear();
-            let n = self.src.read_line(&mut self.line).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::InvalidData {
-                    DataError::Parse {
-                        path: self.path.clone(),
-                        line: self.line_no + 1,
-                        reason: "not UTF-8 text".into(),
-                    }
-                } else {
-                    DataError::Io { path: self.path.clone(), source: e }
-                }
-            })?;
+            let n = crate::bounded::read_line(&mut self.src, &mut self.line, self.line_no + 1, &self.path)?;
             if n == 0 {
                 return Ok(None);
             }

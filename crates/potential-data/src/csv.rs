@@ -21,13 +21,14 @@ pub fn parse_digits_csv(src: impl BufRead, path: &Path) -> Result<(Features, Vec
     let mut labels = Vec::new();
     let mut d: Option<usize> = None;
     let lut: Vec<f32> = (0..=DIGITS_MAX).map(|v| v as f32 / DIGITS_MAX as f32).collect();
-    for (i, line) in src.lines().enumerate() {
-        let line_no = i as u64 + 1;
+    let (mut src, mut buf, mut line_no) = (src, String::new(), 0u64);
+    loop {
+        line_no += 1;
+        if crate::bounded::read_line(&mut src, &mut buf, line_no, path)? == 0 {
+            break;
+        }
         let err = |reason: String| DataError::Parse { path: path.to_path_buf(), line: line_no, reason };
-        let line = line.map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidData => err("not UTF-8 text".into()),
-            _ => DataError::Io { path: path.to_path_buf(), source: e },
-        })?;
+        let line = &buf;
         let line = line.trim();
         if line.is_empty() {
             continue;

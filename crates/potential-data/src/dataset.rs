@@ -20,7 +20,8 @@ impl Dataset {
     ///
     /// # Errors
     /// [`DataError::LengthMismatch`] when the label count differs from the row count;
-    /// [`DataError::Invalid`] when a label has no class name.
+    /// [`DataError::Invalid`] when a label has no class name, or is so large that the classes
+    /// would outnumber both the rows and [`MAX_CLASSES`](crate::MAX_CLASSES).
     pub fn new(features: Features, labels: Vec<u32>, class_names: Option<Vec<String>>) -> Result<Self> {
         if labels.len() != features.n() {
             return Err(DataError::LengthMismatch {
@@ -28,6 +29,17 @@ impl Dataset {
                 features: features.n(),
                 labels_path: "<labels>".into(),
                 labels: labels.len(),
+            });
+        }
+        if let Some((row, label)) = crate::labels::label_beyond_classes(&labels) {
+            return Err(DataError::Invalid {
+                what: "labels",
+                reason: format!(
+                    "row {row}: label {label} would make {} classes for {} rows (labels must be below {})",
+                    label as u64 + 1,
+                    labels.len(),
+                    labels.len().max(crate::labels::MAX_CLASSES)
+                ),
             });
         }
         let k = labels.iter().max().map_or(0, |&m| m as usize + 1);

@@ -139,6 +139,37 @@ pub enum DataError {
         /// The file.
         path: PathBuf,
     },
+    /// A pipe, FIFO, device or socket given where a data file is expected: readers detect the
+    /// format from the first bytes and then read the file again, which a stream cannot do.
+    #[error("{path}: is a {kind}, not a regular file; reading data from pipes and devices is not supported (save it to a file first)")]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is: "FIFO (named pipe)", "character device", …
+        kind: &'static str,
+    },
+    /// A text line longer than [`crate::MAX_LINE_BYTES`] (a binary file read as text, or no
+    /// line breaks).
+    #[error("{path}:{line}: line longer than {max} bytes (not a text data file?)")]
+    LineTooLong {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// The limit.
+        max: usize,
+    },
+    /// A compressed stream that decompresses to more than its header's shape (or the deflate
+    /// format's ratio) allows: a decompression bomb or a corrupt file.
+    #[error("{path}: decompresses to more than {limit} bytes, the most its {reason} allows")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The largest accepted decompressed size.
+        limit: u64,
+        /// What sets the limit.
+        reason: &'static str,
+    },
     /// A file format that holds no labels was asked for labels, or vice versa.
     #[error("{path}: {reason}")]
     NotApplicable {

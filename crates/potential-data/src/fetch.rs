@@ -61,14 +61,17 @@ pub struct FetchOptions {
     pub base_url: String,
     /// Destination folder (created if missing).
     pub dir: PathBuf,
-    /// Connect/read timeout.
+    /// Connect/read timeout (of each read).
     pub timeout: Duration,
+    /// Longest time the whole fetch may take (`None`: no limit); a read that would start later
+    /// fails with [`DataError::Http`], keeping the partial file for the next run.
+    pub deadline: Option<Duration>,
 }
 
 impl FetchOptions {
-    /// Fetch into `dir` from `base_url`, with a 30 s timeout.
+    /// Fetch into `dir` from `base_url`, with a 30 s timeout and no overall deadline.
     pub fn new(base_url: impl Into<String>, dir: impl Into<PathBuf>) -> Self {
-        Self { base_url: base_url.into(), dir: dir.into(), timeout: Duration::from_secs(30) }
+        Self { base_url: base_url.into(), dir: dir.into(), timeout: Duration::from_secs(30), deadline: None }
     }
 }
 
@@ -167,6 +170,7 @@ fn verify(path: &Path, sum: &MnistFile) -> Result<()> {
 pub fn fetch_mnist(opts: &FetchOptions, on_event: &mut dyn FnMut(FetchEvent<'_>)) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(&opts.dir).map_err(io_err(&opts.dir))?;
     let base = opts.base_url.trim_end_matches('/');
+    let deadline = opts.deadline.map(|d| std::time::Instant::now() + d);
     let mut out = Vec::new();
     for sum in mnist_checksums() {
         let file = format!("{}.gz", sum.name);
@@ -178,7 +182,7 @@ pub fn fetch_mnist(opts: &FetchOptions, on_event: &mut dyn FnMut(FetchEvent<'_>)
         }
         let part = opts.dir.join(format!("{file}.part"));
         let url = format!("{base}/{file}");
-        download(&url, &part, &file, opts.timeout, on_event)?;
+        download(&url, &part, &file, (opts.timeout, deadline), on_event)?;
         if let Err(e) = verify(&part, &sum) {
             let _ = std::fs::remove_file(&part);
             return Err(e);
@@ -198,11 +202,11 @@ fn download(
     url: &str,
     part: &Path,
     file: &str,
-    timeout: Duration,
+    (timeout, deadline): (Duration, Option<std::time::Instant>),
     on_event: &mut dyn FnMut(FetchEvent<'_>),
 ) -> Result<()> {
     let have = std::fs::metadata(part).map(|m| m.len()).unwrap_or(0);
-    let mut resp = http::get(url, have, timeout)?;
+    let mut resp = http::get(url, have, timeout, deadline)?;
     let http_err = |reason: String| DataError::Http { url: url.into(), reason };
     let (append, start) = match resp.status {
         206 => {

@@ -7,6 +7,7 @@ use crate::error::{DataError, Result};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
+use std::time::Instant;
 
 /// An `http://host[:port]/path` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,10 +60,51 @@ enum BodyMode {
     Close,
 }
 
+/// A connection whose reads wait at most `timeout` each and fail once `deadline` has passed: a
+/// server that trickles a byte now and then never trips a per-read timeout, but cannot keep a
+/// fetch running past its deadline.
+pub(crate) struct Conn {
+    stream: TcpStream,
+    timeout: Duration,
+    deadline: Option<Instant>,
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let passed = || {
+            std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the fetch's overall deadline passed (--deadline)",
+            )
+        };
+        let wait = match self.deadline {
+            Some(d) => {
+                let left = d.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(passed());
+                }
+                left.min(self.timeout)
+            }
+            None => self.timeout,
+        };
+        self.stream.set_read_timeout(Some(wait))?;
+        match self.stream.read(buf) {
+            // A read cut short by the deadline (not by --timeout) says so.
+            Err(e)
+                if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut)
+                    && self.deadline.is_some_and(|d| Instant::now() >= d) =>
+            {
+                Err(passed())
+            }
+            r => r,
+        }
+    }
+}
+
 /// The body of a response. A `Content-Length` body that ends early reads as
 /// `ErrorKind::UnexpectedEof`, so a cut connection is never mistaken for a complete file.
 pub(crate) struct Body {
-    src: BufReader<TcpStream>,
+    src: BufReader<Conn>,
     mode: BodyMode,
 }
 
@@ -146,10 +188,16 @@ impl Response {
 }
 
 /// GET `url`, asking for bytes from `range_from` on when it is non-zero; follows up to 5 redirects.
-pub(crate) fn get(url: &str, range_from: u64, timeout: Duration) -> Result<Response> {
+/// Every read waits at most `timeout`, and none starts after `deadline` (see [`Conn`]).
+pub(crate) fn get(
+    url: &str,
+    range_from: u64,
+    timeout: Duration,
+    deadline: Option<Instant>,
+) -> Result<Response> {
     let mut url = url.to_string();
     for _ in 0..=5 {
-        let resp = get_once(&url, range_from, timeout)?;
+        let resp = get_once(&url, range_from, timeout, deadline)?;
         if matches!(resp.status, 301 | 302 | 303 | 307 | 308) {
             let loc = resp.header("location").ok_or_else(|| DataError::Http {
                 url: url.clone(),
@@ -163,7 +211,7 @@ pub(crate) fn get(url: &str, range_from: u64, timeout: Duration) -> Result<Respo
     Err(DataError::Http { url, reason: "too many redirects".into() })
 }
 
-fn get_once(url: &str, range_from: u64, timeout: Duration) -> Result<Response> {
+fn get_once(url: &str, range_from: u64, timeout: Duration, deadline: Option<Instant>) -> Result<Response> {
     let u = Url::parse(url)?;
     let err = |reason: String| DataError::Http { url: url.into(), reason };
     let addrs: Vec<_> = (u.host.as_str(), u.port)
@@ -198,9 +246,9 @@ fn get_once(url: &str, range_from: u64, timeout: Duration) -> Result<Response> {
     req.push_str("\r\n");
     (&stream).write_all(req.as_bytes()).map_err(|e| err(format!("sending the request: {e}")))?;
 
-    let mut src = BufReader::with_capacity(1 << 16, stream);
+    let mut src = BufReader::with_capacity(1 << 16, Conn { stream, timeout, deadline });
     let mut line = String::new();
-    let read_line = |src: &mut BufReader<TcpStream>, line: &mut String| -> Result<()> {
+    let read_line = |src: &mut BufReader<Conn>, line: &mut String| -> Result<()> {
         line.clear();
         let k = src
             .by_ref()

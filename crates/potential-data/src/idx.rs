@@ -125,7 +125,7 @@ pub struct IdxArray {
 /// Header errors as in [`parse_idx_header`], [`DataError::Truncated`] for a short payload,
 /// [`DataError::TrailingBytes`] for a long one, [`DataError::NonFinite`] for NaN/∞ in float files.
 pub fn parse_idx(bytes: &[u8], path: &Path) -> Result<IdxArray> {
-    stream_idx(bytes, path, Some(bytes.len() as u64))
+    stream_idx(bytes, path, Bound::Exact(bytes.len() as u64))
 }
 
 /// Read exactly `buf.len()` bytes unless the stream ends first; the number read.
@@ -142,10 +142,23 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(got)
 }
 
+/// What is known of an IDX stream's length.
+#[derive(Clone, Copy)]
+enum Bound {
+    /// A raw file of this many bytes.
+    Exact(u64),
+    /// A gzip stream of this many compressed bytes.
+    Compressed(u64),
+}
+
 /// Parse an IDX stream, converting the payload chunk by chunk (no intermediate byte buffer).
 /// `known_len`, the stream's total length when known (a raw file), lets a short or long file be
 /// rejected before the output is allocated.
-fn stream_idx(mut r: impl Read, path: &Path, known_len: Option<u64>) -> Result<IdxArray> {
+fn stream_idx(mut r: impl Read, path: &Path, bound: Bound) -> Result<IdxArray> {
+    let known_len = match bound {
+        Bound::Exact(n) => Some(n),
+        Bound::Compressed(_) => None,
+    };
     let io = |e| DataError::Io { path: path.to_path_buf(), source: e };
     let mut head = vec![0u8; 4];
     let got = read_full(&mut r, &mut head).map_err(io)?;
@@ -157,6 +170,18 @@ fn stream_idx(mut r: impl Read, path: &Path, known_len: Option<u64>) -> Result<I
     }
     let header = parse_idx_header(&head).map_err(|e| with_path(e, path))?;
     let (expected, size) = (header.payload_len, header.dtype.size());
+    if let Bound::Compressed(c) = bound {
+        // A shape deflate cannot produce from this many bytes (a bomb, or a corrupt header) is
+        // refused before anything is allocated for it.
+        let limit = crate::bounded::deflate_limit(c);
+        if expected as u64 > limit {
+            return Err(DataError::TooLarge {
+                path: path.into(),
+                limit,
+                reason: "compressed size (deflate's 1032:1 ratio)",
+            });
+        }
+    }
     if let Some(len) = known_len {
         let found = len.saturating_sub(header.header_len as u64);
         if found < expected as u64 {
@@ -190,7 +215,8 @@ fn stream_idx(mut r: impl Read, path: &Path, known_len: Option<u64>) -> Result<I
         convert_into(header.dtype, &buf[..want], &mut values);
         done += want;
     }
-    let extra = std::io::copy(&mut r, &mut std::io::sink()).map_err(io)?;
+    // Count at most 1 MiB of trailing data: a decompression bomb's tail is not worth inflating.
+    let extra = std::io::copy(&mut (&mut r).take(1 << 20), &mut std::io::sink()).map_err(io)?;
     if extra > 0 {
         return Err(DataError::TrailingBytes { path: path.to_path_buf(), extra });
     }
@@ -238,11 +264,11 @@ pub(crate) fn with_path(e: DataError, path: &Path) -> DataError {
 
 /// Read a file whole, transparently decompressing gzip (detected by its magic `1f 8b`).
 pub(crate) fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
+    crate::bounded::check_regular_file(path)?;
     let raw = std::fs::read(path).map_err(io_err(path))?;
     if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::with_capacity(raw.len() * 4);
-        flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out).map_err(io_err(path))?;
-        Ok(out)
+        let limit = crate::bounded::deflate_limit(raw.len() as u64);
+        crate::bounded::gunzip(&raw, path, limit, "compressed size (deflate's 1032:1 ratio)")
     } else {
         Ok(raw)
     }
@@ -254,14 +280,15 @@ pub(crate) fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
 /// As [`parse_idx`], plus [`DataError::Io`] (which includes a corrupt gzip stream).
 pub fn read_idx(path: impl AsRef<Path>) -> Result<IdxArray> {
     let path = path.as_ref();
+    crate::bounded::check_regular_file(path)?;
     let file = std::fs::File::open(path).map_err(io_err(path))?;
     let len = file.metadata().map_err(io_err(path))?.len();
     let mut src = std::io::BufReader::with_capacity(1 << 16, file);
     let gz = src.fill_buf().map_err(io_err(path))?.starts_with(&[0x1f, 0x8b]);
     if gz {
-        stream_idx(flate2::bufread::MultiGzDecoder::new(src), path, None)
+        stream_idx(flate2::bufread::MultiGzDecoder::new(src), path, Bound::Compressed(len))
     } else {
-        stream_idx(src, path, Some(len))
+        stream_idx(src, path, Bound::Exact(len))
     }
 }
 

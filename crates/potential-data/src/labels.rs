@@ -6,6 +6,18 @@ use std::path::{Path, PathBuf};
 /// The largest label accepted (class indices are `u32`, kept small enough to index a histogram).
 pub const MAX_LABEL: u32 = (1 << 24) - 1;
 
+/// Most classes a [`Dataset`](crate::Dataset) of few rows may have: its class count is the
+/// largest label + 1 (one name, and in a classifier one model, per class), so the labels of a
+/// dataset of `n` rows must stay below `max(n, MAX_CLASSES)` — a stray label 16777215 must not
+/// cost 16 million classes.
+pub const MAX_CLASSES: usize = 1 << 16;
+
+/// The first label at or above `max(labels.len(), MAX_CLASSES)` ([`MAX_CLASSES`]), as (row, label).
+pub fn label_beyond_classes(labels: &[u32]) -> Option<(usize, u32)> {
+    let bound = labels.len().max(MAX_CLASSES);
+    labels.iter().position(|&l| l as usize >= bound).map(|i| (i, labels[i]))
+}
+
 /// Convert numeric values to class indices: each must be an integer in `0..=MAX_LABEL`.
 pub(crate) fn labels_from_f64(values: impl Iterator<Item = f64>, path: &Path) -> Result<Vec<u32>> {
     values

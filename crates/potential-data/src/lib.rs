@@ -64,6 +64,7 @@
 
 mod amat;
 mod atomic;
+mod bounded;
 mod csv;
 mod dataset;
 mod embedded;
@@ -88,6 +89,7 @@ mod picture;
 
 pub use amat::{for_each_amat_row, parse_amat_line, read_amat, AmatReader, AmatSummary};
 pub use atomic::{write_atomic, AtomicFile};
+pub use bounded::{check_regular_file, MAX_DEFLATE_RATIO, MAX_LINE_BYTES};
 pub use csv::{parse_digits_csv, read_digits_csv, DIGITS_MAX};
 pub use dataset::{Dataset, Splits};
 pub use embedded::{embedded_digits, DIGITS_SIDE, EMBEDDED_DIGITS_CSV_GZ};
@@ -98,7 +100,9 @@ pub use fetch::{fetch_mnist, mnist_checksums, FetchEvent, FetchOptions, MnistFil
 pub use idx::{
     parse_idx, parse_idx_header, read_idx, read_idx_images, read_idx_labels, IdxArray, IdxHeader, IdxType,
 };
-pub use labels::{companion_labels_path, label_histogram, labels_path_for, MAX_LABEL};
+pub use labels::{
+    companion_labels_path, label_beyond_classes, label_histogram, labels_path_for, MAX_CLASSES, MAX_LABEL,
+};
 pub use locate::{data_required, datasets_dir, shared_data, DATASETS_ENV, REQUIRE_DATA_ENV};
 pub use minibatch::{Batch, Minibatches};
 pub use npy::{

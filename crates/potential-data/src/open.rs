@@ -30,15 +30,17 @@ pub enum Format {
 /// Detect the format of `path`: a name ending in `.npz` (or `.npz:NAME`) is an `.npz` archive;
 /// otherwise from its first bytes (decompressing gzip), then its extension:
 /// `\x93NUMPY` is `.npy`; `00 00 <type> <ndim>` is IDX; `PK` is a zip of `.amat`; otherwise
-/// `*.amat[.gz]` / `*.csv[.gz]` by name.
+/// `*.amat[.gz]` / `*.csv[.gz]` by name. Only regular files are read: a pipe or a device is
+/// refused (see [`crate::check_regular_file`]).
 ///
 /// # Errors
-/// [`DataError::Io`]; [`DataError::UnknownFormat`].
+/// [`DataError::Io`]; [`DataError::NotAFile`]; [`DataError::UnknownFormat`].
 pub fn detect_format(path: impl AsRef<Path>) -> Result<Format> {
     let path = path.as_ref();
     if crate::npz::split_npz_path(path).is_some() {
         return Ok(Format::Npz);
     }
+    crate::bounded::check_regular_file(path)?;
     let mut raw = Vec::with_capacity(8);
     std::fs::File::open(path).map_err(io_err(path))?.take(8).read_to_end(&mut raw).map_err(io_err(path))?;
     let head = if raw.starts_with(&[0x1f, 0x8b]) {
@@ -159,6 +161,14 @@ pub fn open_dataset(features: &Path, labels: Option<&Path>) -> Result<Dataset> {
             (open_features(features)?, open_labels(&lp)?, lp)
         }
     };
+    if let Some((row, label)) = crate::labels::label_beyond_classes(&l) {
+        return Err(DataError::BadLabel {
+            path: lpath,
+            row,
+            value: f64::from(label),
+            max: (l.len().max(crate::labels::MAX_CLASSES) - 1) as u32,
+        });
+    }
     if f.n() != l.len() {
         return Err(DataError::LengthMismatch {
             features_path: features.into(),

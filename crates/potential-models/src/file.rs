@@ -191,7 +191,8 @@ impl TiedAutoencoder {
     /// [`FormatError`] if its contents are not a valid model.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+        let bytes =
+            crate::read_regular_file(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
         Self::decode(&bytes).map_err(|source| Error::File { path: path.to_owned(), source })
     }
 

@@ -91,7 +91,7 @@ pub use kmeans::KMeansAutoencoder;
 pub use novelty::{NoveltyError, NoveltyScore};
 pub use output::Output;
 pub use score::{ParseScoreError, Score};
-pub use tensor_file::TensorFile;
+pub use tensor_file::{read_regular_file, TensorFile};
 pub use tied::{ParamsMut, TiedAutoencoder};
 pub use untied::UntiedAutoencoder;
 

@@ -178,3 +178,38 @@ impl<'a> TensorFile<'a> {
         Ok(view.data().to_vec())
     }
 }
+
+/// Read a whole model, detector, CSAE or checkpoint file, refusing anything but a regular file: a
+/// device such as `/dev/zero` or a pipe would be read without end (a safetensors file is parsed
+/// from one buffer, so its size must be known).
+///
+/// # Errors
+/// The I/O error; for a pipe, device, socket or directory an [`std::io::ErrorKind::InvalidInput`]
+/// error saying what the path is.
+pub fn read_regular_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    let t = std::fs::metadata(path)?.file_type();
+    if !t.is_file() {
+        let kind = if t.is_dir() {
+            "a directory"
+        } else if is_fifo(t) {
+            "a FIFO (named pipe or process substitution)"
+        } else {
+            "a device or special file"
+        };
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{kind}, not a regular file (model files are read from regular files only)"),
+        ));
+    }
+    std::fs::read(path)
+}
+
+#[cfg(unix)]
+fn is_fifo(t: std::fs::FileType) -> bool {
+    std::os::unix::fs::FileTypeExt::is_fifo(&t)
+}
+
+#[cfg(not(unix))]
+fn is_fifo(_: std::fs::FileType) -> bool {
+    false
+}

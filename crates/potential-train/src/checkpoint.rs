@@ -19,7 +19,8 @@
 //! Metadata keys: `activation`, `output` (as in model files), `provenance` (the model's), `epoch`
 //! (completed epochs, decimal), `bad_epochs` (epochs since the best validation loss), `config`
 //! (the [`TrainConfig`] as JSON), and with validation data `best_epoch` and `best_valid_loss`
-//! (the f64 bit pattern as 16 hex digits, so it round-trips exactly).
+//! (the f64 bit pattern as 16 hex digits, so it round-trips exactly); `data`, the caller's
+//! fingerprint of the training data, when one was set.
 
 use crate::step::Params;
 use crate::{Error, Result, TrainConfig};
@@ -52,6 +53,8 @@ pub(crate) struct State {
     pub bad_epochs: usize,
     pub config: TrainConfig,
     pub best: Option<Best>,
+    /// The caller's fingerprint of the training data (metadata key `data`, written when set).
+    pub data: Option<String>,
 }
 
 fn le(v: &[f32]) -> Vec<u8> {
@@ -89,6 +92,9 @@ pub(crate) fn encode(state: &State, path: &Path) -> Result<Vec<u8>> {
     meta.insert("bad_epochs".to_owned(), state.bad_epochs.to_string());
     let config = serde_json::to_string(&state.config).map_err(|e| corrupt(path, e.to_string()))?;
     meta.insert("config".to_owned(), config);
+    if let Some(fp) = &state.data {
+        meta.insert("data".to_owned(), fp.clone());
+    }
     if let Some(b) = &state.best {
         bufs.push(("best.weight".into(), Dtype::F32, vec![h, d], le(b.model.weight())));
         bufs.push(("best.hidden_bias".into(), Dtype::F32, vec![h], le(b.model.hidden_bias())));
@@ -153,7 +159,8 @@ pub(crate) fn save(state: &State, path: &Path) -> Result<()> {
 
 /// Read a checkpoint file.
 pub(crate) fn load(path: &Path) -> Result<State> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+    let bytes = potential_models::read_regular_file(path)
+        .map_err(|source| Error::Io { path: path.to_owned(), source })?;
     decode(&bytes, path)
 }
 
@@ -210,5 +217,6 @@ pub(crate) fn decode(bytes: &[u8], path: &Path) -> Result<State> {
             })
         }
     };
-    Ok(State { model, velocity, second, rng_state, epoch, bad_epochs, config, best })
+    let data = file.meta_opt("data").map(str::to_owned);
+    Ok(State { model, velocity, second, rng_state, epoch, bad_epochs, config, best, data })
 }

@@ -82,6 +82,9 @@ pub struct Trainer {
     best: Option<Best>,
     checkpoint: Option<PathBuf>,
     par: Parallelism,
+    /// What the caller says identifies the training data, kept in checkpoints (see
+    /// [`Trainer::set_data_fingerprint`]).
+    data: Option<String>,
 }
 
 impl Trainer {
@@ -105,6 +108,7 @@ impl Trainer {
             best: None,
             checkpoint: None,
             par: Parallelism::Rayon(0),
+            data: None,
         })
     }
 
@@ -120,6 +124,15 @@ impl Trainer {
         let path = path.as_ref();
         config.validate()?;
         let s = checkpoint::load(path)?;
+        if config.epochs < s.epoch {
+            return Err(Error::Checkpoint {
+                path: path.to_owned(),
+                reason: format!(
+                    "is at epoch {}, past the {} epochs asked for (give at least --epochs {})",
+                    s.epoch, config.epochs, s.epoch
+                ),
+            });
+        }
         let mut theirs = s.config.clone();
         theirs.epochs = config.epochs;
         theirs.patience = config.patience;
@@ -145,7 +158,21 @@ impl Trainer {
             best: s.best,
             checkpoint: Some(path.to_owned()),
             par: Parallelism::Rayon(0),
+            data: s.data,
         })
+    }
+
+    /// Record what identifies the training data (e.g. its size, row count and a hash of a sample
+    /// of rows): written into every checkpoint, and read back by [`Trainer::resume`] as
+    /// [`Trainer::data_fingerprint`], so a caller can refuse to continue on other data.
+    pub fn set_data_fingerprint(&mut self, fingerprint: Option<String>) {
+        self.data = fingerprint;
+    }
+
+    /// The data fingerprint set with [`Trainer::set_data_fingerprint`], or read from the
+    /// checkpoint this trainer resumed (`None` for checkpoints written without one).
+    pub fn data_fingerprint(&self) -> Option<&str> {
+        self.data.as_deref()
     }
 
     /// Write a checkpoint to `path` after every epoch (atomically; see the [`checkpoint`](crate)
@@ -562,6 +589,7 @@ impl Trainer {
             bad_epochs: self.bad_epochs,
             config: self.config.clone(),
             best: self.best.clone(),
+            data: self.data.clone(),
         };
         checkpoint::save(&state, path)
     }

@@ -90,9 +90,13 @@ struct FetchArgs {
     /// Base URL of a mirror holding the FILE.gz files (plain http:// only).
     #[arg(long, default_value = "http://yann.lecun.com/exdb/mnist/")]
     base_url: String,
-    /// Connect/read timeout in seconds.
+    /// Connect/read timeout in seconds (each read of the connection).
     #[arg(long, default_value_t = 30)]
     timeout: u64,
+    /// Longest time in seconds the whole fetch may take: a server trickling bytes slowly enough
+    /// to never trip --timeout is cut off here (the partial file is kept; run again to resume).
+    #[arg(long, default_value_t = 1800)]
+    deadline: u64,
 }
 
 /// Run `potential data`.
@@ -171,6 +175,17 @@ fn info(a: InfoArgs) -> Result<()> {
     match &labels {
         Some((l, lpath)) => {
             check_lengths(&a.path, &f, l, lpath)?;
+            // One line per class up to the largest label: a stray huge label is an error, not
+            // millions of empty classes.
+            if let Some((row, label)) = potential_data::label_beyond_classes(l) {
+                return Err(potential_data::DataError::BadLabel {
+                    path: lpath.clone(),
+                    row,
+                    value: f64::from(label),
+                    max: (l.len().max(potential_data::MAX_CLASSES) - 1) as u32,
+                }
+                .into());
+            }
             let hist = label_histogram(l);
             outln!(out, "labels:  {} ({} classes)", lpath.display(), hist.len());
             for (c, k) in hist.iter().enumerate() {
@@ -269,8 +284,8 @@ fn convert(a: ConvertArgs) -> Result<()> {
         };
         w.finish()?;
         write_npy_labels(&labels_out, &labels)?;
-        println!("{}: {} x {} -> {}", a.input.display(), summary.n, summary.d, a.output.display());
-        println!("labels -> {}", labels_out.display());
+        crate::note!("{}: {} x {} -> {}", a.input.display(), summary.n, summary.d, a.output.display());
+        crate::note!("labels -> {}", labels_out.display());
         return Ok(());
     }
     let f = open_features(&a.input)?;
@@ -279,10 +294,10 @@ fn convert(a: ConvertArgs) -> Result<()> {
         check_lengths(&a.input, &f, l, lpath)?;
     }
     write_npy_f32(&a.output, f.as_slice(), &[f.n(), f.d()])?;
-    println!("{}: {} x {} -> {}", a.input.display(), f.n(), f.d(), a.output.display());
+    crate::note!("{}: {} x {} -> {}", a.input.display(), f.n(), f.d(), a.output.display());
     if let Some((l, _)) = labels {
         write_npy_labels(&labels_out, &l)?;
-        println!("labels -> {}", labels_out.display());
+        crate::note!("labels -> {}", labels_out.display());
     }
     Ok(())
 }
@@ -291,15 +306,17 @@ fn fetch(a: FetchArgs) -> Result<()> {
     match a.set {
         FetchSet::Mnist => {}
     }
+    crate::paths::check_output_dir(&a.dir)?;
     let mut opts = FetchOptions::new(a.base_url.clone(), a.dir.clone());
     opts.timeout = std::time::Duration::from_secs(a.timeout.max(1));
+    opts.deadline = Some(std::time::Duration::from_secs(a.deadline.max(1)));
     let style =
         indicatif::ProgressStyle::with_template("{msg:28} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}")
             .expect("static template")
             .progress_chars("=> ");
     let mut bar: Option<indicatif::ProgressBar> = None;
     let paths = potential_data::fetch_mnist(&opts, &mut |e| match e {
-        FetchEvent::AlreadyPresent { file } => eprintln!("{file}: present and verified"),
+        FetchEvent::AlreadyPresent { file } => crate::note!("{file}: present and verified"),
         FetchEvent::Start { file, resumed_from, total } => {
             let b = indicatif::ProgressBar::new(total.unwrap_or(0)).with_style(style.clone());
             b.set_message(file.to_string());
@@ -318,7 +335,7 @@ fn fetch(a: FetchArgs) -> Result<()> {
             if let Some(b) = bar.take() {
                 b.finish_and_clear();
             }
-            eprintln!("{file}: downloaded and verified");
+            crate::note!("{file}: downloaded and verified");
         }
         _ => {}
     });
@@ -327,7 +344,7 @@ fn fetch(a: FetchArgs) -> Result<()> {
     }
     let paths = paths?;
     for p in paths {
-        println!("{}", p.display());
+        crate::outln!("{}", p.display());
     }
     Ok(())
 }

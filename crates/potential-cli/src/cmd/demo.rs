@@ -160,7 +160,7 @@ fn circle(a: CircleArgs) -> Result<()> {
     let t0 = std::time::Instant::now();
     let (model, pts) = train_circle(a.seed, a.epochs)?;
     let trained = t0.elapsed().as_secs_f64();
-    std::fs::create_dir_all(&a.out).map_err(|source| CliError::Io { path: a.out.clone(), source })?;
+    crate::paths::check_output_dir(&a.out)?;
     let s = surfaces(&model, a.size)?;
     let size = a.size;
 
@@ -211,7 +211,7 @@ fn circle(a: CircleArgs) -> Result<()> {
     model.save(a.out.join("circle_model.safetensors")).map_err(potential_train::Error::from)?;
     if !a.quiet {
         let f = figure2(&model)?;
-        eprintln!(
+        crate::note!(
             "trained in {trained:.2} s; energy: circle {:.4}, centre {:.4}; reconstruction error: circle {:.5}, \
              centre {:.5}, halfway (r = 1.5) {:.5} -> {}",
             f.energy_circle,
@@ -434,7 +434,7 @@ mod tests {
     fn figure2_energy_separates_what_reconstruction_error_cannot() {
         let (model, _) = train_circle(1, CIRCLE_EPOCHS).unwrap();
         let f = figure2(&model).unwrap();
-        eprintln!("{f:?}");
+        crate::note!("{f:?}");
         assert!(f.energy_circle > f.energy_centre + 0.05, "{f:?}");
         assert!(f.rec_centre < 3.0 * f.rec_circle + 1e-3, "{f:?}");
         assert!(f.rec_half > 5.0 * f.rec_centre.max(f.rec_circle), "{f:?}");

@@ -147,13 +147,13 @@ fn csae_on(
         if let Event::PretrainDone { .. } = e {
             let n = pretrained.fetch_add(1, Ordering::Relaxed) + 1;
             if n.is_multiple_of(10) && !quiet {
-                eprintln!("  pretrained 10 class autoencoders ({:.1}s)", t0.elapsed().as_secs_f64());
+                crate::note!("  pretrained 10 class autoencoders ({:.1}s)", t0.elapsed().as_secs_f64());
             }
         }
     };
     let mut on_trial = |t: &Trial| {
         if !quiet {
-            eprintln!(
+            crate::note!(
                 "  hidden {:>3}, lr {:<5}: validation error {:5.2}% (best epoch {:2})  [{:.1}s]",
                 t.hidden,
                 t.learning_rate,
@@ -167,7 +167,7 @@ fn csae_on(
         pool.install(|| select_and_fit(&cfg, &grid, train, valid, &observer, &mut on_trial))?;
     let best = &sel.trials[sel.best];
     if !quiet {
-        eprintln!(
+        crate::note!(
             "  chosen: hidden {}, lr {}, {} epochs; refit on train + validation ({} rows)",
             best.hidden,
             best.learning_rate,
@@ -177,7 +177,7 @@ fn csae_on(
     }
     let ev = pool.install(|| model.evaluate(features_view(test), test.labels()))?;
     if !quiet {
-        eprintln!(
+        crate::note!(
             "  per-class test error: {}",
             ev.per_class_error
                 .iter()
@@ -199,7 +199,7 @@ pub fn run(a: DigitsArgs) -> Result<()> {
     let (cfg, grid) = config(a.seed);
     let say = |s: String| {
         if !a.quiet {
-            eprintln!("{s}");
+            crate::note!("{s}");
         }
     };
     say(format!(
@@ -237,7 +237,7 @@ pub fn run(a: DigitsArgs) -> Result<()> {
     ));
     let (_, ev_s) = csae_on((&shuffled.0, &shuffled.1, &shuffled.2), a.seed, &pool, a.quiet, t0)?;
     let n_w = writers.2.n();
-    println!(
+    crate::outln!(
         "writer-disjoint test error {:.2}% ({} of {}); RBF SVM on the same split {:.2}% ({} of {}; C = {}, γ = {:.4} \
          chosen on validation)",
         100.0 * ev_w.error_rate,
@@ -249,7 +249,7 @@ pub fn run(a: DigitsArgs) -> Result<()> {
         svm_c,
         svm_gamma
     );
-    println!(
+    crate::outln!(
         "shuffled-split test error {:.2}% ({} of {} test digits misclassified); {:.1} s in all",
         100.0 * ev_s.error_rate,
         ev_s.errors,

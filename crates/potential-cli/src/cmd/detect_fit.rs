@@ -183,7 +183,7 @@ pub fn run(a: FitArgs) -> Result<()> {
     bar.finish_and_clear();
     det.save(&a.out).map_err(|e| CliError::detector(&a.out, e))?;
     if !a.quiet {
-        eprintln!(
+        crate::note!(
             "detector: {} rows x {} columns, views {}, {} members ({} hidden, {} epochs, batch {}), {}, threshold \
 {:.6} (contamination {}), fitted in {:.2} s -> {}",
             x.n(),

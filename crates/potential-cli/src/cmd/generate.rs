@@ -104,6 +104,7 @@ pub fn run(args: GenerateArgs) -> Result<()> {
     } else {
         vec![args.set.parse()?]
     };
+    crate::paths::check_output_dir(&args.out)?;
     let format = match args.format {
         FormatArg::Npy => OutputFormat::Npy,
         FormatArg::Amat => OutputFormat::Amat,
@@ -116,7 +117,7 @@ pub fn run(args: GenerateArgs) -> Result<()> {
         let dir = default_source(args.mnist.clone(), "mnist")?;
         let t = Instant::now();
         let pool = MnistPool::load_dir(&dir)?;
-        eprintln!(
+        crate::note!(
             "MNIST: {} digits from {} in {:.1} s",
             pool.len(),
             dir.display(),
@@ -129,7 +130,7 @@ pub fn run(args: GenerateArgs) -> Result<()> {
     let backgrounds = if sets.iter().any(|s| s.needs_backgrounds()) {
         let dir = default_source(args.backgrounds.clone(), "backgrounds")?;
         let pool = BackgroundPool::load_dir(&dir)?;
-        eprintln!("backgrounds: {} images from {}", pool.images().len(), dir.display());
+        crate::note!("backgrounds: {} images from {}", pool.images().len(), dir.display());
         Some(pool)
     } else {
         None
@@ -153,7 +154,7 @@ pub fn run(args: GenerateArgs) -> Result<()> {
             let samples = generator.generate(Split::Train, n, &|_| {})?;
             write_grid_png(&written.dir.join("grid.png"), &samples, 10, 10, 2)?;
         }
-        println!(
+        crate::outln!(
             "{}: {}/{}/{} train/valid/test samples, seed {}, {} → {} in {:.1} s",
             set,
             sizes.train,

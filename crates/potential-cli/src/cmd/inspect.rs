@@ -59,19 +59,23 @@ pub fn run(args: InspectArgs) -> Result<()> {
             "visible_bias": triple((vlo, vmean, vhi)),
             "provenance": prov,
         });
-        println!("{v}");
+        crate::outln!("{v}");
         return Ok(());
     }
-    println!("{}", args.model.display());
-    println!("  format        {}", potential_models::TIED_FORMAT);
-    println!("  activation    {}", model.activation());
-    println!("  output        {}", model.output());
-    println!("  shape         {} hidden × {} visible ({params} parameters)", model.hidden(), model.visible());
-    println!("  ‖w_k‖         min {nlo:.4}  mean {nmean:.4}  max {nhi:.4}");
-    println!("  hidden bias   min {hlo:.4}  mean {hmean:.4}  max {hhi:.4}");
-    println!("  visible bias  min {vlo:.4}  mean {vmean:.4}  max {vhi:.4}");
+    crate::outln!("{}", args.model.display());
+    crate::outln!("  format        {}", potential_models::TIED_FORMAT);
+    crate::outln!("  activation    {}", model.activation());
+    crate::outln!("  output        {}", model.output());
+    crate::outln!(
+        "  shape         {} hidden × {} visible ({params} parameters)",
+        model.hidden(),
+        model.visible()
+    );
+    crate::outln!("  ‖w_k‖         min {nlo:.4}  mean {nmean:.4}  max {nhi:.4}");
+    crate::outln!("  hidden bias   min {hlo:.4}  mean {hmean:.4}  max {hhi:.4}");
+    crate::outln!("  visible bias  min {vlo:.4}  mean {vmean:.4}  max {vhi:.4}");
     if let Some(p) = model.provenance() {
-        println!("  provenance    {p}");
+        crate::outln!("  provenance    {p}");
     }
     Ok(())
 }

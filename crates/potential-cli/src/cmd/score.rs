@@ -71,8 +71,8 @@ pub fn run(args: ScoreArgs) -> Result<()> {
             sum += s;
         }
         let mean = if n > 0 { sum / n as f64 } else { f64::NAN };
-        eprintln!("{what}: n={n} min={lo:.6} mean={mean:.6} max={hi:.6} -> {}", args.out.display());
-        eprintln!(
+        crate::note!("{what}: n={n} min={lo:.6} mean={mean:.6} max={hi:.6} -> {}", args.out.display());
+        crate::note!(
             "{n} samples in {secs:.3} s ({:.0} samples/s, {} threads)",
             n as f64 / secs.max(1e-9),
             pool.current_num_threads()

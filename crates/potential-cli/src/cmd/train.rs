@@ -184,6 +184,13 @@ fn load(a: &TrainArgs) -> Result<(Features, Option<Features>)> {
     }
     let n_valid = (x.n() as f64 * a.valid_fraction).round() as usize;
     if n_valid == 0 {
+        if a.patience.is_some() {
+            return Err(usage(format!(
+                "--patience needs validation rows, but --valid-fraction {} of {} rows rounds to 0 rows",
+                a.valid_fraction,
+                x.n()
+            )));
+        }
         return Ok((x, None));
     }
     if n_valid >= x.n() {
@@ -198,6 +205,13 @@ fn check_outputs(a: &TrainArgs) -> Result<()> {
     let mut inputs = vec![a.data.as_path()];
     inputs.extend(a.labels.as_deref());
     crate::paths::check_output(&a.out, &inputs)?;
+    if let Some(dir) = &a.checkpoint_dir {
+        if a.resume && !dir.join(CHECKPOINT_FILE).is_file() {
+            return Err(usage(format!("--resume: no checkpoint {}", dir.join(CHECKPOINT_FILE).display())));
+        }
+        crate::paths::check_output_dir(dir)?;
+        crate::paths::check_output(&dir.join(CHECKPOINT_FILE), &inputs)?;
+    }
     if let Some(m) = &a.metrics {
         crate::paths::check_output(m, &inputs)?;
         if crate::paths::same_file(m, &a.out) {
@@ -209,14 +223,27 @@ fn check_outputs(a: &TrainArgs) -> Result<()> {
 
 /// The trainer: resumed from the checkpoint of `--checkpoint-dir` (`--resume`; it must be a
 /// model of the flags' shape), or a new model writing checkpoints there.
-fn trainer(a: &TrainArgs, cfg: &TrainConfig, d: usize) -> Result<Trainer> {
+fn trainer(a: &TrainArgs, cfg: &TrainConfig, d: usize, data: String) -> Result<Trainer> {
     let (activation, output): (ActivationKind, Output) = (a.activation.into(), a.output.into());
-    let ck = a.checkpoint_dir.as_ref().map(|d| d.join("checkpoint.safetensors"));
-    if let Some(dir) = &a.checkpoint_dir {
-        std::fs::create_dir_all(dir).map_err(|source| CliError::Io { path: dir.clone(), source })?;
-    }
+    let ck = a.checkpoint_dir.as_ref().map(|d| d.join(CHECKPOINT_FILE));
     if let (Some(path), true) = (&ck, a.resume) {
-        let t = Trainer::resume(path, cfg.clone())?;
+        let mut t = Trainer::resume(path, cfg.clone())?;
+        match t.data_fingerprint() {
+            Some(old) if old != data => {
+                return Err(usage(format!(
+                    "{}: the checkpoint was trained on other data ({old}), not --data {} ({data}); \
+                     resume with the same --data, --labels, --class and --valid-fraction",
+                    path.display(),
+                    a.data.display()
+                )))
+            }
+            Some(_) => {}
+            None => crate::note!(
+                "note: {} records no data fingerprint (an older checkpoint): the data cannot be checked",
+                path.display()
+            ),
+        }
+        t.set_data_fingerprint(Some(data));
         let m = t.model();
         if (m.hidden(), m.activation(), m.output()) != (a.hidden, activation, output) {
             return Err(usage(format!(
@@ -234,26 +261,32 @@ fn trainer(a: &TrainArgs, cfg: &TrainConfig, d: usize) -> Result<Trainer> {
     let model = init_model(a.hidden, d, activation, output, a.seed)?;
     let mut t = Trainer::new(model, cfg.clone())?;
     t.set_checkpoint(ck);
+    t.set_data_fingerprint(Some(data));
     Ok(t)
 }
 
 /// The `--metrics` log: one JSON line per epoch, the whole file rewritten atomically after each
 /// epoch (so a reader or a crash never sees half a line); with `--resume` it continues the lines
-/// already there.
+/// already there. Locked for the run ([`crate::paths::OutputLock`]): two runs never share it.
 struct MetricsLog {
     path: PathBuf,
     text: String,
+    _lock: crate::paths::OutputLock,
 }
 
 impl MetricsLog {
     fn open(path: &Path, resume: bool) -> Result<Self> {
+        let lock = crate::paths::OutputLock::acquire(path, "--metrics")?;
+        if path.exists() && !path.is_file() {
+            return Err(usage(format!("--metrics {}: not a regular file", path.display())));
+        }
         let text = match std::fs::read_to_string(path) {
             Ok(t) if resume => t,
             Ok(_) => String::new(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(source) => return Err(CliError::Io { path: path.to_owned(), source }),
         };
-        Ok(Self { path: path.to_owned(), text })
+        Ok(Self { path: path.to_owned(), text, _lock: lock })
     }
 
     fn append(&mut self, m: &EpochMetrics) -> Result<()> {
@@ -281,14 +314,18 @@ fn epoch_line(m: &EpochMetrics) -> String {
 /// Run `potential train`.
 pub fn run(a: TrainArgs) -> Result<()> {
     if a.contractive.is_none() && a.denoise.is_none() && !a.quiet {
-        eprintln!("note: neither --contractive nor --denoise: training a plain autoencoder");
+        crate::note!("note: neither --contractive nor --denoise: training a plain autoencoder");
     }
     let cfg = config(&a)?;
     cfg.validate()?;
     let pool = crate::threads::pool(a.threads)?;
     check_outputs(&a)?;
+    let _checkpoint_lock = match &a.checkpoint_dir {
+        Some(dir) => Some(crate::paths::OutputLock::acquire(&dir.join(CHECKPOINT_FILE), "--checkpoint-dir")?),
+        None => None,
+    };
     let (train, valid) = load(&a)?;
-    let mut trainer = trainer(&a, &cfg, train.d())?;
+    let mut trainer = trainer(&a, &cfg, train.d(), fingerprint(&train, valid.as_ref()))?;
     let mut log = a.metrics.as_deref().map(|p| MetricsLog::open(p, a.resume)).transpose()?;
     let remaining = cfg.epochs.saturating_sub(trainer.epoch()) as u64 * train.n() as u64;
     let bar = crate::progress::bar_with_message(remaining, "samples", a.quiet);
@@ -328,6 +365,32 @@ pub fn run(a: TrainArgs) -> Result<()> {
     Ok(())
 }
 
+/// The file `--checkpoint-dir` holds.
+const CHECKPOINT_FILE: &str = "checkpoint.safetensors";
+
+/// What identifies the training and validation rows for `--resume`: their counts, the width and
+/// an FNV-1a hash of up to 256 evenly spaced rows of each (cheap on any size, and any other file,
+/// class or split differs in one of them).
+fn fingerprint(train: &Features, valid: Option<&Features>) -> String {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for x in std::iter::once(train).chain(valid) {
+        let step = x.n().div_ceil(256).max(1);
+        for i in (0..x.n()).step_by(step) {
+            for v in x.row(i) {
+                for b in v.to_bits().to_le_bytes() {
+                    h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+                }
+            }
+        }
+    }
+    format!(
+        "rows {}, valid {}, width {}, sample hash {h:016x}",
+        train.n(),
+        valid.map_or(0, Features::n),
+        train.d()
+    )
+}
+
 /// The last line of a run.
 fn summary(report: &FitReport, n: usize, threads: usize, out: &Path) {
     let epochs = report.history.len();
@@ -336,7 +399,7 @@ fn summary(report: &FitReport, n: usize, threads: usize, out: &Path) {
         Outcome::EarlyStopped => " (early stop)",
         _ => "",
     };
-    eprintln!(
+    crate::note!(
         "trained {epochs} epochs{how} in {secs:.2} s ({:.0} samples/s, {threads} threads){} -> {}",
         (epochs * n) as f64 / secs.max(1e-9),
         report.best_epoch.map_or(String::new(), |b| format!("; best validation epoch {b}")),

@@ -154,7 +154,9 @@ impl FactoredCsae {
     /// Drawn from a Xoshiro256++ generator seeded with `seed`.
     ///
     /// # Errors
-    /// [`Error::Data`] for a zero size or `class_means` of the wrong length.
+    /// [`Error::Data`] for a zero size or `class_means` of the wrong length;
+    /// [`Error::InvalidConfig`] (field `factors`) when the parameters would exceed
+    /// [`potential_train::MAX_PARAMETERS`], checked before anything is allocated.
     pub fn init(
         visible: usize,
         factors: usize,
@@ -166,6 +168,7 @@ impl FactoredCsae {
         seed: u64,
     ) -> Result<Self> {
         let k = names.len();
+        check_size(visible, factors, hidden, k)?;
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let mut uniform = |n: usize, a: usize, b: usize| -> Vec<f32> {
             let s = (6.0 / (a + b).max(1) as f64).sqrt() as f32;
@@ -484,4 +487,21 @@ impl FactoredCsae {
 /// Uniform in [0, 1) from the top 24 bits of a 32-bit draw.
 pub(crate) fn unit(bits: u32) -> f32 {
     (bits >> 8) as f32 * (1.0 / (1u32 << 24) as f32)
+}
+
+/// Refuse a factored model of more than [`potential_train::MAX_PARAMETERS`] parameters (with
+/// checked arithmetic), before its buffers are allocated.
+fn check_size(visible: usize, factors: usize, hidden: usize, k: usize) -> Result<()> {
+    let total = (|| {
+        let per_class = factors.checked_add(hidden)?.checked_add(visible)?.checked_add(1)?;
+        visible.checked_add(hidden)?.checked_mul(factors)?.checked_add(k.checked_mul(per_class)?)
+    })();
+    match total {
+        Some(p) if p <= potential_train::MAX_PARAMETERS => Ok(()),
+        _ => Err(Error::InvalidConfig {
+            field: "factors",
+            value: format!("{factors} (with {hidden} hidden, {visible} inputs, {k} classes)"),
+            reason: "the model would exceed 2^28 parameters (1 GiB of f32, several GiB to train)",
+        }),
+    }
 }

@@ -6,8 +6,8 @@ use potential_data::Dataset;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// `data` fits a classifier of `d` inputs and `k` classes: width, at least one row, labels below
-/// `k`, finite values.
+/// `data` fits a classifier of `d` inputs and `k` classes: width, at least one row, at least two
+/// classes, labels below `k`, finite values.
 ///
 /// # Errors
 /// [`Error::Data`] naming `what` and the first problem (the row of a non-finite value).
@@ -20,6 +20,12 @@ pub(crate) fn check_data(what: &'static str, data: &Dataset, d: usize, k: usize)
     }
     if data.n() == 0 {
         return Err(Error::Data { what, reason: "no rows".into() });
+    }
+    if k < 2 {
+        return Err(Error::Data {
+            what,
+            reason: format!("{k} class: a classifier needs at least two classes (labels 0 and 1 at least)"),
+        });
     }
     crate::model::check_labels(what, data.labels(), data.n(), k)?;
     if let Some(i) = data.features().as_slice().iter().position(|v| !v.is_finite()) {

@@ -250,8 +250,8 @@ impl Detector {
     /// [`DetectorError::Io`]; [`DetectorError::Format`] prefixed with the path.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let bytes =
-            std::fs::read(path).map_err(|source| DetectorError::Io { path: path.to_owned(), source })?;
+        let bytes = potential_models::read_regular_file(path)
+            .map_err(|source| DetectorError::Io { path: path.to_owned(), source })?;
         Self::from_safetensors_bytes(&bytes).map_err(|e| match e {
             DetectorError::Format(r) => DetectorError::Format(format!("{}: {r}", path.display())),
             e => e,

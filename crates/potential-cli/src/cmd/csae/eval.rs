@@ -105,6 +105,6 @@ pub(super) fn predict(a: PredictArgs) -> Result<()> {
             })?;
         }
     }
-    eprintln!("wrote {} ({} rows)", a.out.display(), x.n());
+    crate::note!("wrote {} ({} rows)", a.out.display(), x.n());
     Ok(())
 }

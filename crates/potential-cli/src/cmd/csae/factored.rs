@@ -52,7 +52,7 @@ fn pretrain_line(r: &PretrainEpoch) -> String {
 /// Pretraining and finetuning with the validation rows choosing the epoch.
 fn fit(a: &TrainArgs, cfg: &FactoredConfig, tr: &Dataset, va: Option<&Dataset>, t0: Instant) -> Result<()> {
     if !a.quiet {
-        eprintln!(
+        crate::note!(
             "factored CSAE: {} classes, {} training rows{} of {} values; {} factors, {} {} hiddens per class, \
              denoising {}, variant {}",
             tr.num_classes(),
@@ -116,7 +116,7 @@ fn select(a: &TrainArgs, cfg: &FactoredConfig, tr: &Dataset, va: &Dataset, t0: I
     let grid = grid(a, cfg);
     let quiet = a.quiet;
     if !quiet {
-        eprintln!(
+        crate::note!(
             "factored CSAE, Sec. 4.4 protocol: {} classes, {} training + {} validation rows of {} values, {} \
              activation; factors {:?}, hidden {:?}, learning rate {:?}, weight decay {:?}",
             tr.num_classes(),
@@ -129,22 +129,22 @@ fn select(a: &TrainArgs, cfg: &FactoredConfig, tr: &Dataset, va: &Dataset, t0: I
             grid.learning_rate,
             grid.weight_decay
         );
-        eprintln!("{}", protocol_line(cfg.pretrain_on, false));
+        crate::note!("{}", protocol_line(cfg.pretrain_on, false));
     }
     let observer = |e: FactoredEvent<'_>| match e {
-        FactoredEvent::PretrainEpoch(r) if !quiet => eprintln!("  {}", pretrain_line(r)),
-        FactoredEvent::FinetuneEpoch(r) if !quiet => eprintln!("  {}", epoch_line(r)),
+        FactoredEvent::PretrainEpoch(r) if !quiet => crate::note!("  {}", pretrain_line(r)),
+        FactoredEvent::FinetuneEpoch(r) if !quiet => crate::note!("  {}", epoch_line(r)),
         _ => {}
     };
     let mut on_trial = |t: &FactoredTrial| {
         if !quiet {
-            eprintln!("{}", point(t).trial());
+            crate::note!("{}", point(t).trial());
         }
     };
     let (model, sel) = potential_csae::select_and_fit_factored(cfg, &grid, tr, va, &observer, &mut on_trial)?;
     model.save(&a.out)?;
     if !quiet {
-        eprintln!("{}", point(&sel.trials[sel.best]).chosen(tr.n() + va.n(), cfg.pretrain_on));
+        crate::note!("{}", point(&sel.trials[sel.best]).chosen(tr.n() + va.n(), cfg.pretrain_on));
     }
     summary(quiet, None, &a.out, t0);
     Ok(())

@@ -92,7 +92,20 @@ fn check_selection_rows(a: &TrainArgs) -> Result<()> {
 
 /// Read `--data` (and `--labels`) and split off the validation rows.
 fn load_rows(a: &TrainArgs) -> Result<Rows> {
+    let inputs: Vec<&Path> = [Some(a.data.as_path()), a.labels.as_deref(), a.valid_data.as_deref()]
+        .into_iter()
+        .chain([a.valid_labels.as_deref(), a.pretrained.as_deref(), a.pretrained_all.as_deref()])
+        .flatten()
+        .collect();
+    crate::paths::check_output(&a.out, &inputs)?;
     let all = open(&a.data, a.labels.as_deref())?;
+    if all.num_classes() < 2 && !a.pretrain_only {
+        return Err(usage(format!(
+            "{}: {} class in the labels: a classifier needs at least two",
+            a.labels.as_deref().unwrap_or(&a.data).display(),
+            all.num_classes()
+        )));
+    }
     Ok(if let Some(path) = &a.valid_data {
         let va = validation_file(&all, path, a.valid_labels.as_deref())?;
         Rows { tr: all, va: Some(va) }
@@ -213,9 +226,9 @@ fn summary(quiet: bool, best: Option<(usize, f64)>, out: &Path, t0: Instant) {
         return;
     }
     if let Some((e, v)) = best {
-        eprintln!("kept epoch {e} (validation error {:.2}%)", 100.0 * v);
+        crate::note!("kept epoch {e} (validation error {:.2}%)", 100.0 * v);
     }
-    eprintln!("wrote {} in {:.1}s", out.display(), t0.elapsed().as_secs_f64());
+    crate::note!("wrote {} in {:.1}s", out.display(), t0.elapsed().as_secs_f64());
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use super::args::PlotArgs;
 use super::{open, usage};
-use crate::error::{CliError, Result};
+use crate::error::Result;
 use potential_csae::{features_view, AnyCsae};
 use potential_data::PngColor;
 use std::path::{Path, PathBuf};
@@ -69,14 +69,14 @@ impl Canvas {
 /// Run `csae plot`.
 pub(super) fn plot(a: PlotArgs) -> Result<()> {
     let any = AnyCsae::load(&a.model)?;
-    std::fs::create_dir_all(&a.out).map_err(|source| CliError::Io { path: a.out.clone(), source })?;
+    crate::paths::check_output_dir(&a.out)?;
     let (iw, ih) = image_shape(any.visible(), a.width)?;
     let mut written = filters(&a, &any, iw, ih)?;
     if let Some(data) = &a.data {
         written.push(energies(&a, &any, data)?);
     }
     for p in &written {
-        eprintln!("wrote {}", p.display());
+        crate::note!("wrote {}", p.display());
     }
     Ok(())
 }

@@ -63,7 +63,7 @@ fn fit(a: &TrainArgs, cfg: &CsaeConfig, rows: &Rows, start: Option<Csae>, t0: In
     let (tr, va) = (&rows.tr, rows.va.as_ref());
     let k = tr.num_classes();
     if !a.quiet {
-        eprintln!(
+        crate::note!(
             "CSAE: {k} classes, {} training rows{} of {} values; {} {} hiddens per class, variant {}",
             tr.n(),
             super::validation_note(va),
@@ -138,7 +138,7 @@ fn pretrain_only(a: &TrainArgs, cfg: &CsaeConfig, rows: &Rows, t0: Instant) -> R
     let k = all.num_classes();
     let pre_epochs = cfg.pretrain.as_ref().map_or(0, |p| p.epochs);
     if !a.quiet {
-        eprintln!(
+        crate::note!(
             "CSAE pretraining only: {k} classes, {} rows of {} values ({which}); {} {} hiddens per class, \
              {pre_epochs} epochs",
             all.n(),
@@ -161,7 +161,7 @@ fn pretrain_only(a: &TrainArgs, cfg: &CsaeConfig, rows: &Rows, t0: Instant) -> R
     }
     m.save(&a.out)?;
     if !a.quiet {
-        eprintln!(
+        crate::note!(
             "wrote {} (pretrained, not finetuned) in {:.1}s",
             a.out.display(),
             t0.elapsed().as_secs_f64()
@@ -198,7 +198,7 @@ fn select(
     let k = tr.num_classes();
     let points = grid.hidden.len() * grid.learning_rate.len() * grid.weight_decay.len();
     if !a.quiet {
-        eprintln!(
+        crate::note!(
             "CSAE, Sec. 4.4 protocol: {k} classes, {} training + {} validation rows of {} values, {} activation, \
              variant {}; {points} setting(s): hidden {:?}, learning rate {:?}, weight decay {:?}",
             tr.n(),
@@ -210,7 +210,7 @@ fn select(
             grid.learning_rate,
             grid.weight_decay
         );
-        eprintln!("{}", protocol_line(cfg.pretrain_on, pretrained.is_some()));
+        crate::note!("{}", protocol_line(cfg.pretrain_on, pretrained.is_some()));
     }
     let quiet = a.quiet;
     let pre_epochs = if pretrained.is_some() { 0 } else { cfg.pretrain.as_ref().map_or(0, |p| p.epochs) };
@@ -229,7 +229,7 @@ fn select(
     let mut on_trial = |t: &potential_csae::Trial| {
         if !quiet {
             let secs = t_phase.lock().map_or(0.0, |t| t.elapsed().as_secs_f64());
-            eprintln!("{} [{secs:.0}s]", point(t).trial());
+            crate::note!("{} [{secs:.0}s]", point(t).trial());
             if let Ok(mut t) = t_phase.lock() {
                 *t = Instant::now();
             }
@@ -240,7 +240,7 @@ fn select(
     pre_bar.finish_and_clear();
     model.save(&a.out)?;
     if !quiet {
-        eprintln!("{}", point(&sel.trials[sel.best]).chosen(tr.n() + va.n(), cfg.pretrain_on));
+        crate::note!("{}", point(&sel.trials[sel.best]).chosen(tr.n() + va.n(), cfg.pretrain_on));
     }
     summary(quiet, None, &a.out, t0);
     Ok(())

@@ -69,7 +69,7 @@ pub(super) fn write_explanations(
     let (c, _) = det.explain(&picked, 8).map_err(|e| CliError::detector(model_path, e))?;
     if let (Some(png), Some((h, w))) = (png, image) {
         if rows.is_empty() {
-            eprintln!("explain: no rows to explain, so no picture written to {}", png.display());
+            crate::note!("explain: no rows to explain, so no picture written to {}", png.display());
         } else {
             crate::png_out::write_explanation_png(png, &picked, &c, h, w)?;
         }

@@ -170,7 +170,7 @@ impl Report<'_> {
         }
         crate::output::print_stdout(&t)?;
         if !quiet {
-            eprintln!(
+            crate::note!(
                 "{} samples scored in {:.3} s ({:.0} samples/s, {} threads)",
                 self.n,
                 self.secs,
