@@ -24,6 +24,9 @@
 //!   (Σₖ H(uₖ + bₖ)), [`sq_dist`] (‖x − b‖²).
 //! - Reductions accumulated in `f64`: [`dot`], [`sum`], [`sum_sq`], [`row_norms_sq`]; the
 //!   finiteness scan [`all_finite`].
+//! - [`Bf16Gemm`] / [`Bf16Weights`]: `X̂·Ŵᵀ` with operands rounded to bfloat16 and `f32`
+//!   accumulation (`vdpbf16ps`, AVX-512 BF16, detected at run time; no fallback), the bf16 scoring
+//!   path of `potential-models`, with its error bound; [`round_bf16`] is its rounding.
 //! - [`reference`](mod@reference): the plain scalar formulas (the test oracle's `f64` forms and the benchmarks'
 //!   scalar baseline); [`paths`]: every SIMD kernel with the implementation chosen explicitly.
 //!
@@ -75,6 +78,7 @@
 //! sequential product on the AVX2 path, and equal within rounding on the portable path. Nothing else in this crate spawns threads.
 
 mod activation;
+mod bf16;
 mod elementwise;
 mod fused;
 mod gemm;
@@ -87,6 +91,7 @@ mod sgemm;
 mod simd;
 
 pub use activation::{ActivationKind, ParseActivationError};
+pub use bf16::{bf16_bits, round_bf16, Bf16Gemm, Bf16Weights};
 pub use elementwise::{map, map_inplace, simd_path, SimdPath, UnaryOp};
 pub use fused::{antiderivative_sum, antiderivative_sum_bias, bias_act, sq_dist};
 pub use gemm::{gemm, gemm_update, Parallelism};
