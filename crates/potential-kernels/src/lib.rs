@@ -91,7 +91,7 @@ mod sgemm;
 mod simd;
 
 pub use activation::{ActivationKind, ParseActivationError};
-pub use bf16::{bf16_bits, round_bf16, Bf16Gemm, Bf16Weights};
+pub use bf16::{bf16_bits, round_bf16, Bf16Gemm, Bf16Kernel, Bf16Weights};
 pub use elementwise::{map, map_inplace, simd_path, SimdPath, UnaryOp};
 pub use fused::{antiderivative_sum, antiderivative_sum_bias, bias_act, sq_dist};
 pub use gemm::{gemm, gemm_update, Parallelism};

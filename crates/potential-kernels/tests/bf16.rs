@@ -3,17 +3,25 @@
 //! passes and an odd inner dimension.
 #![allow(clippy::needless_range_loop)]
 
-use potential_kernels::{bf16_bits, reference, round_bf16, Bf16Gemm, Bf16Weights, MatMut, MatRef};
+use potential_kernels::{
+    bf16_bits, reference, round_bf16, Bf16Gemm, Bf16Kernel, Bf16Weights, MatMut, MatRef,
+};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
-/// The capability, or a printed skip (the tests that need it return early).
-fn bf16() -> Option<Bf16Gemm> {
-    let g = Bf16Gemm::new();
-    if g.is_none() {
-        eprintln!("skipped: this CPU lacks avx512f/avx512bf16 (or POTENTIAL_FORCE_PORTABLE is set)");
-    }
-    g
+/// Every bf16 kernel this process can run (both are tested in one process), printing a skip for
+/// the others.
+fn kernels() -> Vec<Bf16Gemm> {
+    Bf16Kernel::ALL
+        .into_iter()
+        .filter_map(|k| {
+            let g = Bf16Gemm::with_kernel(k);
+            if g.is_none() {
+                eprintln!("skipped: bf16 kernel {k:?} (not supported by this CPU/OS, or POTENTIAL_FORCE_PORTABLE set)");
+            }
+            g
+        })
+        .collect()
 }
 
 fn fill(n: usize, seed: u64, lo: f32, hi: f32) -> Vec<f32> {
@@ -119,7 +127,8 @@ fn check_product(g: Bf16Gemm, m: usize, n: usize, k: usize, seed: u64, x_trans: 
         let err = (out[t] as f64 - want[t]).abs();
         assert!(
             err <= bound(k, scale[t]),
-            "{m}x{n}x{k} (x transposed {x_trans}) element {t}: {} vs {} (err {err:e}, bound {:e})",
+            "{:?} {m}x{n}x{k} (x transposed {x_trans}) element {t}: {} vs {} (err {err:e}, bound {:e})",
+            g.kernel(),
             out[t],
             want[t],
             bound(k, scale[t])
@@ -129,22 +138,28 @@ fn check_product(g: Bf16Gemm, m: usize, n: usize, k: usize, seed: u64, x_trans: 
 
 #[test]
 fn xwt_matches_the_reference_around_the_tiles() {
-    let Some(g) = bf16() else { return };
-    for &m in &[1usize, 5, 6, 7, 13, 97] {
-        for &n in &[1usize, 15, 16, 63, 64, 65, 130] {
-            for &k in &[1usize, 2, 3, 31, 32, 33, 160, 161, 163, 784] {
-                check_product(g, m, n, k, (m * 1000 + n * 10 + k) as u64, false);
+    for g in kernels() {
+        for &m in &[1usize, 5, 6, 7, 13, 31, 32, 33, 97, 300] {
+            for &n in &[1usize, 15, 16, 31, 32, 33, 63, 64, 65, 130] {
+                for &k in &[1usize, 2, 3, 31, 32, 33, 160, 161, 163, 784] {
+                    check_product(g, m, n, k, (m * 1000 + n * 10 + k) as u64, false);
+                }
             }
         }
+        check_product(g, 20, 70, 99, 7, true);
     }
-    check_product(g, 20, 70, 99, 7, true);
 }
 
 /// The hardware conversion of X equals `round_bf16` on normal values, in the vector body (the
 /// first 32·⌊k/32⌋ columns) and the scalar tail: with W = I, out = x̂ exactly.
 #[test]
 fn conversion_of_x_equals_round_bf16() {
-    let Some(g) = bf16() else { return };
+    for g in kernels() {
+        conversion_check(g);
+    }
+}
+
+fn conversion_check(g: Bf16Gemm) {
     let k = 77;
     let mut x = fill(3 * k, 5, -100.0, 100.0);
     // Exact halfway cases (ties) and values at the top of the range.
@@ -167,19 +182,20 @@ fn conversion_of_x_equals_round_bf16() {
 
 #[test]
 fn empty_and_degenerate_shapes() {
-    let Some(g) = bf16() else { return };
-    let w = Bf16Weights::from_rows(MatRef::from_row_major(&[], 4, 0));
-    let mut out = vec![f32::NAN; 8];
-    g.xwt(MatRef::from_row_major(&[], 2, 0), &w, MatMut::from_row_major(&mut out, 2, 4));
-    assert_eq!(out, vec![0.0; 8]);
-    let w = Bf16Weights::from_rows(MatRef::from_row_major(&[], 0, 3));
-    g.xwt(MatRef::from_row_major(&[1.0; 6], 2, 3), &w, MatMut::from_row_major(&mut [], 2, 0));
+    for g in kernels() {
+        let w = Bf16Weights::from_rows(MatRef::from_row_major(&[], 4, 0));
+        let mut out = vec![f32::NAN; 8];
+        g.xwt(MatRef::from_row_major(&[], 2, 0), &w, MatMut::from_row_major(&mut out, 2, 4));
+        assert_eq!(out, vec![0.0; 8]);
+        let w = Bf16Weights::from_rows(MatRef::from_row_major(&[], 0, 3));
+        g.xwt(MatRef::from_row_major(&[1.0; 6], 2, 3), &w, MatMut::from_row_major(&mut [], 2, 0));
+    }
 }
 
 #[test]
 #[should_panic(expected = "X has 3 columns, W has 2")]
 fn inner_dimension_mismatch_panics() {
-    let Some(g) = Bf16Gemm::new() else { panic!("X has 3 columns, W has 2 (skipped: no avx512_bf16)") };
+    let Some(g) = Bf16Gemm::new() else { panic!("X has 3 columns, W has 2 (skipped: no bf16 kernel)") };
     let w = Bf16Weights::from_rows(MatRef::from_row_major(&[1.0; 4], 2, 2));
     g.xwt(MatRef::from_row_major(&[1.0; 3], 1, 3), &w, MatMut::from_row_major(&mut [0.0; 2], 1, 2));
 }
@@ -187,14 +203,46 @@ fn inner_dimension_mismatch_panics() {
 /// Seeded property: random shapes up to 2 tiles × 2 panels × 3 passes.
 #[test]
 fn xwt_property_random_shapes() {
-    let Some(g) = bf16() else { return };
-    let config = Config { cases: 48, ..Config::default() };
-    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[19; 32]);
-    let mut runner = TestRunner::new_with_rng(config, rng);
-    runner
-        .run(&(1usize..=14, 1usize..=140, 1usize..=500, any::<u64>(), any::<bool>()), |(m, n, k, seed, t)| {
-            check_product(g, m, n, k, seed, t);
-            Ok(())
+    for g in kernels() {
+        let config = Config { cases: 48, ..Config::default() };
+        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[19; 32]);
+        let mut runner = TestRunner::new_with_rng(config, rng);
+        runner
+            .run(
+                &(1usize..=70, 1usize..=140, 1usize..=500, any::<u64>(), any::<bool>()),
+                |(m, n, k, seed, t)| {
+                    check_product(g, m, n, k, seed, t);
+                    Ok(())
+                },
+            )
+            .unwrap();
+    }
+}
+
+/// The AVX-512 and AMX kernels agree within twice the bound (each is within it of the reference),
+/// and AMX is the default where supported.
+#[test]
+fn kernels_agree_and_amx_is_preferred() {
+    let ks = kernels();
+    if ks.len() < 2 {
+        eprintln!("skipped: comparing the kernels needs both");
+        return;
+    }
+    assert_eq!(Bf16Gemm::new().unwrap().kernel(), Bf16Kernel::Amx);
+    let (m, n, k) = (70, 100, 300);
+    let x = fill(m * k, 3, -1.0, 1.0);
+    let w = fill(n * k, 4, -1.0, 1.0);
+    let p = Bf16Weights::from_rows(MatRef::from_row_major(&w, n, k));
+    let outs: Vec<Vec<f32>> = ks
+        .iter()
+        .map(|g| {
+            let mut o = vec![0.0f32; m * n];
+            g.xwt(MatRef::from_row_major(&x, m, k), &p, MatMut::from_row_major(&mut o, m, n));
+            o
         })
-        .unwrap();
+        .collect();
+    let (_, scale) = reference::xwt_bf16(MatRef::from_row_major(&x, m, k), MatRef::from_row_major(&w, n, k));
+    for t in 0..m * n {
+        assert!((outs[0][t] as f64 - outs[1][t] as f64).abs() <= 2.0 * bound(k, scale[t]), "element {t}");
+    }
 }
