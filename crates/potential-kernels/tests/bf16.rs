@@ -72,7 +72,9 @@ fn rounding_is_nearest_ties_to_even() {
         assert_eq!(r.to_bits(), want.to_bits(), "round_bf16({x:e}) = {r:e}, want {want:e}");
         assert_eq!(bf16_bits(x) as u32, r.to_bits() >> 16);
     };
-    for hi in 0..=u16::MAX {
+    // Under Miri every 97th high half only (the loop is the whole bf16 range otherwise).
+    let step = if cfg!(miri) { 97 } else { 1 };
+    for hi in (0..=u16::MAX).step_by(step) {
         for lo in [0u32, 1, 0x7fff, 0x8000, 0x8001, 0xffff, 0x1234] {
             check(f32::from_bits(((hi as u32) << 16) | lo));
         }
