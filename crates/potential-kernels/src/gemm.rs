@@ -1,6 +1,7 @@
 //! `C ← α·op(A)·op(B) + β·C`: this crate's packed AVX2+FMA sgemm (`sgemm.rs`) or `matrixmultiply::sgemm`.
 
 use crate::elementwise::{simd_path, SimdPath};
+use crate::epilogue::{Kind, Update as Upd};
 use crate::mat::{MatMut, MatRef};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -96,6 +97,80 @@ pub fn gemm_update(
     gemm_update_on(simd_path(), alpha, a, b, beta, c, gamma, w, par)
 }
 
+/// Gradient product with weight decay, then the momentum step, in the product's store:
+/// `G ← A·B + λ·G` (G holding W on entry: the gradient ∇ + λW, rounded exactly as
+/// [`gemm`]`(1, A, B, λ, G)`), then elementwise `V ← μ·V − η·G; W ← W + V` with `μ·v`, `η·g`,
+/// their difference and `w + v` each rounded once — **bit for bit** a [`gemm`] followed by a
+/// separate momentum pass, without the pass (G, V and W are finished while the tile is in
+/// registers). Returns whether every element of the updated W is finite.
+///
+/// This is the update of a momentum optimiser that also keeps the gradient (G is written). Unlike
+/// [`gemm_update`], whose single fused rounding differs from the separate passes, it reproduces a
+/// two-pass update exactly. Threads, paths and rounding of the product as for [`gemm`].
+///
+/// # Panics
+/// If the shapes do not agree, or G, V and W differ in shape.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_momentum(
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    lambda: f32,
+    g: MatMut<'_>,
+    v: MatMut<'_>,
+    w: MatMut<'_>,
+    (lr, mu): (f32, f32),
+    par: Parallelism,
+) -> bool {
+    crate::warn_if_unoptimized();
+    gemm_momentum_on(simd_path(), a, b, lambda, g, v, w, (lr, mu), par)
+}
+
+/// [`gemm_momentum`] on an explicit implementation (see [`gemm_on`]).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemm_momentum_on(
+    path: SimdPath,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    lambda: f32,
+    g: MatMut<'_>,
+    mut v: MatMut<'_>,
+    mut w: MatMut<'_>,
+    (lr, mu): (f32, f32),
+    par: Parallelism,
+) -> bool {
+    let (m, n) = (g.rows(), g.cols());
+    assert_eq!(
+        (w.rows(), w.cols()),
+        (m, n),
+        "gemm_momentum: G is {m}×{n} but W is {}×{}",
+        w.rows(),
+        w.cols()
+    );
+    assert_eq!(
+        (v.rows(), v.cols()),
+        (m, n),
+        "gemm_momentum: G is {m}×{n} but V is {}×{}",
+        v.rows(),
+        v.cols()
+    );
+    let upd = Upd {
+        w: w.as_mut_slice().as_mut_ptr(),
+        wsr: w.row_stride(),
+        wsc: w.col_stride(),
+        kind: Kind::Momentum {
+            v: v.as_mut_slice().as_mut_ptr(),
+            vsr: v.row_stride(),
+            vsc: v.col_stride(),
+            lr,
+            mu,
+        },
+    };
+    // SAFETY: W and V are bounds-checked m×n views (shapes asserted above), uniquely borrowed for
+    // the call, so distinct from each other, from G (also uniquely borrowed) and from the shared A
+    // and B.
+    unsafe { gemm_impl(path, 1.0, a, b, lambda, g, Some(upd), par) }
+}
+
 /// [`gemm_update`] on an explicit implementation (see [`gemm_on`]).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn gemm_update_on(
@@ -113,10 +188,10 @@ pub(crate) fn gemm_update_on(
     assert_eq!((w.rows(), w.cols()), (m, n), "gemm_update: C is {m}×{n} but W is {}×{}", w.rows(), w.cols());
     assert_eq!(gamma.len(), m, "gemm_update: {} values of γ for the {m} rows of C", gamma.len());
     let upd = Upd {
-        gamma: gamma.as_ptr(),
         w: w.as_mut_slice().as_mut_ptr(),
         wsr: w.row_stride(),
         wsc: w.col_stride(),
+        kind: Kind::Decay { gamma: gamma.as_ptr() },
     };
     // SAFETY: W is a bounds-checked m×n view (the shape asserted above), uniquely borrowed for the
     // call, so distinct from C (also uniquely borrowed) and from the shared A and B; γ holds m
@@ -138,26 +213,6 @@ pub(crate) fn gemm_on(
 ) {
     // SAFETY: no update.
     unsafe { gemm_impl(path, alpha, a, b, beta, c, None, par) };
-}
-
-/// The update of [`gemm_update`]: W (the shape of C) at `w` with strides `(wsr, wsc)`, γ per row.
-#[derive(Clone, Copy)]
-struct Upd {
-    gamma: *const f32,
-    w: *mut f32,
-    wsr: usize,
-    wsc: usize,
-}
-
-impl Upd {
-    /// The update of the block from row `i`, column `j`.
-    ///
-    /// # Safety
-    /// (i, j) inside the m×n block (or i = m / j = n for an empty block).
-    unsafe fn at(self, i: usize, j: usize) -> Self {
-        // SAFETY: caller contract: the offsets stay inside (or one past) γ and W's block.
-        unsafe { Self { gamma: self.gamma.add(i), w: self.w.add(i * self.wsr + j * self.wsc), ..self } }
-    }
 }
 
 /// The body of [`gemm_on`] and [`gemm_update_on`]; returns whether every updated W is finite.
@@ -377,7 +432,6 @@ unsafe fn sgemm_raw(
     #[cfg(target_arch = "x86_64")]
     if path == SimdPath::Avx2Fma {
         assert!(path.is_supported(), "SimdPath::Avx2Fma requested but this CPU lacks AVX2/FMA");
-        let upd = upd.map(|u| crate::sgemm::Update { gamma: u.gamma, w: u.w, wsr: u.wsr, wsc: u.wsc });
         // SAFETY: AVX2+FMA detected (assert above); the C and W block contracts are ours (see
         // above).
         return unsafe { crate::sgemm::sgemm(alpha, a, b, beta, c, m, n, csr, csc, upd) };
@@ -410,16 +464,14 @@ unsafe fn sgemm_raw(
     // The update as a separate pass over C and W (same rounding as the fused AVX2 epilogue).
     let mut finite = true;
     for i in 0..m {
-        // SAFETY: row i of γ exists (m values, caller contract).
-        let g = unsafe { *u.gamma.add(i) };
         for j in 0..n {
-            // SAFETY: (i, j) is inside the C and W blocks, which do not overlap (caller contract).
+            // SAFETY: (i, j) is inside the C, W (and V) blocks, which do not overlap (caller
+            // contract).
             unsafe {
-                let (cp, wp) = (c.add(i * csr + j * csc), u.w.add(i * u.wsr + j * u.wsc));
-                let x = g.mul_add(*wp, *cp);
+                let cp = c.add(i * csr + j * csc);
+                let (x, ok) = u.apply(i, j, *cp);
                 *cp = x;
-                *wp += x;
-                finite &= (*wp).is_finite();
+                finite &= ok;
             }
         }
     }

@@ -13,7 +13,8 @@
 //!   portable path), with a [`Parallelism`] knob that cuts
 //!   large products into row or column blocks run on rayon (`β = 0` never reads C);
 //!   [`gemm_update`] fuses a momentum step `v ← μv − η(∇ + λW); W ← W + v` into the store of a
-//!   product ∇, one pass over v and W.
+//!   product ∇, one pass over v and W; [`gemm_momentum`] writes the gradient ∇ + λW and does
+//!   `v ← μv − η∇; W ← W + v` in the same store, bit for bit as two separate passes.
 //! - [`map`] / [`map_inplace`] with [`UnaryOp`]: elementwise exp, sigmoid, tanh, softplus, log cosh,
 //!   logit, square, cube, relu and abs, each with a documented and tested error bound.
 //! - [`ActivationKind`]: every hidden activation, defined once — its file name, the scalar
@@ -80,6 +81,7 @@
 mod activation;
 mod bf16;
 mod elementwise;
+mod epilogue;
 mod fused;
 mod gemm;
 mod mat;
@@ -94,7 +96,7 @@ pub use activation::{ActivationKind, ParseActivationError};
 pub use bf16::{bf16_bits, round_bf16, Bf16Gemm, Bf16Kernel, Bf16Weights};
 pub use elementwise::{map, map_inplace, simd_path, SimdPath, UnaryOp};
 pub use fused::{antiderivative_sum, antiderivative_sum_bias, bias_act, sq_dist};
-pub use gemm::{gemm, gemm_update, Parallelism};
+pub use gemm::{gemm, gemm_momentum, gemm_update, Parallelism};
 pub use mat::{MatMut, MatRef, ShapeError};
 pub use reduce::{all_finite, dot, row_norms_sq, sum, sum_sq};
 

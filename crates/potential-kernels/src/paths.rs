@@ -145,3 +145,20 @@ pub fn gemm_update(
 ) -> bool {
     crate::gemm::gemm_update_on(path, alpha, a, b, beta, c, gamma, w, par)
 }
+
+/// [`crate::gemm_momentum`] on the given path (see [`gemm`]; on [`SimdPath::Portable`] the update
+/// is a separate pass after `matrixmultiply`'s product).
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_momentum(
+    path: SimdPath,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    lambda: f32,
+    g: MatMut<'_>,
+    v: MatMut<'_>,
+    w: MatMut<'_>,
+    lr_mu: (f32, f32),
+    par: Parallelism,
+) -> bool {
+    crate::gemm::gemm_momentum_on(path, a, b, lambda, g, v, w, lr_mu, par)
+}

@@ -35,31 +35,8 @@ const KC_MAX: usize = 320;
 /// Columns of B packed at a time (a multiple of NR).
 const NC: usize = 2048;
 
-/// The fused update of [`crate::gemm_update`] for a block of C: W of the same shape at `w` with
-/// strides `(wsr, wsc)`, and one γ per row of the block at `gamma`.
-#[derive(Clone, Copy)]
-pub(crate) struct Update {
-    /// γ of the block's first row; row i's at `gamma.add(i)`.
-    pub gamma: *const f32,
-    /// W's element matching C's first element.
-    pub w: *mut f32,
-    /// Row stride of W (elements).
-    pub wsr: usize,
-    /// Column stride of W (elements).
-    pub wsc: usize,
-}
-
-impl Update {
-    /// The update of the sub-block starting at row `i`, column `j` of this one.
-    ///
-    /// # Safety
-    /// (i, j) must lie inside the block this update describes.
-    #[inline(always)]
-    unsafe fn at(self, i: usize, j: usize) -> Self {
-        // SAFETY: (i, j) inside the block (caller contract), so both offsets stay inside γ and W.
-        unsafe { Self { gamma: self.gamma.add(i), w: self.w.add(i * self.wsr + j * self.wsc), ..self } }
-    }
-}
+use crate::epilogue::Kind;
+pub(crate) use crate::epilogue::Update;
 
 thread_local! {
     /// Packing buffers (A block, B block), reused across calls to avoid page faults of fresh
@@ -109,13 +86,10 @@ pub(crate) unsafe fn sgemm(
                     }
                 };
                 if let Some(u) = upd {
-                    // SAFETY: (i, j) is inside W's block and row i of γ (caller contract).
-                    unsafe {
-                        let w = u.w.add(i * u.wsr + j * u.wsc);
-                        v = (*u.gamma.add(i)).mul_add(*w, v);
-                        *w += v;
-                        finite &= (*w).is_finite();
-                    }
+                    // SAFETY: (i, j) is inside W's (and V's) block and row i of γ (caller contract).
+                    let (x, ok) = unsafe { u.apply(i, j, v) };
+                    v = x;
+                    finite &= ok;
                 }
                 // SAFETY: as above.
                 unsafe { *p = v };
@@ -448,7 +422,7 @@ unsafe fn kernel<const R: usize, const NV: usize>(
             }
         }
         // Likewise W's tile, which the fused update reads and writes.
-        if let Some(u) = upd.filter(|u| u.wsc == 1) {
+        if let Some(u) = upd.filter(|u| u.contiguous()) {
             for r in 0..R {
                 let wp = u.w.add(r * u.wsr);
                 _mm_prefetch::<_MM_HINT_T0>(wp as *const i8);
@@ -487,17 +461,24 @@ unsafe fn kernel<const R: usize, const NV: usize>(
             p += 1;
         }
         let va = _mm256_set1_ps(alpha);
-        if csc == 1 && upd.is_none_or(|u| u.wsc == 1) {
+        if csc == 1 && upd.is_none_or(|u| u.contiguous()) {
             let vb = _mm256_set1_ps(beta);
             let lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
             let zero = _mm256_setzero_ps();
             // Σ 0·w over the updated W: 0 while every w is finite, NaN once one is not.
             let mut check = zero;
             for (r, accr) in acc.iter().enumerate() {
-                let (vg, wrow) = match upd {
-                    Some(u) => (_mm256_set1_ps(*u.gamma.add(r)), u.w.add(r * u.wsr)),
-                    None => (zero, std::ptr::null_mut()),
+                // (γ of the row, W's row, V's row, η, μ) of the fused update.
+                let (vg, wrow, vrow, vlr, vmu) = match upd.map(|u| (u, u.kind)) {
+                    Some((u, Kind::Decay { gamma })) => {
+                        (_mm256_set1_ps(*gamma.add(r)), u.w.add(r * u.wsr), std::ptr::null_mut(), zero, zero)
+                    }
+                    Some((u, Kind::Momentum { v, vsr, lr, mu, .. })) => {
+                        (zero, u.w.add(r * u.wsr), v.add(r * vsr), _mm256_set1_ps(lr), _mm256_set1_ps(mu))
+                    }
+                    None => (zero, std::ptr::null_mut(), std::ptr::null_mut(), zero, zero),
                 };
+                let momentum = !vrow.is_null();
                 for (v, &av) in accr.iter().enumerate() {
                     let cp = c.add(r * csr + 8 * v);
                     let cols = nr - 8 * v; // ≥ 1 since NV·8 covers nr and NV is minimal
@@ -506,7 +487,16 @@ unsafe fn kernel<const R: usize, const NV: usize>(
                         if beta != 0.0 {
                             x = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cp), x);
                         }
-                        if upd.is_some() {
+                        if momentum {
+                            // v ← μv − ηx; w ← w + v (each rounded, as a separate pass).
+                            let (wp, vp) = (wrow.add(8 * v), vrow.add(8 * v));
+                            let vel =
+                                _mm256_sub_ps(_mm256_mul_ps(vmu, _mm256_loadu_ps(vp)), _mm256_mul_ps(vlr, x));
+                            let wn = _mm256_add_ps(_mm256_loadu_ps(wp), vel);
+                            _mm256_storeu_ps(vp, vel);
+                            _mm256_storeu_ps(wp, wn);
+                            check = _mm256_fmadd_ps(wn, zero, check);
+                        } else if upd.is_some() {
                             let wp = wrow.add(8 * v);
                             let w = _mm256_loadu_ps(wp);
                             x = _mm256_fmadd_ps(vg, w, x);
@@ -522,7 +512,17 @@ unsafe fn kernel<const R: usize, const NV: usize>(
                         if beta != 0.0 {
                             x = _mm256_fmadd_ps(vb, _mm256_maskload_ps(cp, mask), x);
                         }
-                        if upd.is_some() {
+                        if momentum {
+                            let (wp, vp) = (wrow.add(8 * v), vrow.add(8 * v));
+                            let vel = _mm256_sub_ps(
+                                _mm256_mul_ps(vmu, _mm256_maskload_ps(vp, mask)),
+                                _mm256_mul_ps(vlr, x),
+                            );
+                            let wn = _mm256_add_ps(_mm256_maskload_ps(wp, mask), vel);
+                            _mm256_maskstore_ps(vp, mask, vel);
+                            _mm256_maskstore_ps(wp, mask, wn);
+                            check = _mm256_fmadd_ps(wn, zero, check);
+                        } else if upd.is_some() {
                             let wp = wrow.add(8 * v);
                             let w = _mm256_maskload_ps(wp, mask);
                             x = _mm256_fmadd_ps(vg, w, x);
@@ -548,10 +548,9 @@ unsafe fn kernel<const R: usize, const NV: usize>(
                     let cp = c.add(r * csr + j * csc);
                     let mut x = if beta == 0.0 { v } else { beta.mul_add(*cp, v) };
                     if let Some(u) = upd {
-                        let wp = u.w.add(r * u.wsr + j * u.wsc);
-                        x = (*u.gamma.add(r)).mul_add(*wp, x);
-                        *wp += x;
-                        finite &= (*wp).is_finite();
+                        let (y, ok) = u.apply(r, j, x);
+                        x = y;
+                        finite &= ok;
                     }
                     *cp = x;
                 }
