@@ -427,6 +427,12 @@ unsafe fn kernel<const R: usize, const NV: usize>(
                 let wp = u.w.add(r * u.wsr);
                 _mm_prefetch::<_MM_HINT_T0>(wp as *const i8);
                 _mm_prefetch::<_MM_HINT_T0>(wp.add(nr - 1) as *const i8);
+                // And the velocity's, which the momentum epilogue reads and writes too.
+                if let Kind::Momentum { v, vsr, .. } = u.kind {
+                    let vp = v.add(r * vsr);
+                    _mm_prefetch::<_MM_HINT_T0>(vp as *const i8);
+                    _mm_prefetch::<_MM_HINT_T0>(vp.add(nr - 1) as *const i8);
+                }
             }
         }
         let mut acc = [[_mm256_setzero_ps(); NV]; R];
