@@ -304,13 +304,19 @@ unsafe fn gemm_impl(
         }
     };
     let workers = threads.min(bounds.len());
-    rayon::in_place_scope(|s| {
-        for w in 1..workers {
-            let work = &work;
-            s.spawn(move |_| work(w));
-        }
-        work(0);
-    });
+    if workers == 2 && rayon::current_num_threads() >= 2 && !cfg!(miri) {
+        // Two threads: the second is the spin-then-park helper (awake after short pauses, unlike
+        // a sleeping rayon worker); who computes which piece does not change the result.
+        crate::helper::run_pair(&|| work(1));
+    } else {
+        rayon::in_place_scope(|s| {
+            for w in 1..workers {
+                let work = &work;
+                s.spawn(move |_| work(w));
+            }
+            work(0);
+        });
+    }
     finite.into_inner()
 }
 

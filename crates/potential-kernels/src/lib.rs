@@ -76,7 +76,12 @@
 //!
 //! Threads: [`gemm`] with [`Parallelism::Rayon`] uses the current rayon pool (size it with
 //! `RAYON_NUM_THREADS` or `rayon::ThreadPoolBuilder::install`); results are bit-identical to the
-//! sequential product on the AVX2 path, and equal within rounding on the portable path. Nothing else in this crate spawns threads.
+//! sequential product on the AVX2 path, and equal within rounding on the portable path. A product
+//! cut into two pieces runs its second piece on one helper thread of this crate instead of a rayon
+//! worker (when the pool has ≥ 2 threads): the helper spins for `POTENTIAL_SPIN_MS` (default 20)
+//! milliseconds after each piece before it parks, so products after short pauses still run on two
+//! threads (a sleeping rayon worker wakes too late for a sub-millisecond product). Nothing else in
+//! this crate spawns threads.
 
 mod activation;
 mod bf16;
@@ -84,6 +89,7 @@ mod elementwise;
 mod epilogue;
 mod fused;
 mod gemm;
+mod helper;
 mod mat;
 pub mod paths;
 mod reduce;
