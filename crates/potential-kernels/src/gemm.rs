@@ -3,6 +3,7 @@
 use crate::elementwise::{simd_path, SimdPath};
 use crate::epilogue::{Kind, Update as Upd};
 use crate::mat::{MatMut, MatRef};
+use crate::packed::PackedB;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// How many threads a [`gemm`] may use.
@@ -168,7 +169,7 @@ pub(crate) fn gemm_momentum_on(
     // SAFETY: W and V are bounds-checked m×n views (shapes asserted above), uniquely borrowed for
     // the call, so distinct from each other, from G (also uniquely borrowed) and from the shared A
     // and B.
-    unsafe { gemm_impl(path, 1.0, a, b, lambda, g, Some(upd), par) }
+    unsafe { gemm_impl(path, 1.0, a, BOp::View(b), lambda, g, Some(upd), par) }
 }
 
 /// [`gemm_update`] on an explicit implementation (see [`gemm_on`]).
@@ -196,7 +197,7 @@ pub(crate) fn gemm_update_on(
     // SAFETY: W is a bounds-checked m×n view (the shape asserted above), uniquely borrowed for the
     // call, so distinct from C (also uniquely borrowed) and from the shared A and B; γ holds m
     // values.
-    unsafe { gemm_impl(path, alpha, a, b, beta, c, Some(upd), par) }
+    unsafe { gemm_impl(path, alpha, a, BOp::View(b), beta, c, Some(upd), par) }
 }
 
 /// [`gemm`] on an explicit implementation: [`SimdPath::Avx2Fma`] is this crate's packed 6×16
@@ -207,6 +208,51 @@ pub(crate) fn gemm_on(
     alpha: f32,
     a: MatRef<'_>,
     b: MatRef<'_>,
+    beta: f32,
+    c: MatMut<'_>,
+    par: Parallelism,
+) {
+    // SAFETY: no update.
+    unsafe { gemm_impl(path, alpha, a, BOp::View(b), beta, c, None, par) };
+}
+
+/// The right operand of a product: a view, or columns `col0..col0+cols` of a [`PackedB`].
+#[derive(Clone, Copy)]
+pub(crate) enum BOp<'a> {
+    /// A strided view.
+    View(MatRef<'a>),
+    /// Packed columns: (the packed matrix, first column, column count).
+    Packed(&'a PackedB, usize, usize),
+}
+
+impl<'a> BOp<'a> {
+    fn rows(&self) -> usize {
+        match self {
+            BOp::View(b) => b.rows(),
+            BOp::Packed(p, ..) => p.k,
+        }
+    }
+    fn cols(&self) -> usize {
+        match self {
+            BOp::View(b) => b.cols(),
+            BOp::Packed(_, _, cols) => *cols,
+        }
+    }
+    /// Columns `s0..s0+sl` of this operand.
+    fn cols_range(&self, s0: usize, sl: usize) -> BOp<'a> {
+        match *self {
+            BOp::View(b) => BOp::View(b.submatrix(0, s0, b.rows(), sl)),
+            BOp::Packed(p, col0, _) => BOp::Packed(p, col0 + s0, sl),
+        }
+    }
+}
+
+/// [`gemm_on`] with any right operand.
+pub(crate) fn gemm_b(
+    path: SimdPath,
+    alpha: f32,
+    a: MatRef<'_>,
+    b: BOp<'_>,
     beta: f32,
     c: MatMut<'_>,
     par: Parallelism,
@@ -226,7 +272,7 @@ unsafe fn gemm_impl(
     path: SimdPath,
     alpha: f32,
     a: MatRef<'_>,
-    b: MatRef<'_>,
+    b: BOp<'_>,
     beta: f32,
     c: MatMut<'_>,
     upd: Option<Upd>,
@@ -288,7 +334,7 @@ unsafe fn gemm_impl(
                     path,
                     alpha,
                     a,
-                    b.submatrix(0, s0, k, sl),
+                    b.cols_range(s0, sl),
                     beta,
                     c_ptr.0.add(s0 * csc),
                     m,
@@ -395,7 +441,7 @@ unsafe fn gemm_seq(
     path: SimdPath,
     alpha: f32,
     a: MatRef<'_>,
-    b: MatRef<'_>,
+    b: BOp<'_>,
     beta: f32,
     mut c: MatMut<'_>,
     upd: Option<Upd>,
@@ -421,7 +467,7 @@ unsafe fn sgemm_raw(
     path: SimdPath,
     alpha: f32,
     a: MatRef<'_>,
-    b: MatRef<'_>,
+    b: BOp<'_>,
     beta: f32,
     c: *mut f32,
     m: usize,
@@ -432,6 +478,25 @@ unsafe fn sgemm_raw(
 ) -> bool {
     let k = a.cols();
     debug_assert_eq!((a.rows(), b.rows(), b.cols()), (m, k, n));
+    let b = match b {
+        BOp::View(b) => b,
+        BOp::Packed(p, col0, cols) => {
+            #[cfg(target_arch = "x86_64")]
+            if path == SimdPath::Avx2Fma {
+                assert!(path.is_supported(), "SimdPath::Avx2Fma requested but this CPU lacks AVX2/FMA");
+                let n16 = p.n.div_ceil(16) * 16;
+                let pre = crate::sgemm::Prepacked { data: p.data.as_ptr(), n16, col0 };
+                let dummy = MatRef::from_row_major(&[], k, 0);
+                // SAFETY: AVX2+FMA detected (assert above); `p` was packed on this path by
+                // `pack_b_all` for its k×N matrix, columns col0..col0+n (col0 a multiple of 16:
+                // the split bounds are) lie inside it; the C and W block contracts are ours.
+                return unsafe {
+                    crate::sgemm::sgemm(alpha, a, dummy, beta, c, m, n, csr, csc, upd, Some(pre))
+                };
+            }
+            MatRef::from_row_major(&p.data, p.k, p.n).submatrix(0, col0, k, cols)
+        }
+    };
     if m == 0 || n == 0 {
         return true;
     }
@@ -440,7 +505,7 @@ unsafe fn sgemm_raw(
         assert!(path.is_supported(), "SimdPath::Avx2Fma requested but this CPU lacks AVX2/FMA");
         // SAFETY: AVX2+FMA detected (assert above); the C and W block contracts are ours (see
         // above).
-        return unsafe { crate::sgemm::sgemm(alpha, a, b, beta, c, m, n, csr, csc, upd) };
+        return unsafe { crate::sgemm::sgemm(alpha, a, b, beta, c, m, n, csr, csc, upd, None) };
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = path;

@@ -15,6 +15,8 @@
 //!   [`gemm_update`] fuses a momentum step `v ← μv − η(∇ + λW); W ← W + v` into the store of a
 //!   product ∇, one pass over v and W; [`gemm_momentum`] writes the gradient ∇ + λW and does
 //!   `v ← μv − η∇; W ← W + v` in the same store, bit for bit as two separate passes.
+//! - [`PackedB`] / [`gemm_packed`]: a right operand packed once and reused by several products
+//!   (bit-identical to [`gemm`]).
 //! - [`map`] / [`map_inplace`] with [`UnaryOp`]: elementwise exp, sigmoid, tanh, softplus, log cosh,
 //!   logit, square, cube, relu and abs, each with a documented and tested error bound.
 //! - [`ActivationKind`]: every hidden activation, defined once — its file name, the scalar
@@ -91,6 +93,7 @@ mod fused;
 mod gemm;
 mod helper;
 mod mat;
+mod packed;
 pub mod paths;
 mod reduce;
 pub mod reference;
@@ -104,6 +107,7 @@ pub use elementwise::{map, map_inplace, simd_path, SimdPath, UnaryOp};
 pub use fused::{antiderivative_sum, antiderivative_sum_bias, bias_act, sq_dist};
 pub use gemm::{gemm, gemm_momentum, gemm_update, Parallelism};
 pub use mat::{MatMut, MatRef, ShapeError};
+pub use packed::{gemm_packed, PackedB};
 pub use reduce::{all_finite, dot, row_norms_sq, sum, sum_sq};
 
 /// Once per process, in a build at `opt-level = 0` (`cfg(potential_unoptimized)`, set by the build

@@ -38,6 +38,45 @@ const NC: usize = 2048;
 use crate::epilogue::Kind;
 pub(crate) use crate::epilogue::Update;
 
+/// The k-block length of a product with inner dimension `k` (≤ [`KC_MAX`], blocks of equal size):
+/// the packing of [`pack_b_all`] and the loops of [`sgemm`] share it.
+pub(crate) fn kc_step(k: usize) -> usize {
+    k.div_ceil(k.div_ceil(KC_MAX).max(1)).max(1)
+}
+
+/// B packed for every k-block at once: the k-block starting at row pc holds ⌈n/16⌉ panels of
+/// `kc × 16` values at `pc·n16` (n16 = n rounded up to 16), panel jr/16 at `jr·kc` within it.
+#[derive(Clone, Copy)]
+pub(crate) struct Prepacked {
+    /// The packed values.
+    pub data: *const f32,
+    /// n rounded up to a multiple of NR.
+    pub n16: usize,
+    /// The first column of the product's B within the packed matrix (a multiple of NR).
+    pub col0: usize,
+}
+
+/// Pack all of `b` (k×n) in the layout of [`Prepacked`] into `out` (resized to k·n16).
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn pack_b_all(b: MatRef<'_>, out: &mut Vec<f32>) {
+    let (k, n) = (b.rows(), b.cols());
+    let n16 = n.div_ceil(NR) * NR;
+    out.clear();
+    out.resize(k * n16, 0.0);
+    let step = kc_step(k);
+    let mut pc = 0;
+    while pc < k {
+        let kc = step.min(k - pc);
+        // SAFETY: AVX2 (caller contract); the block at pc·n16 holds n16·kc values, which is what
+        // pack_b writes for nc = n columns (⌈n/16⌉ panels of kc·16).
+        unsafe { pack_b(b, pc, 0, kc, n, &mut out[pc * n16..(pc + kc) * n16]) };
+        pc += kc;
+    }
+}
+
 thread_local! {
     /// Packing buffers (A block, B block), reused across calls to avoid page faults of fresh
     /// allocations on every product.
@@ -52,7 +91,9 @@ thread_local! {
 /// The CPU must support AVX2 and FMA. `c` must point to an m×n block with strides `(csr, csc)`
 /// inside one allocation, valid for reads and writes, with pairwise distinct elements not accessed
 /// by anyone else during the call. `a` is m×k and `b` k×n. With `upd`, the same holds for its m×n
-/// block of W (which must not overlap C), and `gamma` points to m readable floats.
+/// block of W (which must not overlap C), and `gamma` points to m readable floats. With
+/// `prepacked`, `b` is not read: the packed B (of [`pack_b_all`], for a k×N matrix whose columns
+/// col0..col0+n are this product's B) is valid for reads for the call.
 #[target_feature(enable = "avx2,fma")]
 #[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn sgemm(
@@ -66,6 +107,7 @@ pub(crate) unsafe fn sgemm(
     csr: usize,
     csc: usize,
     upd: Option<Update>,
+    prepacked: Option<Prepacked>,
 ) -> bool {
     let k = a.cols();
     if m == 0 || n == 0 {
@@ -98,8 +140,7 @@ pub(crate) unsafe fn sgemm(
         return finite;
     }
     let mut finite = true;
-    let kblocks = k.div_ceil(KC_MAX);
-    let kc_step = k.div_ceil(kblocks);
+    let kc_step = kc_step(k);
     let nc_max = NC.min(n.div_ceil(NR) * NR);
     let mc_max = MC.min(m.div_ceil(MR) * MR);
     PACK.with(|cell| {
@@ -108,7 +149,7 @@ pub(crate) unsafe fn sgemm(
         if apack.len() < kc_step * mc_max {
             apack.resize(kc_step * mc_max, 0.0);
         }
-        if bpack.len() < kc_step * nc_max {
+        if prepacked.is_none() && bpack.len() < kc_step * nc_max {
             bpack.resize(kc_step * nc_max, 0.0);
         }
         let mut jc = 0;
@@ -117,8 +158,16 @@ pub(crate) unsafe fn sgemm(
             let mut pc = 0;
             while pc < k {
                 let kc = kc_step.min(k - pc);
-                // SAFETY: AVX2 enabled in this function.
-                unsafe { pack_b(b, pc, jc, kc, nc, bpack) };
+                let bbase = match prepacked {
+                    // SAFETY: the k-block at pc·n16 and its panels from column col0 + jc (a
+                    // multiple of NR) hold nc·kc values (caller contract of `Prepacked`).
+                    Some(p) => unsafe { p.data.add(pc * p.n16 + (p.col0 + jc) * kc) },
+                    None => {
+                        // SAFETY: AVX2 enabled in this function.
+                        unsafe { pack_b(b, pc, jc, kc, nc, bpack) };
+                        bpack.as_ptr()
+                    }
+                };
                 let beta_eff = if pc == 0 { beta } else { 1.0 };
                 let last = pc + kc == k;
                 let mut ic = 0;
@@ -142,7 +191,7 @@ pub(crate) unsafe fn sgemm(
                                 tile(
                                     kc,
                                     apack.as_ptr().add(ir * kc),
-                                    bpack.as_ptr().add(jr * kc),
+                                    bbase.add(jr * kc),
                                     alpha,
                                     beta_eff,
                                     c.add((ic + ir) * csr + (jc + jr) * csc),
