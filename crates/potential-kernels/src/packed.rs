@@ -52,17 +52,28 @@ impl PackedB {
         self.repack_on(simd_path(), b)
     }
 
+    /// [`PackedB::repack`], sharing the packing with the kernels' helper thread when `par` asks for
+    /// two or more threads and the current rayon pool has them (same packed values).
+    pub fn repack_with(&mut self, b: MatRef<'_>, par: Parallelism) {
+        let two = par.threads() >= 2 && rayon::current_num_threads() >= 2 && !cfg!(miri);
+        self.repack_impl(simd_path(), b, two)
+    }
+
     /// [`PackedB::repack`] on an explicit path.
     ///
     /// # Panics
     /// If `path` is not supported by this CPU.
     pub fn repack_on(&mut self, path: SimdPath, b: MatRef<'_>) {
+        self.repack_impl(path, b, false)
+    }
+
+    fn repack_impl(&mut self, path: SimdPath, b: MatRef<'_>, two_threads: bool) {
         assert!(path.is_supported(), "PackedB: {path:?} is not supported by this CPU");
         (self.k, self.n, self.path) = (b.rows(), b.cols(), Some(path));
         #[cfg(target_arch = "x86_64")]
         if path == SimdPath::Avx2Fma {
             // SAFETY: AVX2 support asserted above.
-            unsafe { crate::sgemm::pack_b_all(b, &mut self.data) };
+            unsafe { crate::sgemm::pack_b_all(b, &mut self.data, two_threads) };
             return;
         }
         self.data.clear();

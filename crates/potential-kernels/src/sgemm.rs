@@ -56,25 +56,62 @@ pub(crate) struct Prepacked {
     pub col0: usize,
 }
 
-/// Pack all of `b` (k×n) in the layout of [`Prepacked`] into `out` (resized to k·n16).
+/// Pack all of `b` (k×n) in the layout of [`Prepacked`] into `out` (resized to k·n16); with
+/// `two_threads`, the k-blocks' two column halves are shared with the helper thread (the packed
+/// values do not depend on who packs them).
 ///
 /// # Safety
 /// The CPU must support AVX2.
-#[target_feature(enable = "avx2,fma")]
-pub(crate) unsafe fn pack_b_all(b: MatRef<'_>, out: &mut Vec<f32>) {
+pub(crate) unsafe fn pack_b_all(b: MatRef<'_>, out: &mut Vec<f32>, two_threads: bool) {
     let (k, n) = (b.rows(), b.cols());
     let n16 = n.div_ceil(NR) * NR;
     out.clear();
     out.resize(k * n16, 0.0);
+    let halves = if two_threads && n > NR { 2 } else { 1 };
+    let half = n.div_ceil(NR).div_ceil(halves) * NR;
     let step = kc_step(k);
+    let mut pieces = Vec::new();
     let mut pc = 0;
     while pc < k {
         let kc = step.min(k - pc);
-        // SAFETY: AVX2 (caller contract); the block at pc·n16 holds n16·kc values, which is what
-        // pack_b writes for nc = n columns (⌈n/16⌉ panels of kc·16).
-        unsafe { pack_b(b, pc, 0, kc, n, &mut out[pc * n16..(pc + kc) * n16]) };
+        for jc in (0..n).step_by(half) {
+            pieces.push((pc, kc, jc, half.min(n - jc)));
+        }
         pc += kc;
     }
+    struct Out(*mut f32);
+    // SAFETY: the pieces write disjoint ranges of `out` (below), which outlives the loop.
+    unsafe impl Sync for Out {}
+    let base = Out(out.as_mut_ptr());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || loop {
+        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let Some(&(pc, kc, jc, nc)) = pieces.get(i) else { break };
+        let base = &base;
+        // SAFETY: piece (pc, jc) owns the ⌈nc/16⌉ panels of kc·16 values from pc·n16 + jc·kc
+        // (jc a multiple of 16), inside `out` (k·n16 values) and disjoint from every other
+        // piece's; AVX2 per the caller contract.
+        unsafe {
+            let dst =
+                std::slice::from_raw_parts_mut(base.0.add(pc * n16 + jc * kc), nc.div_ceil(NR) * NR * kc);
+            pack_piece(b, pc, jc, kc, nc, dst);
+        }
+    };
+    if halves == 2 {
+        crate::helper::run_pair(&work);
+    } else {
+        work();
+    }
+}
+
+/// [`pack_b`] with the target features (closures do not inherit them).
+///
+/// # Safety
+/// As [`pack_b`].
+#[target_feature(enable = "avx2,fma")]
+unsafe fn pack_piece(b: MatRef<'_>, pc: usize, jc: usize, kc: usize, nc: usize, out: &mut [f32]) {
+    // SAFETY: forwarded contract.
+    unsafe { pack_b(b, pc, jc, kc, nc, out) }
 }
 
 thread_local! {

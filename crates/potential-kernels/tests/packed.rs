@@ -38,6 +38,22 @@ fn check(shapes: &[(usize, usize, usize)], pars: &[Parallelism]) {
                             bits(&c2),
                             "{path:?} {m}x{k}x{n} bt={bt} {par:?} α={alpha} β={beta}"
                         );
+                        if path == potential_kernels::simd_path() && !cfg!(miri) {
+                            // Packed on two threads (the helper shares the k-blocks' halves).
+                            let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+                            let two = pool.install(|| {
+                                let mut p2 = PackedB::default();
+                                p2.repack_with(b, Parallelism::Rayon(2));
+                                p2
+                            });
+                            let mut c3 = c0.clone();
+                            gemm_packed(alpha, av, &two, beta, MatMut::from_row_major(&mut c3, m, n), par);
+                            assert_eq!(
+                                bits(&c1),
+                                bits(&c3),
+                                "two-thread packing, {path:?} {m}x{k}x{n} bt={bt}"
+                            );
+                        }
                     }
                 }
             }
