@@ -70,7 +70,7 @@ pub(super) unsafe fn block(
 ) {
     let (n, kpp) = (w.n, w.kpp);
     let mc_pad = mc.div_ceil(BLK) * BLK;
-    debug_assert!(a.len() >= MC_AMX * kpp && mc <= MC_AMX && kpp >= TK && kpp % TK == 0);
+    debug_assert!(a.len() >= MC_AMX * kpp && mc <= MC_AMX && kpp >= TK && kpp.is_multiple_of(TK));
     // SAFETY: the caller guarantees the features and that `a` holds mc_pad ≤ MC_AMX rows of kpp.
     unsafe { convert_rows(x, i0, mc, mc_pad, kpp, a) };
     let cfg = TileConfig::new();

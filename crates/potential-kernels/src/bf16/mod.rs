@@ -119,7 +119,7 @@ impl Bf16Weights {
     pub fn get(&self, j: usize, c: usize) -> f32 {
         assert!(j < self.n && c < self.k, "Bf16Weights::get: ({j}, {c}) outside {}×{}", self.n, self.k);
         let lane = self.data[(j / NR) * self.kpp * NR + (c / 2) * NR + j % NR];
-        let bits = if c % 2 == 0 { lane & 0xffff } else { lane >> 16 };
+        let bits = if c.is_multiple_of(2) { lane & 0xffff } else { lane >> 16 };
         f32::from_bits(bits << 16)
     }
 }
