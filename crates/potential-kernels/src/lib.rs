@@ -60,6 +60,9 @@
 //! portable path for the whole process (read once). Both paths meet the same error bounds and are
 //! tested in one process through [`paths`]. [`gemm`] follows the same switch: its own AVX2+FMA
 //! kernel, or `matrixmultiply` (which does its own run-time detection: AVX2/FMA, AVX, SSE2).
+//! Where the CPU also has AVX-512 F, the own kernel runs 6×32 micro-tiles in 512-bit registers
+//! (same FMAs per element in the same order, same epilogue: the same bits as the 6×16 AVX2 tiles;
+//! `POTENTIAL_GEMM_AVX512=0` or [`paths::set_gemm_avx512`] turn them off).
 //!
 //! ## Build with optimisation, also in the dev profile
 //! The kernels are written for an optimising compiler: built at `opt-level = 0` (Cargo's dev

@@ -162,3 +162,15 @@ pub fn gemm_momentum(
 ) -> bool {
     crate::gemm::gemm_momentum_on(path, a, b, lambda, g, v, w, lr_mu, par)
 }
+
+/// Use (or not) the AVX-512 micro-tiles inside [`SimdPath::Avx2Fma`] products for the rest of the
+/// process (they give the same bits; default on where the CPU has AVX-512 F, unless
+/// `POTENTIAL_GEMM_AVX512=0`). Returns whether they are now in use.
+pub fn set_gemm_avx512(on: bool) -> bool {
+    crate::gemm::set_avx512_gemm(on)
+}
+
+/// Whether [`SimdPath::Avx2Fma`] products use the AVX-512 micro-tiles.
+pub fn gemm_avx512() -> bool {
+    crate::gemm::avx512_gemm()
+}

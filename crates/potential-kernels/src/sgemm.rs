@@ -146,6 +146,55 @@ pub(crate) unsafe fn sgemm(
     upd: Option<Update>,
     prepacked: Option<Prepacked>,
 ) -> bool {
+    // SAFETY: forwarded contract; AVX2+FMA enabled here.
+    unsafe { sgemm_body::<false>(alpha, a, b, beta, c, m, n, csr, csc, upd, prepacked) }
+}
+
+/// [`sgemm`] with 6×32 AVX-512 micro-tiles where two 16-column panels remain (the 6×16 AVX2 tile
+/// for a last single panel). Every element is accumulated by the same FMAs in the same order and
+/// finished by the same epilogue, so the result equals [`sgemm`]'s bit for bit.
+///
+/// # Safety
+/// As [`sgemm`], and the CPU must support AVX-512 F.
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn sgemm512(
+    alpha: f32,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    beta: f32,
+    c: *mut f32,
+    m: usize,
+    n: usize,
+    csr: usize,
+    csc: usize,
+    upd: Option<Update>,
+    prepacked: Option<Prepacked>,
+) -> bool {
+    // SAFETY: forwarded contract; AVX-512 F, AVX2 and FMA enabled here.
+    unsafe { sgemm_body::<true>(alpha, a, b, beta, c, m, n, csr, csc, upd, prepacked) }
+}
+
+/// The body of [`sgemm`] (`WIDE` = false) and [`sgemm512`] (`WIDE` = true), inlined into each so
+/// that it runs with their target features (it has no closure for the same reason).
+///
+/// # Safety
+/// As [`sgemm512`] when `WIDE`, else as [`sgemm`].
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn sgemm_body<const WIDE: bool>(
+    alpha: f32,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    beta: f32,
+    c: *mut f32,
+    m: usize,
+    n: usize,
+    csr: usize,
+    csc: usize,
+    upd: Option<Update>,
+    prepacked: Option<Prepacked>,
+) -> bool {
     let k = a.cols();
     if m == 0 || n == 0 {
         return true;
@@ -180,9 +229,10 @@ pub(crate) unsafe fn sgemm(
     let kc_step = kc_step(k);
     let nc_max = NC.min(n.div_ceil(NR) * NR);
     let mc_max = MC.min(m.div_ceil(MR) * MR);
-    PACK.with(|cell| {
-        let mut bufs = cell.borrow_mut();
-        let (apack, bpack) = &mut *bufs;
+    // The buffers are moved out of the thread-local for the call and put back after it.
+    let (mut apack_v, mut bpack_v) = PACK.with(|cell| cell.take());
+    {
+        let (apack, bpack) = (&mut apack_v, &mut bpack_v);
         if apack.len() < kc_step * mc_max {
             apack.resize(kc_step * mc_max, 0.0);
         }
@@ -214,7 +264,9 @@ pub(crate) unsafe fn sgemm(
                     unsafe { pack_a(a, ic, pc, mc, kc, apack) };
                     let mut jr = 0;
                     while jr < nc {
-                        let nr = NR.min(nc - jr);
+                        // Two panels at once on the AVX-512 path while two remain.
+                        let wide = WIDE && nc - jr > NR;
+                        let nr = if wide { (2 * NR).min(nc - jr) } else { NR.min(nc - jr) };
                         let mut ir = 0;
                         while ir < mc {
                             let mr = MR.min(mc - ir);
@@ -225,23 +277,18 @@ pub(crate) unsafe fn sgemm(
                             // mr×nr elements is inside C's block and, with an update, W's (caller
                             // contract); AVX2+FMA are enabled in this function.
                             finite &= unsafe {
-                                tile(
-                                    kc,
-                                    apack.as_ptr().add(ir * kc),
-                                    bbase.add(jr * kc),
-                                    alpha,
-                                    beta_eff,
-                                    c.add((ic + ir) * csr + (jc + jr) * csc),
-                                    csr,
-                                    csc,
-                                    mr,
-                                    nr,
-                                    u,
-                                )
+                                let (ap, bp) = (apack.as_ptr().add(ir * kc), bbase.add(jr * kc));
+                                let cp = c.add((ic + ir) * csr + (jc + jr) * csc);
+                                if wide {
+                                    // The second panel follows at (jr + NR)·kc.
+                                    tile512(kc, ap, bp, alpha, beta_eff, cp, csr, csc, mr, nr, u)
+                                } else {
+                                    tile(kc, ap, bp, alpha, beta_eff, cp, csr, csc, mr, nr, u)
+                                }
                             };
                             ir += MR;
                         }
-                        jr += NR;
+                        jr += if wide { 2 * NR } else { NR };
                     }
                     ic += MC;
                 }
@@ -249,7 +296,8 @@ pub(crate) unsafe fn sgemm(
             }
             jc += NC;
         }
-    });
+    }
+    PACK.with(|cell| *cell.borrow_mut() = (apack_v, bpack_v));
     finite
 }
 
@@ -466,6 +514,133 @@ unsafe fn tile(
     }
 }
 
+/// A tile of up to 6 rows and 17–32 columns on AVX-512: two 16-column B panels (`bp` and
+/// `bp + NR·kc`, consecutive in the packing), dispatched on `mr` like [`tile`].
+///
+/// # Safety
+/// As [`kernel512`].
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn tile512(
+    kc: usize,
+    ap: *const f32,
+    bp: *const f32,
+    alpha: f32,
+    beta: f32,
+    c: *mut f32,
+    csr: usize,
+    csc: usize,
+    mr: usize,
+    nr: usize,
+    upd: Option<Update>,
+) -> bool {
+    macro_rules! k {
+        ($r:literal) => {
+            // SAFETY: forwarded contract of `tile512` (= `kernel512`'s); R = mr.
+            unsafe { kernel512::<$r>(kc, ap, bp, alpha, beta, c, csr, csc, nr, upd) }
+        };
+    }
+    match mr {
+        6 => k!(6),
+        5 => k!(5),
+        4 => k!(4),
+        3 => k!(3),
+        2 => k!(2),
+        _ => k!(1),
+    }
+}
+
+/// The AVX-512 micro-kernel for the first `R` rows and `nr` ∈ 17..=32 columns: 2·R zmm
+/// accumulators, `acc = fma(a_p, b_p, acc)` for p = 0..kc in order — per element exactly the
+/// FMAs of [`kernel`] — then each 16-column half through [`epilogue`], so the result equals the
+/// AVX2 kernel's bit for bit.
+///
+/// # Safety
+/// AVX-512 F, AVX2 and FMA available; `ap` points to `MR·kc` and `bp` to `2·NR·kc` readable
+/// floats; `c` to an R×nr block with strides `(csr, csc)` valid for reads and writes; with `upd`,
+/// its W (and V) block likewise (not overlapping C) and R readable γ values.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn kernel512<const R: usize>(
+    kc: usize,
+    ap: *const f32,
+    bp: *const f32,
+    alpha: f32,
+    beta: f32,
+    c: *mut f32,
+    csr: usize,
+    csc: usize,
+    nr: usize,
+    upd: Option<Update>,
+) -> bool {
+    debug_assert!(nr > NR && nr <= 2 * NR);
+    // SAFETY: (whole body) the pointer arithmetic stays within the packed panels (p < kc) and
+    // the C block (r < R, j < nr) per the contract above; the intrinsics need AVX-512 F / AVX2 /
+    // FMA, which the caller (`sgemm512`) guarantees.
+    unsafe {
+        if csc == 1 {
+            for r in 0..R {
+                let cp = c.add(r * csr);
+                _mm_prefetch::<_MM_HINT_T0>(cp as *const i8);
+                _mm_prefetch::<_MM_HINT_T0>(cp.add(nr - 1) as *const i8);
+            }
+        }
+        let bp1 = bp.add(NR * kc);
+        let mut acc = [[_mm512_setzero_ps(); 2]; R];
+        macro_rules! step {
+            ($p:expr) => {{
+                let p = $p;
+                let b0 = _mm512_loadu_ps(bp.add(p * NR));
+                let b1 = _mm512_loadu_ps(bp1.add(p * NR));
+                let a = ap.add(p * MR);
+                for (r, accr) in acc.iter_mut().enumerate() {
+                    let av = _mm512_set1_ps(*a.add(r));
+                    accr[0] = _mm512_fmadd_ps(av, b0, accr[0]);
+                    accr[1] = _mm512_fmadd_ps(av, b1, accr[1]);
+                }
+            }};
+        }
+        let mut p = 0;
+        while p + 4 <= kc {
+            step!(p);
+            step!(p + 1);
+            step!(p + 2);
+            step!(p + 3);
+            p += 4;
+        }
+        while p < kc {
+            step!(p);
+            p += 1;
+        }
+        // The accumulators as 8-lane vectors: columns 0–15 and 16–31.
+        let mut tmp = [[0.0f32; 2 * NR]; R];
+        for (t, accr) in tmp.iter_mut().zip(&acc) {
+            _mm512_storeu_ps(t.as_mut_ptr(), accr[0]);
+            _mm512_storeu_ps(t.as_mut_ptr().add(NR), accr[1]);
+        }
+        let mut lo = [[_mm256_setzero_ps(); 2]; R];
+        let mut hi = [[_mm256_setzero_ps(); 2]; R];
+        for r in 0..R {
+            for v in 0..2 {
+                lo[r][v] = _mm256_loadu_ps(tmp[r].as_ptr().add(8 * v));
+                hi[r][v] = _mm256_loadu_ps(tmp[r].as_ptr().add(NR + 8 * v));
+            }
+        }
+        let mut ok = epilogue::<R, 2>(lo, alpha, beta, c, csr, csc, NR, upd);
+        let (c2, u2, nr2) = (c.add(NR * csc), upd.map(|u| u.at(0, NR)), nr - NR);
+        ok &= if nr2 > 8 {
+            epilogue::<R, 2>(hi, alpha, beta, c2, csr, csc, nr2, u2)
+        } else {
+            let mut hi1 = [[_mm256_setzero_ps(); 1]; R];
+            for r in 0..R {
+                hi1[r][0] = hi[r][0];
+            }
+            epilogue::<R, 1>(hi1, alpha, beta, c2, csr, csc, nr2, u2)
+        };
+        ok
+    }
+}
+
 /// The micro-kernel for the first `R` rows (≤ MR) and `NV` 8-column vectors (NV·8 ≥ nr) of a
 /// tile: `C[0..R, 0..nr] ← fma(β, C, α·Σₚ a_p ⊗ b_p)`, then with `upd` `C ← fma(γ, W, C)`,
 /// `W ← W + C`; returns whether every updated W is finite. The rounding of every element is the
@@ -552,6 +727,31 @@ unsafe fn kernel<const R: usize, const NV: usize>(
             step!(p);
             p += 1;
         }
+        epilogue::<R, NV>(acc, alpha, beta, c, csr, csc, nr, upd)
+    }
+}
+
+/// The store of a tile whose accumulators are `acc` (R rows, NV·8 ≥ nr columns):
+/// `C ← fma(β, C, α·acc)`, then the fused update of `upd`; returns whether every updated W is
+/// finite. Shared by the AVX2 and AVX-512 micro-kernels, so both round every element alike.
+///
+/// # Safety
+/// As [`kernel`] (the C and W blocks; AVX2+FMA available).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn epilogue<const R: usize, const NV: usize>(
+    acc: [[__m256; NV]; R],
+    alpha: f32,
+    beta: f32,
+    c: *mut f32,
+    csr: usize,
+    csc: usize,
+    nr: usize,
+    upd: Option<Update>,
+) -> bool {
+    // SAFETY: (whole body) the accesses stay inside the R×nr blocks of C and W (and V) per the
+    // contract; AVX2+FMA per the caller.
+    unsafe {
         let va = _mm256_set1_ps(alpha);
         if csc == 1 && upd.is_none_or(|u| u.contiguous()) {
             let vb = _mm256_set1_ps(beta);
