@@ -534,7 +534,12 @@ unsafe fn sgemm_raw(
                     }
                 };
             }
-            MatRef::from_row_major(&p.data, p.k, p.n).submatrix(0, col0, k, cols)
+            let full = if p.col_major {
+                MatRef::from_row_major(&p.data, p.n, p.k).t()
+            } else {
+                MatRef::from_row_major(&p.data, p.k, p.n)
+            };
+            full.submatrix(0, col0, k, cols)
         }
     };
     if m == 0 || n == 0 {

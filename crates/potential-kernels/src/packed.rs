@@ -7,7 +7,8 @@ use crate::mat::{MatMut, MatRef};
 
 /// The right operand B (k×n) of [`gemm_packed`], packed once in the layout of the AVX2+FMA
 /// kernel's panels (every k-block, 16-column panels, zero-padded), or, on the portable path, copied
-/// row-major. Products with it skip the packing of B and equal [`gemm`](crate::gemm) with B **bit
+/// in its own orientation (row-major, or column-major for a transposed view such as Wᵀ, so that
+/// `matrixmultiply` sees the layout it would have seen). Products with it skip the packing of B and equal [`gemm`](crate::gemm) with B **bit
 /// for bit** (same k-blocks, same micro-kernel). Build it with [`PackedB::new`], or refill one
 /// (keeping its allocation) with [`PackedB::repack`] whenever B changes.
 ///
@@ -29,6 +30,8 @@ pub struct PackedB {
     pub(crate) k: usize,
     pub(crate) n: usize,
     pub(crate) path: Option<SimdPath>,
+    /// Portable path: the copy is column-major (B's column stride ≠ 1 and its row stride = 1).
+    pub(crate) col_major: bool,
     pub(crate) data: Vec<f32>,
 }
 
@@ -78,9 +81,11 @@ impl PackedB {
         }
         self.data.clear();
         self.data.reserve(b.rows() * b.cols());
-        for i in 0..b.rows() {
-            for j in 0..b.cols() {
-                self.data.push(b.get(i, j));
+        self.col_major = b.col_stride() != 1 && b.row_stride() == 1;
+        let src = if self.col_major { b.t() } else { b };
+        for i in 0..src.rows() {
+            for j in 0..src.cols() {
+                self.data.push(src.get(i, j));
             }
         }
     }
