@@ -13,6 +13,13 @@
 //! in parallel on the pool — so `energy/*` against it isolates the cost of the elementwise pass
 //! (the blocked product is faster than one big gemm here: its output block stays in cache).
 //!
+//! bf16 (`Precision::Bf16`, the encoder product from bf16-rounded x and W with `f32` accumulation):
+//! `energy/sigmoid-bf16/784x500/n10000/t{1,2}` against `energy/sigmoid/784x500/n10000/t{1,2}` is the
+//! bf16 speed-up of the whole energy (target ≥ 1.6×; W is packed to bf16 inside each call), and
+//! `energy/bf16-xwt-{amx,avx512}/784x500/n10000/t1` against `energy/gemm-only-blocked/…/t1` the
+//! product alone on each bf16 kernel (1024-row blocks, like the energy). Skipped, with a message, on
+//! a CPU without AVX-512 BF16.
+//!
 //! Clock: wall time, or with `POTENTIAL_BENCH_CLOCK=thread-cpu` the CPU time of the timing thread
 //! (`common/clock.rs`), which keeps the `t1` ratios meaningful on a loaded machine (not `t2`).
 
@@ -22,8 +29,8 @@ mod clock;
 use clock::Clock;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use potential_activations::ActivationKind;
-use potential_kernels::{gemm, MatMut, MatRef, Parallelism};
-use potential_models::{Output, TiedAutoencoder};
+use potential_kernels::{gemm, Bf16Gemm, Bf16Kernel, Bf16Weights, MatMut, MatRef, Parallelism};
+use potential_models::{Output, Precision, TiedAutoencoder};
 use rand::{rngs::StdRng, RngExt, SeedableRng};
 use std::hint::black_box;
 use std::time::Duration;
@@ -51,6 +58,7 @@ fn bench_energy(c: &mut Criterion<Clock>) {
         .map(|&t| (t, rayon::ThreadPoolBuilder::new().num_threads(t).build().unwrap()))
         .collect();
 
+    const BLOCK: usize = 1024;
     let mut u = vec![0.0f32; N * H];
     for (t, pool) in &pools {
         let par = if *t == 1 { Parallelism::Sequential } else { Parallelism::Rayon(*t) };
@@ -71,7 +79,6 @@ fn bench_energy(c: &mut Criterion<Clock>) {
         });
     }
 
-    const BLOCK: usize = 1024;
     for (t, pool) in &pools {
         g.bench_function(format!("gemm-only-blocked/{D}x{H}/n{N}/t{t}"), |b| {
             pool.install(|| {
@@ -93,6 +100,59 @@ fn bench_energy(c: &mut Criterion<Clock>) {
                 })
             })
         });
+    }
+
+    for kernel in Bf16Kernel::ALL {
+        let Some(k16) = Bf16Gemm::with_kernel(kernel) else {
+            eprintln!("skipped: bf16 kernel {kernel:?} is not supported here");
+            continue;
+        };
+        let name = format!("{kernel:?}").to_lowercase();
+        g.bench_function(format!("bf16-xwt-{name}/{D}x{H}/n{N}/t1"), |b| {
+            let packed = Bf16Weights::from_rows(MatRef::from_row_major(&w, H, D));
+            b.iter(|| {
+                for (i, ub) in u.chunks_mut(BLOCK * H).enumerate() {
+                    let nb = ub.len() / H;
+                    k16.xwt(
+                        black_box(xv.submatrix(i * BLOCK, 0, nb, D)),
+                        &packed,
+                        MatMut::from_row_major(ub, nb, H),
+                    );
+                }
+                black_box(&mut u);
+            })
+        });
+    }
+
+    if Precision::Bf16.is_available() {
+        let act = ActivationKind::Sigmoid;
+        let m = TiedAutoencoder::new(w.clone(), bh.clone(), br.clone(), act, Output::Real).unwrap();
+        let mut out = vec![0.0f64; N];
+        let mut out32 = vec![0.0f64; N];
+        // Check once before timing: every row within the derived bound of the f32 energy.
+        m.energy_batch_into_with(xv, &mut out, Precision::Bf16).unwrap();
+        m.energy_batch_into(xv, &mut out32).unwrap();
+        for i in (0..N).step_by(97) {
+            let bound = m.bf16_energy_error_bound(&x[i * D..(i + 1) * D]).unwrap();
+            assert!(
+                (out[i] - out32[i]).abs() <= bound,
+                "row {i}: bf16 {} vs f32 {} > {bound}",
+                out[i],
+                out32[i]
+            );
+        }
+        for (t, pool) in &pools {
+            g.bench_function(format!("{act}-bf16/{D}x{H}/n{N}/t{t}"), |b| {
+                pool.install(|| {
+                    b.iter(|| {
+                        m.energy_batch_into_with(black_box(xv), &mut out, Precision::Bf16).unwrap();
+                        black_box(&mut out);
+                    })
+                })
+            });
+        }
+    } else {
+        eprintln!("skipped: energy/*-bf16 (no AVX-512 BF16 on this CPU)");
     }
 
     for act in ActivationKind::ALL {

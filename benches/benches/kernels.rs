@@ -7,6 +7,12 @@
 //! process's SIMD path (AVX2+FMA here unless `POTENTIAL_FORCE_PORTABLE=1`), `scalar` a plain `std` loop
 //! over the `reference` functions.
 //!
+//! `gemm-after-idle/100x784x500/t2/{warm,idle10ms}`: the same two-thread product, timed call by call
+//! on the wall clock (whatever `POTENTIAL_BENCH_CLOCK` says: the point is the second thread's
+//! wake-up), back to back (`warm`) or each after a 10 ms sleep that is not timed (`idle10ms`); the
+//! target is idle within 5 % of warm. The second piece runs on the kernels' spin-then-park helper
+//! thread (`POTENTIAL_SPIN_MS`, default 20; `POTENTIAL_SPIN_MS=0` parks at once, for comparison).
+//!
 //! Clock: wall time, or with `POTENTIAL_BENCH_CLOCK=thread-cpu` the CPU time of the timing thread
 //! (`common/clock.rs`) — the fair one-thread comparison on a shared machine, against
 //! `gemm_numpy.py --cpu-time`; `t2` figures need the wall clock on an idle machine.
@@ -19,7 +25,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use potential_kernels::{gemm, map, reference, MatMut, MatRef, Parallelism, UnaryOp};
 use rand::{rngs::StdRng, RngExt, SeedableRng};
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A benchmarked activation: id, SIMD op, scalar `std` baseline.
 type ActCase = (&'static str, UnaryOp, fn(f32) -> f32);
@@ -119,9 +125,48 @@ fn bench_act(c: &mut Criterion<Clock>) {
     g.finish();
 }
 
+fn bench_idle(c: &mut Criterion<Clock>) {
+    let (m, k, n) = (100, 784, 500);
+    let a = random(m * k, -1.0, 1.0, 1);
+    let w = random(n * k, -1.0, 1.0, 2);
+    let mut out = vec![0.0f32; m * n];
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("rayon pool");
+    let mut g = c.benchmark_group("gemm-after-idle");
+    g.throughput(Throughput::Elements((2 * m * k * n) as u64));
+    // Few timed calls per sample: each idle call also sleeps 10 ms untimed.
+    g.sample_size(20).warm_up_time(Duration::from_millis(200)).measurement_time(Duration::from_millis(400));
+    for (name, idle) in [("warm", Duration::ZERO), ("idle10ms", Duration::from_millis(10))] {
+        g.bench_function(format!("{m}x{k}x{n}/t2/{name}"), |bch| {
+            pool.install(|| {
+                bch.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        if !idle.is_zero() {
+                            std::thread::sleep(idle);
+                        }
+                        let t0 = Instant::now();
+                        gemm(
+                            1.0,
+                            MatRef::from_row_major(black_box(&a), m, k),
+                            MatRef::from_row_major(black_box(&w), n, k).t(),
+                            0.0,
+                            MatMut::from_row_major(&mut out, m, n),
+                            Parallelism::Rayon(2),
+                        );
+                        total += t0.elapsed();
+                    }
+                    black_box(&mut out);
+                    total
+                })
+            })
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().with_measurement(Clock::from_env());
-    targets = bench_gemm, bench_act
+    targets = bench_gemm, bench_act, bench_idle
 }
 criterion_main!(benches);

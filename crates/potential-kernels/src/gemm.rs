@@ -1,8 +1,10 @@
 //! `C ← α·op(A)·op(B) + β·C`: this crate's packed AVX2+FMA sgemm (`sgemm.rs`) or `matrixmultiply::sgemm`.
 
 use crate::elementwise::{simd_path, SimdPath};
+use crate::epilogue::{Kind, Update as Upd};
 use crate::mat::{MatMut, MatRef};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use crate::packed::PackedB;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 
 /// How many threads a [`gemm`] may use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -96,6 +98,80 @@ pub fn gemm_update(
     gemm_update_on(simd_path(), alpha, a, b, beta, c, gamma, w, par)
 }
 
+/// Gradient product with weight decay, then the momentum step, in the product's store:
+/// `G ← A·B + λ·G` (G holding W on entry: the gradient ∇ + λW, rounded exactly as
+/// [`gemm`]`(1, A, B, λ, G)`), then elementwise `V ← μ·V − η·G; W ← W + V` with `μ·v`, `η·g`,
+/// their difference and `w + v` each rounded once — **bit for bit** a [`gemm`] followed by a
+/// separate momentum pass, without the pass (G, V and W are finished while the tile is in
+/// registers). Returns whether every element of the updated W is finite.
+///
+/// This is the update of a momentum optimiser that also keeps the gradient (G is written). Unlike
+/// [`gemm_update`], whose single fused rounding differs from the separate passes, it reproduces a
+/// two-pass update exactly. Threads, paths and rounding of the product as for [`gemm`].
+///
+/// # Panics
+/// If the shapes do not agree, or G, V and W differ in shape.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_momentum(
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    lambda: f32,
+    g: MatMut<'_>,
+    v: MatMut<'_>,
+    w: MatMut<'_>,
+    (lr, mu): (f32, f32),
+    par: Parallelism,
+) -> bool {
+    crate::warn_if_unoptimized();
+    gemm_momentum_on(simd_path(), a, b, lambda, g, v, w, (lr, mu), par)
+}
+
+/// [`gemm_momentum`] on an explicit implementation (see [`gemm_on`]).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemm_momentum_on(
+    path: SimdPath,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    lambda: f32,
+    g: MatMut<'_>,
+    mut v: MatMut<'_>,
+    mut w: MatMut<'_>,
+    (lr, mu): (f32, f32),
+    par: Parallelism,
+) -> bool {
+    let (m, n) = (g.rows(), g.cols());
+    assert_eq!(
+        (w.rows(), w.cols()),
+        (m, n),
+        "gemm_momentum: G is {m}×{n} but W is {}×{}",
+        w.rows(),
+        w.cols()
+    );
+    assert_eq!(
+        (v.rows(), v.cols()),
+        (m, n),
+        "gemm_momentum: G is {m}×{n} but V is {}×{}",
+        v.rows(),
+        v.cols()
+    );
+    let upd = Upd {
+        w: w.as_mut_slice().as_mut_ptr(),
+        wsr: w.row_stride(),
+        wsc: w.col_stride(),
+        kind: Kind::Momentum {
+            v: v.as_mut_slice().as_mut_ptr(),
+            vsr: v.row_stride(),
+            vsc: v.col_stride(),
+            lr,
+            mu,
+        },
+    };
+    // SAFETY: W and V are bounds-checked m×n views (shapes asserted above), uniquely borrowed for
+    // the call, so distinct from each other, from G (also uniquely borrowed) and from the shared A
+    // and B.
+    unsafe { gemm_impl(path, 1.0, a, BOp::View(b), lambda, g, Some(upd), par) }
+}
+
 /// [`gemm_update`] on an explicit implementation (see [`gemm_on`]).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn gemm_update_on(
@@ -113,15 +189,15 @@ pub(crate) fn gemm_update_on(
     assert_eq!((w.rows(), w.cols()), (m, n), "gemm_update: C is {m}×{n} but W is {}×{}", w.rows(), w.cols());
     assert_eq!(gamma.len(), m, "gemm_update: {} values of γ for the {m} rows of C", gamma.len());
     let upd = Upd {
-        gamma: gamma.as_ptr(),
         w: w.as_mut_slice().as_mut_ptr(),
         wsr: w.row_stride(),
         wsc: w.col_stride(),
+        kind: Kind::Decay { gamma: gamma.as_ptr() },
     };
     // SAFETY: W is a bounds-checked m×n view (the shape asserted above), uniquely borrowed for the
     // call, so distinct from C (also uniquely borrowed) and from the shared A and B; γ holds m
     // values.
-    unsafe { gemm_impl(path, alpha, a, b, beta, c, Some(upd), par) }
+    unsafe { gemm_impl(path, alpha, a, BOp::View(b), beta, c, Some(upd), par) }
 }
 
 /// [`gemm`] on an explicit implementation: [`SimdPath::Avx2Fma`] is this crate's packed 6×16
@@ -137,27 +213,88 @@ pub(crate) fn gemm_on(
     par: Parallelism,
 ) {
     // SAFETY: no update.
-    unsafe { gemm_impl(path, alpha, a, b, beta, c, None, par) };
+    unsafe { gemm_impl(path, alpha, a, BOp::View(b), beta, c, None, par) };
 }
 
-/// The update of [`gemm_update`]: W (the shape of C) at `w` with strides `(wsr, wsc)`, γ per row.
-#[derive(Clone, Copy)]
-struct Upd {
-    gamma: *const f32,
-    w: *mut f32,
-    wsr: usize,
-    wsc: usize,
-}
-
-impl Upd {
-    /// The update of the block from row `i`, column `j`.
-    ///
-    /// # Safety
-    /// (i, j) inside the m×n block (or i = m / j = n for an empty block).
-    unsafe fn at(self, i: usize, j: usize) -> Self {
-        // SAFETY: caller contract: the offsets stay inside (or one past) γ and W's block.
-        unsafe { Self { gamma: self.gamma.add(i), w: self.w.add(i * self.wsr + j * self.wsc), ..self } }
+/// Whether the AVX2 path's products use the AVX-512 micro-tiles (`sgemm512`: the same bits).
+/// On where the CPU has AVX-512 F, unless `POTENTIAL_GEMM_AVX512=0`; [`set_avx512_gemm`] switches
+/// it (tests and benchmarks).
+pub(crate) fn avx512_gemm() -> bool {
+    match AVX512_GEMM.load(Ordering::Relaxed) {
+        0 => {
+            let on = avx512_supported() && std::env::var("POTENTIAL_GEMM_AVX512").map_or(true, |v| v != "0");
+            AVX512_GEMM.store(if on { 2 } else { 1 }, Ordering::Relaxed);
+            on
+        }
+        v => v == 2,
     }
+}
+
+/// 0: not decided yet, 1: off, 2: on.
+static AVX512_GEMM: AtomicU8 = AtomicU8::new(0);
+
+fn avx512_supported() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Use (or not) the AVX-512 micro-tiles in the AVX2+FMA products of this process; returns whether
+/// they are now in use (never where the CPU lacks AVX-512 F). Results are the same either way.
+pub(crate) fn set_avx512_gemm(on: bool) -> bool {
+    let on = on && avx512_supported();
+    AVX512_GEMM.store(if on { 2 } else { 1 }, Ordering::Relaxed);
+    on
+}
+
+/// The right operand of a product: a view, or columns `col0..col0+cols` of a [`PackedB`].
+#[derive(Clone, Copy)]
+pub(crate) enum BOp<'a> {
+    /// A strided view.
+    View(MatRef<'a>),
+    /// Packed columns: (the packed matrix, first column, column count).
+    Packed(&'a PackedB, usize, usize),
+}
+
+impl<'a> BOp<'a> {
+    fn rows(&self) -> usize {
+        match self {
+            BOp::View(b) => b.rows(),
+            BOp::Packed(p, ..) => p.k,
+        }
+    }
+    fn cols(&self) -> usize {
+        match self {
+            BOp::View(b) => b.cols(),
+            BOp::Packed(_, _, cols) => *cols,
+        }
+    }
+    /// Columns `s0..s0+sl` of this operand.
+    fn cols_range(&self, s0: usize, sl: usize) -> BOp<'a> {
+        match *self {
+            BOp::View(b) => BOp::View(b.submatrix(0, s0, b.rows(), sl)),
+            BOp::Packed(p, col0, _) => BOp::Packed(p, col0 + s0, sl),
+        }
+    }
+}
+
+/// [`gemm_on`] with any right operand.
+pub(crate) fn gemm_b(
+    path: SimdPath,
+    alpha: f32,
+    a: MatRef<'_>,
+    b: BOp<'_>,
+    beta: f32,
+    c: MatMut<'_>,
+    par: Parallelism,
+) {
+    // SAFETY: no update.
+    unsafe { gemm_impl(path, alpha, a, b, beta, c, None, par) };
 }
 
 /// The body of [`gemm_on`] and [`gemm_update_on`]; returns whether every updated W is finite.
@@ -171,7 +308,7 @@ unsafe fn gemm_impl(
     path: SimdPath,
     alpha: f32,
     a: MatRef<'_>,
-    b: MatRef<'_>,
+    b: BOp<'_>,
     beta: f32,
     c: MatMut<'_>,
     upd: Option<Upd>,
@@ -233,7 +370,7 @@ unsafe fn gemm_impl(
                     path,
                     alpha,
                     a,
-                    b.submatrix(0, s0, k, sl),
+                    b.cols_range(s0, sl),
                     beta,
                     c_ptr.0.add(s0 * csc),
                     m,
@@ -249,13 +386,19 @@ unsafe fn gemm_impl(
         }
     };
     let workers = threads.min(bounds.len());
-    rayon::in_place_scope(|s| {
-        for w in 1..workers {
-            let work = &work;
-            s.spawn(move |_| work(w));
-        }
-        work(0);
-    });
+    if workers == 2 && rayon::current_num_threads() >= 2 && !cfg!(miri) {
+        // Two threads: the second is the spin-then-park helper (awake after short pauses, unlike
+        // a sleeping rayon worker); who computes which piece does not change the result.
+        crate::helper::run_pair(&|| work(1));
+    } else {
+        rayon::in_place_scope(|s| {
+            for w in 1..workers {
+                let work = &work;
+                s.spawn(move |_| work(w));
+            }
+            work(0);
+        });
+    }
     finite.into_inner()
 }
 
@@ -334,7 +477,7 @@ unsafe fn gemm_seq(
     path: SimdPath,
     alpha: f32,
     a: MatRef<'_>,
-    b: MatRef<'_>,
+    b: BOp<'_>,
     beta: f32,
     mut c: MatMut<'_>,
     upd: Option<Upd>,
@@ -360,7 +503,7 @@ unsafe fn sgemm_raw(
     path: SimdPath,
     alpha: f32,
     a: MatRef<'_>,
-    b: MatRef<'_>,
+    b: BOp<'_>,
     beta: f32,
     c: *mut f32,
     m: usize,
@@ -371,16 +514,49 @@ unsafe fn sgemm_raw(
 ) -> bool {
     let k = a.cols();
     debug_assert_eq!((a.rows(), b.rows(), b.cols()), (m, k, n));
+    let b = match b {
+        BOp::View(b) => b,
+        BOp::Packed(p, col0, cols) => {
+            #[cfg(target_arch = "x86_64")]
+            if path == SimdPath::Avx2Fma {
+                assert!(path.is_supported(), "SimdPath::Avx2Fma requested but this CPU lacks AVX2/FMA");
+                let n16 = p.n.div_ceil(16) * 16;
+                let pre = crate::sgemm::Prepacked { data: p.data.as_ptr(), n16, col0 };
+                let dummy = MatRef::from_row_major(&[], k, 0);
+                // SAFETY: AVX2+FMA detected (assert above); `p` was packed on this path by
+                // `pack_b_all` for its k×N matrix, columns col0..col0+n (col0 a multiple of 16:
+                // the split bounds are) lie inside it; the C and W block contracts are ours.
+                return unsafe {
+                    if avx512_gemm() {
+                        crate::sgemm::sgemm512(alpha, a, dummy, beta, c, m, n, csr, csc, upd, Some(pre))
+                    } else {
+                        crate::sgemm::sgemm(alpha, a, dummy, beta, c, m, n, csr, csc, upd, Some(pre))
+                    }
+                };
+            }
+            let full = if p.col_major {
+                MatRef::from_row_major(&p.data, p.n, p.k).t()
+            } else {
+                MatRef::from_row_major(&p.data, p.k, p.n)
+            };
+            full.submatrix(0, col0, k, cols)
+        }
+    };
     if m == 0 || n == 0 {
         return true;
     }
     #[cfg(target_arch = "x86_64")]
     if path == SimdPath::Avx2Fma {
         assert!(path.is_supported(), "SimdPath::Avx2Fma requested but this CPU lacks AVX2/FMA");
-        let upd = upd.map(|u| crate::sgemm::Update { gamma: u.gamma, w: u.w, wsr: u.wsr, wsc: u.wsc });
-        // SAFETY: AVX2+FMA detected (assert above); the C and W block contracts are ours (see
-        // above).
-        return unsafe { crate::sgemm::sgemm(alpha, a, b, beta, c, m, n, csr, csc, upd) };
+        // SAFETY: AVX2+FMA detected (assert above), AVX-512 F where `avx512_gemm` says so; the C
+        // and W block contracts are ours (see above).
+        return unsafe {
+            if avx512_gemm() {
+                crate::sgemm::sgemm512(alpha, a, b, beta, c, m, n, csr, csc, upd, None)
+            } else {
+                crate::sgemm::sgemm(alpha, a, b, beta, c, m, n, csr, csc, upd, None)
+            }
+        };
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = path;
@@ -410,16 +586,14 @@ unsafe fn sgemm_raw(
     // The update as a separate pass over C and W (same rounding as the fused AVX2 epilogue).
     let mut finite = true;
     for i in 0..m {
-        // SAFETY: row i of γ exists (m values, caller contract).
-        let g = unsafe { *u.gamma.add(i) };
         for j in 0..n {
-            // SAFETY: (i, j) is inside the C and W blocks, which do not overlap (caller contract).
+            // SAFETY: (i, j) is inside the C, W (and V) blocks, which do not overlap (caller
+            // contract).
             unsafe {
-                let (cp, wp) = (c.add(i * csr + j * csc), u.w.add(i * u.wsr + j * u.wsc));
-                let x = g.mul_add(*wp, *cp);
+                let cp = c.add(i * csr + j * csc);
+                let (x, ok) = u.apply(i, j, *cp);
                 *cp = x;
-                *wp += x;
-                finite &= (*wp).is_finite();
+                finite &= ok;
             }
         }
     }

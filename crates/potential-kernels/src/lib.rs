@@ -13,7 +13,10 @@
 //!   portable path), with a [`Parallelism`] knob that cuts
 //!   large products into row or column blocks run on rayon (`β = 0` never reads C);
 //!   [`gemm_update`] fuses a momentum step `v ← μv − η(∇ + λW); W ← W + v` into the store of a
-//!   product ∇, one pass over v and W.
+//!   product ∇, one pass over v and W; [`gemm_momentum`] writes the gradient ∇ + λW and does
+//!   `v ← μv − η∇; W ← W + v` in the same store, bit for bit as two separate passes.
+//! - [`PackedB`] / [`gemm_packed`]: a right operand packed once and reused by several products
+//!   (bit-identical to [`gemm`]).
 //! - [`map`] / [`map_inplace`] with [`UnaryOp`]: elementwise exp, sigmoid, tanh, softplus, log cosh,
 //!   logit, square, cube, relu and abs, each with a documented and tested error bound.
 //! - [`ActivationKind`]: every hidden activation, defined once — its file name, the scalar
@@ -24,6 +27,9 @@
 //!   (Σₖ H(uₖ + bₖ)), [`sq_dist`] (‖x − b‖²).
 //! - Reductions accumulated in `f64`: [`dot`], [`sum`], [`sum_sq`], [`row_norms_sq`]; the
 //!   finiteness scan [`all_finite`].
+//! - [`Bf16Gemm`] / [`Bf16Weights`]: `X̂·Ŵᵀ` with operands rounded to bfloat16 and `f32`
+//!   accumulation (`vdpbf16ps`, AVX-512 BF16, detected at run time; no fallback), the bf16 scoring
+//!   path of `potential-models`, with its error bound; [`round_bf16`] is its rounding.
 //! - [`reference`](mod@reference): the plain scalar formulas (the test oracle's `f64` forms and the benchmarks'
 //!   scalar baseline); [`paths`]: every SIMD kernel with the implementation chosen explicitly.
 //!
@@ -54,6 +60,9 @@
 //! portable path for the whole process (read once). Both paths meet the same error bounds and are
 //! tested in one process through [`paths`]. [`gemm`] follows the same switch: its own AVX2+FMA
 //! kernel, or `matrixmultiply` (which does its own run-time detection: AVX2/FMA, AVX, SSE2).
+//! Where the CPU also has AVX-512 F, the own kernel runs 6×32 micro-tiles in 512-bit registers
+//! (same FMAs per element in the same order, same epilogue: the same bits as the 6×16 AVX2 tiles;
+//! `POTENTIAL_GEMM_AVX512=0` or [`paths::set_gemm_avx512`] turn them off).
 //!
 //! ## Build with optimisation, also in the dev profile
 //! The kernels are written for an optimising compiler: built at `opt-level = 0` (Cargo's dev
@@ -72,13 +81,22 @@
 //!
 //! Threads: [`gemm`] with [`Parallelism::Rayon`] uses the current rayon pool (size it with
 //! `RAYON_NUM_THREADS` or `rayon::ThreadPoolBuilder::install`); results are bit-identical to the
-//! sequential product on the AVX2 path, and equal within rounding on the portable path. Nothing else in this crate spawns threads.
+//! sequential product on the AVX2 path, and equal within rounding on the portable path. A product
+//! cut into two pieces runs its second piece on one helper thread of this crate instead of a rayon
+//! worker (when the pool has ≥ 2 threads): the helper spins for `POTENTIAL_SPIN_MS` (default 20)
+//! milliseconds after each piece before it parks, so products after short pauses still run on two
+//! threads (a sleeping rayon worker wakes too late for a sub-millisecond product). Nothing else in
+//! this crate spawns threads.
 
 mod activation;
+mod bf16;
 mod elementwise;
+mod epilogue;
 mod fused;
 mod gemm;
+mod helper;
 mod mat;
+mod packed;
 pub mod paths;
 mod reduce;
 pub mod reference;
@@ -87,10 +105,12 @@ mod sgemm;
 mod simd;
 
 pub use activation::{ActivationKind, ParseActivationError};
+pub use bf16::{bf16_bits, round_bf16, Bf16Gemm, Bf16Kernel, Bf16Weights};
 pub use elementwise::{map, map_inplace, simd_path, SimdPath, UnaryOp};
 pub use fused::{antiderivative_sum, antiderivative_sum_bias, bias_act, sq_dist};
-pub use gemm::{gemm, gemm_update, Parallelism};
+pub use gemm::{gemm, gemm_momentum, gemm_update, Parallelism};
 pub use mat::{MatMut, MatRef, ShapeError};
+pub use packed::{gemm_packed, PackedB};
 pub use reduce::{all_finite, dot, row_norms_sq, sum, sum_sq};
 
 /// Once per process, in a build at `opt-level = 0` (`cfg(potential_unoptimized)`, set by the build

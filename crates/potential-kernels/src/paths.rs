@@ -145,3 +145,32 @@ pub fn gemm_update(
 ) -> bool {
     crate::gemm::gemm_update_on(path, alpha, a, b, beta, c, gamma, w, par)
 }
+
+/// [`crate::gemm_momentum`] on the given path (see [`gemm`]; on [`SimdPath::Portable`] the update
+/// is a separate pass after `matrixmultiply`'s product).
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_momentum(
+    path: SimdPath,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    lambda: f32,
+    g: MatMut<'_>,
+    v: MatMut<'_>,
+    w: MatMut<'_>,
+    lr_mu: (f32, f32),
+    par: Parallelism,
+) -> bool {
+    crate::gemm::gemm_momentum_on(path, a, b, lambda, g, v, w, lr_mu, par)
+}
+
+/// Use (or not) the AVX-512 micro-tiles inside [`SimdPath::Avx2Fma`] products for the rest of the
+/// process (they give the same bits; default on where the CPU has AVX-512 F, unless
+/// `POTENTIAL_GEMM_AVX512=0`). Returns whether they are now in use.
+pub fn set_gemm_avx512(on: bool) -> bool {
+    crate::gemm::set_avx512_gemm(on)
+}
+
+/// Whether [`SimdPath::Avx2Fma`] products use the AVX-512 micro-tiles.
+pub fn gemm_avx512() -> bool {
+    crate::gemm::avx512_gemm()
+}

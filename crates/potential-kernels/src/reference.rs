@@ -56,3 +56,26 @@ pub fn log_cosh(u: f32) -> f32 {
 pub fn logit(p: f32) -> f32 {
     (p / (1.0 - p)).ln()
 }
+
+/// The specification of [`Bf16Gemm::xwt`](crate::Bf16Gemm::xwt): `out[i][j] = Σ_c x̂[i, c]·ŵ[j, c]`
+/// with ^ = [`round_bf16`](crate::round_bf16), summed in `f64` (each product is exact; the sum is
+/// accurate to ≈ k·2⁻⁵³ relative to Σ|x̂||ŵ|). Returns the m×n result row-major and, beside it,
+/// `Σ_c |x̂[i, c]|·|ŵ[j, c]|`, the scale of the error bounds.
+pub fn xwt_bf16(x: crate::MatRef<'_>, w: crate::MatRef<'_>) -> (Vec<f64>, Vec<f64>) {
+    assert_eq!(x.cols(), w.cols(), "reference::xwt_bf16: inner dimensions differ");
+    let (m, n, k) = (x.rows(), w.rows(), x.cols());
+    let (mut out, mut scale) = (vec![0.0; m * n], vec![0.0; m * n]);
+    for i in 0..m {
+        for j in 0..n {
+            let (mut s, mut a) = (0.0f64, 0.0f64);
+            for c in 0..k {
+                let p = crate::round_bf16(x.get(i, c)) as f64 * crate::round_bf16(w.get(j, c)) as f64;
+                s += p;
+                a += p.abs();
+            }
+            out[i * n + j] = s;
+            scale[i * n + j] = a;
+        }
+    }
+    (out, scale)
+}

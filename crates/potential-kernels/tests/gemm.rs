@@ -385,8 +385,8 @@ fn gemm_update_is_gemm_then_the_update() {
                 let (tc, tw) = (layout & 1 == 1, layout & 2 == 2);
                 let (alpha, beta) = [(-0.01f32, 0.9f32), (0.5, 0.0), (1.0, 1.0), (-2.0, 0.25)][layout];
                 case += 1;
-                let a = Stored::new(m, k, case % 2 == 0, 0, case);
-                let b = Stored::new(k, n, case % 3 == 0, 1, case + 1);
+                let a = Stored::new(m, k, case.is_multiple_of(2), 0, case);
+                let b = Stored::new(k, n, case.is_multiple_of(3), 1, case + 1);
                 let mut c0 = Stored::new(m, n, tc, 1, case + 2);
                 if beta == 0.0 {
                     for i in 0..m {

@@ -1,7 +1,7 @@
 //! Batched forward quantities of a [`TiedAutoencoder`]: hidden code, reconstruction, vector field,
 //! energy (Eq. 11–21, 28) and reconstruction error, with single-sample conveniences.
 
-use crate::tied::{check_row, non_finite_in, one_row, Scratch};
+use crate::tied::{check_row, non_finite_in, one_row, Encoder, Scratch};
 use crate::{Error, Output, Result, TiedAutoencoder};
 use potential_kernels::reference::sigmoid;
 use potential_kernels::MatRef;
@@ -44,6 +44,11 @@ impl TiedAutoencoder {
     /// [`Error::NonFinite`] naming the row and column of a NaN/∞ input; [`Error::OutOfRange`] for a
     /// binary model and an input outside [0, 1]; [`Error::NonFiniteResult`] if an energy overflows.
     pub fn energy_batch_into(&self, x: MatRef<'_>, out: &mut [f64]) -> Result<()> {
+        self.energy_blocks(Encoder::F32, x, out)
+    }
+
+    /// [`TiedAutoencoder::energy_batch_into`] with the encoder product computed by `enc`.
+    pub(crate) fn energy_blocks(&self, enc: Encoder<'_>, x: MatRef<'_>, out: &mut [f64]) -> Result<()> {
         const OP: &str = "energy";
         let xs = self.rows(x, OP)?;
         self.check_out(OP, out, xs.n, 1)?;
@@ -51,7 +56,7 @@ impl TiedAutoencoder {
         let f = self.activation;
         // The gemm writes Wx without the bias (β = 0: no bias rows to fill); the bias add is fused
         // into the row sum Σₖ H(uₖ + b_hₖ), so each row of the block is read once after the product.
-        self.blocks(&xs, out, 1, false, |r0, _nb, s: &mut Scratch, ob| {
+        self.blocks_with(enc, &xs, out, 1, false, |r0, _nb, s: &mut Scratch, ob| {
             for (i, o) in ob.iter_mut().enumerate() {
                 let row = r0 + i;
                 let xr = xs.row(row);

@@ -10,6 +10,23 @@ pub type Result<T> = std::result::Result<T, Error>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// bf16 arithmetic asked for on a CPU (or in a process) without it.
+    #[error(
+        "{what} in bf16 needs a CPU with AVX-512 BF16 (avx512f and avx512bf16); this one lacks it, or \
+POTENTIAL_FORCE_PORTABLE is set (use f32)"
+    )]
+    Bf16Unavailable {
+        /// The computation asked for.
+        what: &'static str,
+    },
+    /// A score asked for in a precision it has no path for.
+    #[error("{score} has no {precision} path: only the energy can be computed in {precision}")]
+    PrecisionUnsupported {
+        /// The score.
+        score: &'static str,
+        /// The precision asked for.
+        precision: &'static str,
+    },
     /// An argument has the wrong size (`what` names it, e.g. `"input columns"`).
     #[error("{op}: {what} is {found}, expected {expected}")]
     Shape {

@@ -11,6 +11,9 @@
 //!   `vector_field` (r(x) − x, or B(x)), `jacobian` = `hessian`, **`laplacian`** (Eq. 38),
 //!   `contraction` (Eq. 40), `is_absorbing` (Eq. 39), `reconstruction_error`, the reconstruction
 //!   [`dynamics`](TiedAutoencoder::dynamics), and parameter gradients of the energy.
+//! - [`Precision`]: the batched energy in `f32` or with a bf16 encoder product
+//!   ([`TiedAutoencoder::energy_batch_with`]; AVX-512 BF16 CPUs), with a derived error bound
+//!   ([`TiedAutoencoder::bf16_energy_error_bound`]).
 //! - [`Score`]: the per-sample scores of the command line by name.
 //! - [`novelty`]: outlier scores (−E or ‖r(x) − x‖²), PyOD's contamination threshold, ROC AUC,
 //!   precision, recall and F1 for novelty detection.
@@ -78,6 +81,7 @@ pub mod novelty;
 mod output;
 #[cfg(feature = "pca")]
 mod pca;
+mod precision;
 mod score;
 mod tensor_file;
 mod tied;
@@ -90,6 +94,7 @@ pub use gradient::TiedGradient;
 pub use kmeans::KMeansAutoencoder;
 pub use novelty::{NoveltyError, NoveltyScore};
 pub use output::Output;
+pub use precision::{ParsePrecisionError, Precision};
 pub use score::{ParseScoreError, Score};
 pub use tensor_file::{read_regular_file, TensorFile};
 pub use tied::{ParamsMut, TiedAutoencoder};

@@ -69,7 +69,7 @@
 //! # Ok::<(), novelty::NoveltyError>(())
 //! ```
 
-use crate::{Score, TiedAutoencoder};
+use crate::{Precision, Score, TiedAutoencoder};
 use potential_kernels::MatRef;
 
 /// PyOD's default contamination rate (the fraction of rows flagged), 0.1.
@@ -204,7 +204,20 @@ impl core::str::FromStr for NoveltyScore {
 /// # Errors
 /// [`NoveltyError::Model`] with the model's error (wrong width, non-finite input, …).
 pub fn outlier_scores(model: &TiedAutoencoder, x: MatRef<'_>, what: NoveltyScore) -> Result<Vec<f64>> {
-    let mut s = model.score_batch(x, what.score())?;
+    outlier_scores_with(model, x, what, Precision::F32)
+}
+
+/// [`outlier_scores`] with the energy in the given [`Precision`] (bf16 applies to the energy only).
+///
+/// # Errors
+/// As [`outlier_scores`], and those of [`TiedAutoencoder::score_batch_with`].
+pub fn outlier_scores_with(
+    model: &TiedAutoencoder,
+    x: MatRef<'_>,
+    what: NoveltyScore,
+    precision: Precision,
+) -> Result<Vec<f64>> {
+    let mut s = model.score_batch_with(x, what.score(), precision)?;
     if what == NoveltyScore::Energy {
         s.iter_mut().for_each(|v| *v = -*v);
     }

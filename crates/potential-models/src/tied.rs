@@ -2,7 +2,7 @@
 
 use crate::{Error, Output, Result};
 use potential_activations::ActivationKind;
-use potential_kernels::{gemm, MatMut, MatRef, Parallelism};
+use potential_kernels::{gemm, Bf16Gemm, Bf16Weights, MatMut, MatRef, Parallelism};
 use rayon::prelude::*;
 use std::borrow::Cow;
 
@@ -187,6 +187,23 @@ impl TiedAutoencoder {
         T: Send,
         F: Fn(usize, usize, &mut Scratch, &mut [T]) -> Result<()> + Sync,
     {
+        self.blocks_with(Encoder::F32, x, out, per_row, with_bias, f)
+    }
+
+    /// [`Self::blocks`] with the product X_blk Wᵀ computed by `enc`.
+    pub(crate) fn blocks_with<T, F>(
+        &self,
+        enc: Encoder<'_>,
+        x: &Rows<'_>,
+        out: &mut [T],
+        per_row: usize,
+        with_bias: bool,
+        f: F,
+    ) -> Result<()>
+    where
+        T: Send,
+        F: Fn(usize, usize, &mut Scratch, &mut [T]) -> Result<()> + Sync,
+    {
         let (h, d) = (self.hidden, self.visible);
         debug_assert_eq!(out.len(), x.n * per_row);
         debug_assert!(per_row > 0, "blocks: every row must own at least one output entry");
@@ -207,7 +224,20 @@ impl TiedAutoencoder {
             } else {
                 0.0
             };
-            gemm(1.0, x.view(r0, nb), w_t, beta, MatMut::from_row_major(u, nb, h), Parallelism::Sequential);
+            match enc {
+                Encoder::F32 => gemm(
+                    1.0,
+                    x.view(r0, nb),
+                    w_t,
+                    beta,
+                    MatMut::from_row_major(u, nb, h),
+                    Parallelism::Sequential,
+                ),
+                Encoder::Bf16(g, w) => {
+                    debug_assert!(beta == 0.0, "the bf16 product does not accumulate");
+                    g.xwt(x.view(r0, nb), w, MatMut::from_row_major(u, nb, h))
+                }
+            }
             f(r0, nb, s, ob)
         })
     }
@@ -242,6 +272,15 @@ impl TiedAutoencoder {
             }
         }
     }
+}
+
+/// How [`TiedAutoencoder::blocks_with`] computes the encoder product X Wᵀ.
+#[derive(Clone, Copy)]
+pub(crate) enum Encoder<'a> {
+    /// The `f32` gemm.
+    F32,
+    /// Operands rounded to bf16, `f32` accumulation; W packed once per call.
+    Bf16(Bf16Gemm, &'a Bf16Weights),
 }
 
 /// `buf[..len]`, growing `buf` if needed. The contents are stale: every user overwrites them

@@ -5,7 +5,8 @@
 
 use potential_activations::ActivationKind;
 use potential_kernels::{
-    all_finite, gemm, gemm_update, map, map_inplace, MatMut, MatRef, Parallelism, UnaryOp,
+    all_finite, gemm, gemm_packed, gemm_update, map, map_inplace, MatMut, MatRef, PackedB, Parallelism,
+    UnaryOp,
 };
 use potential_models::{Output, TiedAutoencoder};
 use rayon::prelude::*;
@@ -87,6 +88,8 @@ pub struct Workspace {
     row_contr: Vec<f64>,
     /// The gradient of the last [`Workspace::gradient`] call (of the mean objective).
     grad: Params,
+    /// Wᵀ packed once per step (in the forward pass) for gemms 1 and 3.
+    wt: PackedB,
 }
 
 impl Workspace {
@@ -108,6 +111,7 @@ impl Workspace {
             row_loss: vec![0.0; b],
             row_contr: vec![0.0; b],
             grad: Params::zeros(hidden, visible),
+            wt: PackedB::default(),
         }
     }
 
@@ -164,12 +168,14 @@ impl Workspace {
         let act = model.activation();
         let f = act;
         let (q_a, q_x) = self.q[..2 * n * d].split_at_mut(n * d);
-        // Gemm 1: U = X̃ Wᵀ.
+        // Gemm 1: U = X̃ Wᵀ, with Wᵀ packed here once for this gemm and gemm 3 of the step
+        // (bit-identical to packing it in each gemm).
         if h > 0 {
-            gemm(
+            self.wt.repack_with(w.t(), par);
+            gemm_packed(
                 1.0,
                 MatRef::from_row_major(q_x, n, d),
-                w.t(),
+                &self.wt,
                 0.0,
                 MatMut::from_row_major(&mut self.u[..n * h], n, h),
                 par,
@@ -364,17 +370,17 @@ impl Workspace {
     ) -> BatchLoss {
         let loss = self.forward(model, target, n, par);
         let (h, d) = (self.hidden, self.visible);
-        let w = MatRef::from_row_major(model.weight(), h, d);
         let act = model.activation();
         let inv_n = 1.0 / n as f32;
         let (p_h, p_d) = self.p[..2 * n * h].split_at_mut(n * h);
         let (q_delta, _) = self.q[..2 * n * d].split_at_mut(n * d);
         if h > 0 {
-            // Gemm 3: Δ ← δ Wᵀ.
-            gemm(
+            // Gemm 3: Δ ← δ Wᵀ, with the Wᵀ packed by the forward pass of this step.
+            debug_assert_eq!((self.wt.rows(), self.wt.cols()), (d, h));
+            gemm_packed(
                 1.0,
                 MatRef::from_row_major(q_delta, n, d),
-                w.t(),
+                &self.wt,
                 0.0,
                 MatMut::from_row_major(p_d, n, h),
                 par,

@@ -31,6 +31,11 @@ pub struct ScoreArgs {
     /// Output file: `.npy` (f64, one value per row) or `.csv` (header `index,<score>`), written atomically.
     #[arg(long, value_name = "S.npy|S.csv")]
     pub out: PathBuf,
+    /// Arithmetic of the energy's product u = Wx: `f32` (default) or `bf16` (x and W rounded to
+    /// bfloat16, f32 accumulation; AVX-512 BF16 CPUs, energy of a tied autoencoder only; the energy
+    /// moves by at most the bound of the library's `bf16_energy_error_bound`).
+    #[arg(long, value_name = "f32|bf16", default_value = "f32")]
+    pub precision: potential_models::Precision,
     /// Worker threads (default: all cores; results do not depend on it beyond summation order).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -50,6 +55,9 @@ pub fn run(args: ScoreArgs) -> Result<()> {
     if args.block == 0 {
         return Err(CliError::Usage("--block must be at least 1".into()));
     }
+    if args.precision == potential_models::Precision::Bf16 {
+        crate::cmd::detect::check_precision(args.precision, what == Score::Energy, "--what energy")?;
+    }
     let pool = crate::threads::pool(args.threads)?;
     let model = TiedAutoencoder::load(&args.model)?;
     let x = potential_data::open_features(&args.data)?;
@@ -58,7 +66,9 @@ pub fn run(args: ScoreArgs) -> Result<()> {
     let t0 = Instant::now();
     let scores = pool.install(|| {
         score_blocks(&x, args.block, args.quiet, |view, r0| {
-            model.score_batch(view, what).map_err(|e| CliError::scoring(&args.data, r0, e))
+            model
+                .score_batch_with(view, what, args.precision)
+                .map_err(|e| CliError::scoring(&args.data, r0, e))
         })
     })?;
     let secs = t0.elapsed().as_secs_f64();

@@ -14,13 +14,18 @@
 //!
 //! A step costs four gemms (forward X Wˣ and the stacked Q Wʰ; backward Qᵀ A, A Wʰᵀ, Xᵀ ∂P), i.e.
 //! about 2·B·D·F + 3·K·B·F·H multiply-adds.
+//!
+//! With momentum SGD, [`FactoredFinetuner::step`] does the momentum step of Wʰ and Wˣ in the
+//! stores of their gradient gemms ([`potential_kernels::gemm_momentum`]: bit for bit the gemm
+//! followed by the separate momentum pass), so those two tensors are not swept again; G = A Wʰᵀ is
+//! therefore computed before Wʰ moves, into its own buffer.
 
 use super::grad::{check_batch, decay, gemm_par, FactoredGradient, Updater};
 use super::model::{FactoredCsae, Forward};
 use crate::model::argmax;
 use crate::training::loss::coefficients;
 use crate::{Error, Optimizer, Result, Variant};
-use potential_kernels::{gemm, MatMut, MatRef};
+use potential_kernels::{gemm, gemm_momentum, MatMut, MatRef};
 use potential_models::Output;
 
 /// Discriminative finetuning of a [`FactoredCsae`] in buffers allocated once (module docs for the
@@ -47,6 +52,8 @@ pub struct FactoredFinetuner {
     s: Vec<f64>,
     gr: Vec<f64>,
     dp: Vec<f32>,
+    /// G = A Wʰᵀ \[K·B, F\].
+    gq: Vec<f32>,
     grad: FactoredGradient,
     updater: Updater,
     errors: usize,
@@ -98,6 +105,7 @@ impl FactoredFinetuner {
             s: vec![0.0; k],
             gr: vec![0.0; k],
             dp: vec![0.0; batch * f],
+            gq: vec![0.0; k * batch * f],
             grad: FactoredGradient::zeros(model),
             updater: Updater::new(model, Optimizer::Momentum),
             errors: 0,
@@ -130,6 +138,18 @@ impl FactoredFinetuner {
     /// [`Error::Data`] for a wrong shape, another model size or a label ≥ K; [`Error::Diverged`]
     /// when the loss is not finite.
     pub fn gradient(&mut self, model: &FactoredCsae, x: &[f32], y: &[u32]) -> Result<f64> {
+        let loss = self.forward_loss(model, x, y)?;
+        if !self.variant.trains_class_models() {
+            return Ok(loss);
+        }
+        let nb = y.len();
+        self.backward(model, x, nb);
+        self.weight_gradients(x, nb, (model.d, model.f, model.h), None);
+        Ok(loss + decay(model, self.weight_decay))
+    }
+
+    /// Checks, the forward pass and [`FactoredFinetuner::loss`]: the mean loss.
+    fn forward_loss(&mut self, model: &FactoredCsae, x: &[f32], y: &[u32]) -> Result<f64> {
         check_batch(model, self.batch, x, y)?;
         if model.num_classes() != self.k
             || self.grad.input_factors.len() != model.w_x.len()
@@ -148,12 +168,7 @@ impl FactoredFinetuner {
             Forward { p: &mut self.p, q: &mut self.q, u: &mut self.u, hu: &mut self.hu, e: &mut self.e },
             par,
         );
-        let loss = self.loss(model, y)?;
-        if !self.variant.trains_class_models() {
-            return Ok(loss);
-        }
-        self.backward(model, x, nb);
-        Ok(loss + decay(model, self.weight_decay))
+        self.loss(model, y)
     }
 
     /// After the forward pass: logits, the mean loss, g = (1/B) ∂ℓ/∂s (class-major), the
@@ -186,7 +201,9 @@ impl FactoredFinetuner {
     }
 
     /// The backward pass through the class models after [`FactoredFinetuner::loss`]: the gradients
-    /// of Bʰ, Bʳ, Wʰ, Wᶠ and Wˣ (module docs), weight decay included.
+    /// of Bʰ, Bʳ and Wᶠ (module docs), weight decay included, G = A Wʰᵀ, ∂P, and the weight-decay
+    /// starting values Wʰ and Wˣ of the two weight gradients, which
+    /// [`FactoredFinetuner::weight_gradients`] completes. Reads the weights only.
     fn backward(&mut self, model: &FactoredCsae, x: &[f32], nb: usize) {
         let (d, f, h, k) = (model.d, model.f, model.h, self.k);
         let par = gemm_par();
@@ -230,13 +247,9 @@ impl FactoredFinetuner {
                     }
                 }
             });
-        // ∂Wʰ = Qᵀ A + λWʰ.
-        let q = MatRef::from_row_major(&self.q[..k * nb * f], k * nb, f);
+        // G = A Wʰᵀ [K·nb, F] (before Wʰ moves: the weight gradients may update it).
         let av = MatRef::from_row_major(a, k * nb, h);
-        self.grad.hidden_factors.copy_from_slice(&model.w_h);
-        gemm(1.0, q.t(), av, wd, MatMut::from_row_major(&mut self.grad.hidden_factors, f, h), par);
-        // G = A Wʰᵀ [K·nb, F], into the Q buffer.
-        let gq = &mut self.q[..k * nb * f];
+        let gq = &mut self.gq[..k * nb * f];
         gemm(
             1.0,
             av,
@@ -245,7 +258,7 @@ impl FactoredFinetuner {
             MatMut::from_row_major(gq, k * nb, f),
             par,
         );
-        let gq = &self.q[..k * nb * f];
+        let gq = &self.gq[..k * nb * f];
         let p = &self.p[..nb * f];
         // ∂fⱼ = Σₙ Gⱼ[n] ⊙ P[n] + λfⱼ.
         self.grad.class_factors.chunks_exact_mut(f).enumerate().for_each(|(j, gf)| {
@@ -269,15 +282,42 @@ impl FactoredFinetuner {
                 }
             }
         });
+        self.grad.hidden_factors.copy_from_slice(&model.w_h);
         self.grad.input_factors.copy_from_slice(&model.w_x);
-        gemm(
-            1.0,
-            MatRef::from_row_major(x, nb, d).t(),
-            MatRef::from_row_major(dp, nb, f),
-            wd,
-            MatMut::from_row_major(&mut self.grad.input_factors, d, f),
-            par,
-        );
+    }
+
+    /// After [`FactoredFinetuner::backward`]: ∂Wʰ = Qᵀ A + λWʰ and ∂Wˣ = Xᵀ ∂P + λWˣ; with `fuse`
+    /// = (η, μ, (Wˣ, Wʰ), (their velocities)) also the momentum step of both in the gemms' stores.
+    /// Returns whether the updated weights are finite (true without `fuse`).
+    #[allow(clippy::type_complexity)]
+    fn weight_gradients(
+        &mut self,
+        x: &[f32],
+        nb: usize,
+        (d, f, h): (usize, usize, usize),
+        fuse: Option<(f32, f32, (&mut [f32], &mut [f32]), (&mut [f32], &mut [f32]))>,
+    ) -> bool {
+        let (k, wd, par) = (self.k, self.weight_decay, gemm_par());
+        let q = MatRef::from_row_major(&self.q[..k * nb * f], k * nb, f).t();
+        let av = MatRef::from_row_major(&self.hu[..k * nb * h], k * nb, h);
+        let xt = MatRef::from_row_major(x, nb, d).t();
+        let dp = MatRef::from_row_major(&self.dp[..nb * f], nb, f);
+        let gh = MatMut::from_row_major(&mut self.grad.hidden_factors, f, h);
+        let gx = MatMut::from_row_major(&mut self.grad.input_factors, d, f);
+        match fuse {
+            None => {
+                gemm(1.0, q, av, wd, gh, par);
+                gemm(1.0, xt, dp, wd, gx, par);
+                true
+            }
+            Some((lr, mu, (wx, wh), (vx, vh))) => {
+                let (vh, wh) = (MatMut::from_row_major(vh, f, h), MatMut::from_row_major(wh, f, h));
+                let (vx, wx) = (MatMut::from_row_major(vx, d, f), MatMut::from_row_major(wx, d, f));
+                let ok_h = gemm_momentum(q, av, wd, gh, vh, wh, (lr, mu), par);
+                let ok_x = gemm_momentum(xt, dp, wd, gx, vx, wx, (lr, mu), par);
+                ok_h && ok_x
+            }
+        }
     }
 
     /// One step on (`x`, `y`) with learning rate `lr` and momentum (Adam: β₁) `mu` — momentum SGD
@@ -288,8 +328,26 @@ impl FactoredFinetuner {
     /// As [`FactoredFinetuner::gradient`]; [`Error::Diverged`] (epoch and step 0: the caller sets
     /// them) naming the first tensor that turned non-finite.
     pub fn step(&mut self, model: &mut FactoredCsae, x: &[f32], y: &[u32], lr: f32, mu: f32) -> Result<f64> {
-        let loss = self.gradient(model, x, y)?;
-        self.updater.update(model, &self.grad, lr, mu, !self.variant.trains_class_models())?;
+        let trains = self.variant.trains_class_models();
+        if !(trains && self.updater.is_momentum()) {
+            let loss = self.gradient(model, x, y)?;
+            self.updater.update(model, &self.grad, lr, mu, (!trains, false))?;
+            return Ok(loss);
+        }
+        // Momentum on the class models: Wʰ and Wˣ move in their gradient gemms (module docs).
+        let loss = self.forward_loss(model, x, y)? + decay(model, self.weight_decay);
+        let nb = y.len();
+        self.backward(model, x, nb);
+        let dims = (model.d, model.f, model.h);
+        // The velocities are moved out for the call (no copy) and put back.
+        let (vx, vh) = self.updater.weight_velocities();
+        let (mut vx, mut vh) = (std::mem::take(vx), std::mem::take(vh));
+        let weights = (&mut model.w_x[..], &mut model.w_h[..]);
+        // The finiteness of every tensor is checked by `update` below.
+        let _ = self.weight_gradients(x, nb, dims, Some((lr, mu, weights, (&mut vx, &mut vh))));
+        let (vx0, vh0) = self.updater.weight_velocities();
+        (*vx0, *vh0) = (vx, vh);
+        self.updater.update(model, &self.grad, lr, mu, (false, true))?;
         Ok(loss)
     }
 }

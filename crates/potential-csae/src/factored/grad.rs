@@ -83,15 +83,29 @@ impl Updater {
         Self { optimizer, vel: FactoredGradient::zeros(model), sq, t: 0 }
     }
 
+    /// Whether the rule is momentum SGD (whose weight updates [`FactoredFinetuner`] fuses into
+    /// the weight-gradient gemms).
+    ///
+    /// [`FactoredFinetuner`]: crate::FactoredFinetuner
+    pub(crate) fn is_momentum(&self) -> bool {
+        self.optimizer == Optimizer::Momentum
+    }
+
+    /// The velocities of Wˣ and Wʰ.
+    pub(crate) fn weight_velocities(&mut self) -> (&mut Vec<f32>, &mut Vec<f32>) {
+        (&mut self.vel.input_factors, &mut self.vel.hidden_factors)
+    }
+
     /// Momentum `v ← μv − η∇; θ ← θ + v`, or Adam with β₁ = μ, on every parameter (or on C
-    /// alone), then a finiteness check naming the first non-finite tensor.
+    /// alone, or on all but Wˣ and Wʰ when `fused_weights`: their momentum step was done in the
+    /// gradient gemms), then a finiteness check naming the first non-finite tensor.
     pub(crate) fn update(
         &mut self,
         model: &mut FactoredCsae,
         grad: &FactoredGradient,
         lr: f32,
         mu: f32,
-        only_c: bool,
+        (only_c, fused_weights): (bool, bool),
     ) -> Result<()> {
         self.t += 1;
         let rule = Rule::new(self.optimizer, lr, mu, self.t, ADAM_BETA2_F32);
@@ -102,8 +116,11 @@ impl Updater {
         };
         let tensors = if only_c { 1 } else { 6 };
         let parts = params_mut(model).into_iter().zip(self.vel.parts_mut()).zip(sq).zip(grad.parts());
-        for (((p, v), s), g) in parts.take(tensors) {
-            rule.apply(p, v, s, g);
+        for (i, (((p, v), s), g)) in parts.take(tensors).enumerate() {
+            // Tensors 1 and 2 are Wˣ and Wʰ (order of `FactoredGradient::parts_mut`).
+            if !(fused_weights && (i == 1 || i == 2)) {
+                rule.apply(p, v, s, g);
+            }
         }
         for (name, v, _) in model.tensors() {
             if v.iter().any(|x| !x.is_finite()) {

@@ -307,7 +307,7 @@ impl FactoredPretrainer {
     ) -> Result<f64> {
         let loss = self.gradient(model, x, xt, y)?;
         // C is not part of the reconstruction: its gradient is zero and its velocity stays zero.
-        self.updater.update(model, &self.grad, lr, mu, false)?;
+        self.updater.update(model, &self.grad, lr, mu, (false, false))?;
         Ok(loss)
     }
 }

@@ -110,6 +110,11 @@ pub struct DetectArgs {
     /// atomically.
     #[arg(long, value_name = "FLAGS.npy|FLAGS.csv")]
     pub out: Option<PathBuf>,
+    /// Arithmetic of the energy's product u = Wx: `f32` (default) or `bf16` (x and W rounded to
+    /// bfloat16, f32 accumulation; AVX-512 BF16 CPUs, energy of a tied autoencoder only; the energy
+    /// moves by at most the bound of the library's `bf16_energy_error_bound`).
+    #[arg(long, value_name = "f32|bf16", default_value = "f32")]
+    pub precision: potential_models::Precision,
     /// Worker threads (default: all cores; results do not depend on it beyond summation order).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -123,6 +128,21 @@ pub struct DetectArgs {
 pub enum DetectCommand {
     /// Fit a detector file on a table without labels (scalers, autoencoders, threshold).
     Fit(super::detect_fit::FitArgs),
+}
+
+/// `--precision bf16` needs `applies` (what it is defined for, named by `needs`) and a CPU with
+/// AVX-512 BF16.
+pub(crate) fn check_precision(p: potential_models::Precision, applies: bool, needs: &str) -> Result<()> {
+    if p == potential_models::Precision::F32 {
+        return Ok(());
+    }
+    if !applies {
+        return Err(usage(format!("--precision {p} applies to {needs} only")));
+    }
+    if !p.is_available() {
+        return Err(potential_models::Error::Bf16Unavailable { what: "--precision bf16 (energy)" }.into());
+    }
+    Ok(())
 }
 
 fn usage(msg: impl Into<String>) -> CliError {
@@ -183,6 +203,11 @@ pub fn run(a: DetectArgs) -> Result<()> {
     let pool = crate::threads::pool(a.threads)?;
     let model = Detector::load(&model_path)?;
     check_score_kind(&model, &model_path, a.score.is_some(), what)?;
+    check_precision(
+        a.precision,
+        matches!(model, Detector::Tied(_)) && what == NoveltyScore::Energy,
+        "a tied autoencoder's energy",
+    )?;
     let rule = rule.unwrap_or_else(|| default_rule(&model));
     let x = open_rows(&data_path, &model, &model_path)?;
     let truth = match (&a.labels, a.normal_class) {
@@ -190,8 +215,8 @@ pub fn run(a: DetectArgs) -> Result<()> {
         _ => None,
     };
     let t0 = Instant::now();
-    let scores = pool.install(|| score_rows(&model, &x, what, &data_path, a.quiet || a.json))?;
-    let cal = pool.install(|| resolve(&rule, &model, &model_path, what, &scores))?;
+    let scores = pool.install(|| score_rows(&model, &x, what, a.precision, &data_path, a.quiet || a.json))?;
+    let cal = pool.install(|| resolve(&rule, &model, &model_path, (what, a.precision), &scores))?;
     let secs = t0.elapsed().as_secs_f64();
     let detection = novelty::detect(&scores, cal.threshold)
         .map_err(|e| usage(format!("{}: {e}", data_path.display())))?;

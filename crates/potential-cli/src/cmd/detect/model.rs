@@ -7,7 +7,7 @@ use potential_csae::{AnyCsae, CSAE_FORMAT, FACTORED_CSAE_FORMAT};
 use potential_data::Features;
 use potential_kernels::MatRef;
 use potential_models::novelty::{self, NoveltyError, NoveltyScore};
-use potential_models::{FormatError, TiedAutoencoder};
+use potential_models::{FormatError, Precision, TiedAutoencoder};
 use potential_train::detector::{Detector as FittedDetector, DetectorError, DETECTOR_FORMAT};
 use std::path::Path;
 
@@ -58,7 +58,13 @@ impl Detector {
 
     /// Outlier scores of a block of rows of `path` that starts at row `r0` (higher = more
     /// unusual); errors name the file and the row counted from its start.
-    fn outlier_scores(&self, x: MatRef<'_>, what: NoveltyScore, path: &Path, r0: usize) -> Result<Vec<f64>> {
+    fn outlier_scores(
+        &self,
+        x: MatRef<'_>,
+        (what, precision): (NoveltyScore, Precision),
+        path: &Path,
+        r0: usize,
+    ) -> Result<Vec<f64>> {
         match self {
             Detector::Fitted(d) => d.outlier_scores(x.as_slice()).map_err(|e| match e {
                 DetectorError::NonFinite { row, column, value } => {
@@ -66,7 +72,7 @@ impl Detector {
                 }
                 e => CliError::detector(path, e),
             }),
-            Detector::Tied(m) => novelty::outlier_scores(m, x, what).map_err(|e| match e {
+            Detector::Tied(m) => novelty::outlier_scores_with(m, x, what, precision).map_err(|e| match e {
                 NoveltyError::Model(e) => CliError::scoring(path, r0, e),
                 e => usage(format!("{}: {e}", path.display())),
             }),
@@ -87,10 +93,13 @@ pub(super) fn score_rows(
     model: &Detector,
     x: &Features,
     what: NoveltyScore,
+    precision: Precision,
     path: &Path,
     quiet: bool,
 ) -> Result<Vec<f64>> {
-    crate::rows::score_blocks(x, 8192, quiet, |view, r0| model.outlier_scores(view, what, path, r0))
+    crate::rows::score_blocks(x, 8192, quiet, |view, r0| {
+        model.outlier_scores(view, (what, precision), path, r0)
+    })
 }
 
 /// A score kind other than energy is refused for classifiers, and any `--score` for a detector

@@ -5,6 +5,7 @@ use super::model::{open_rows, score_rows, Detector};
 use super::{usage, DetectArgs};
 use crate::error::Result;
 use potential_models::novelty::{self, NoveltyScore, Threshold};
+use potential_models::Precision;
 use std::path::{Path, PathBuf};
 
 /// How the threshold is set.
@@ -65,7 +66,7 @@ pub(super) fn resolve(
     rule: &Rule,
     model: &Detector,
     model_path: &Path,
-    what: NoveltyScore,
+    (what, precision): (NoveltyScore, Precision),
     scores: &[f64],
 ) -> Result<Calibrated> {
     let (threshold, p_values, rows) = match rule {
@@ -73,7 +74,7 @@ pub(super) fn resolve(
         Rule::Stored(t) => (Threshold::Explicit(*t), None, None),
         Rule::Calibrated { path, fpr } => {
             let c = open_rows(path, model, model_path)?;
-            let cs = score_rows(model, &c, what, path, true)?;
+            let cs = score_rows(model, &c, what, precision, path, true)?;
             let t = conformal_threshold(&cs, *fpr).map_err(|e| usage(format!("{}: {e}", path.display())))?;
             (Threshold::Explicit(t), Some(conformal_p_values(&cs, scores)), Some(c.n()))
         }

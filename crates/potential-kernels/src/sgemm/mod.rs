@@ -35,30 +35,31 @@ const KC_MAX: usize = 320;
 /// Columns of B packed at a time (a multiple of NR).
 const NC: usize = 2048;
 
-/// The fused update of [`crate::gemm_update`] for a block of C: W of the same shape at `w` with
-/// strides `(wsr, wsc)`, and one γ per row of the block at `gamma`.
-#[derive(Clone, Copy)]
-pub(crate) struct Update {
-    /// γ of the block's first row; row i's at `gamma.add(i)`.
-    pub gamma: *const f32,
-    /// W's element matching C's first element.
-    pub w: *mut f32,
-    /// Row stride of W (elements).
-    pub wsr: usize,
-    /// Column stride of W (elements).
-    pub wsc: usize,
+mod pack;
+mod wide;
+
+use crate::epilogue::Kind;
+pub(crate) use crate::epilogue::Update;
+pub(crate) use pack::pack_b_all;
+use pack::{pack_a, pack_b};
+use wide::tile512;
+
+/// The k-block length of a product with inner dimension `k` (≤ [`KC_MAX`], blocks of equal size):
+/// the packing of [`pack_b_all`] and the loops of [`sgemm`] share it.
+pub(crate) fn kc_step(k: usize) -> usize {
+    k.div_ceil(k.div_ceil(KC_MAX).max(1)).max(1)
 }
 
-impl Update {
-    /// The update of the sub-block starting at row `i`, column `j` of this one.
-    ///
-    /// # Safety
-    /// (i, j) must lie inside the block this update describes.
-    #[inline(always)]
-    unsafe fn at(self, i: usize, j: usize) -> Self {
-        // SAFETY: (i, j) inside the block (caller contract), so both offsets stay inside γ and W.
-        unsafe { Self { gamma: self.gamma.add(i), w: self.w.add(i * self.wsr + j * self.wsc), ..self } }
-    }
+/// B packed for every k-block at once: the k-block starting at row pc holds ⌈n/16⌉ panels of
+/// `kc × 16` values at `pc·n16` (n16 = n rounded up to 16), panel jr/16 at `jr·kc` within it.
+#[derive(Clone, Copy)]
+pub(crate) struct Prepacked {
+    /// The packed values.
+    pub data: *const f32,
+    /// n rounded up to a multiple of NR.
+    pub n16: usize,
+    /// The first column of the product's B within the packed matrix (a multiple of NR).
+    pub col0: usize,
 }
 
 thread_local! {
@@ -75,7 +76,9 @@ thread_local! {
 /// The CPU must support AVX2 and FMA. `c` must point to an m×n block with strides `(csr, csc)`
 /// inside one allocation, valid for reads and writes, with pairwise distinct elements not accessed
 /// by anyone else during the call. `a` is m×k and `b` k×n. With `upd`, the same holds for its m×n
-/// block of W (which must not overlap C), and `gamma` points to m readable floats.
+/// block of W (which must not overlap C), and `gamma` points to m readable floats. With
+/// `prepacked`, `b` is not read: the packed B (of [`pack_b_all`], for a k×N matrix whose columns
+/// col0..col0+n are this product's B) is valid for reads for the call.
 #[target_feature(enable = "avx2,fma")]
 #[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn sgemm(
@@ -89,6 +92,56 @@ pub(crate) unsafe fn sgemm(
     csr: usize,
     csc: usize,
     upd: Option<Update>,
+    prepacked: Option<Prepacked>,
+) -> bool {
+    // SAFETY: forwarded contract; AVX2+FMA enabled here.
+    unsafe { sgemm_body::<false>(alpha, a, b, beta, c, m, n, csr, csc, upd, prepacked) }
+}
+
+/// [`sgemm`] with 6×32 AVX-512 micro-tiles where two 16-column panels remain (the 6×16 AVX2 tile
+/// for a last single panel). Every element is accumulated by the same FMAs in the same order and
+/// finished by the same epilogue, so the result equals [`sgemm`]'s bit for bit.
+///
+/// # Safety
+/// As [`sgemm`], and the CPU must support AVX-512 F.
+#[target_feature(enable = "avx512f,avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn sgemm512(
+    alpha: f32,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    beta: f32,
+    c: *mut f32,
+    m: usize,
+    n: usize,
+    csr: usize,
+    csc: usize,
+    upd: Option<Update>,
+    prepacked: Option<Prepacked>,
+) -> bool {
+    // SAFETY: forwarded contract; AVX-512 F, AVX2 and FMA enabled here.
+    unsafe { sgemm_body::<true>(alpha, a, b, beta, c, m, n, csr, csc, upd, prepacked) }
+}
+
+/// The body of [`sgemm`] (`WIDE` = false) and [`sgemm512`] (`WIDE` = true), inlined into each so
+/// that it runs with their target features (it has no closure for the same reason).
+///
+/// # Safety
+/// As [`sgemm512`] when `WIDE`, else as [`sgemm`].
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn sgemm_body<const WIDE: bool>(
+    alpha: f32,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    beta: f32,
+    c: *mut f32,
+    m: usize,
+    n: usize,
+    csr: usize,
+    csc: usize,
+    upd: Option<Update>,
+    prepacked: Option<Prepacked>,
 ) -> bool {
     let k = a.cols();
     if m == 0 || n == 0 {
@@ -109,13 +162,10 @@ pub(crate) unsafe fn sgemm(
                     }
                 };
                 if let Some(u) = upd {
-                    // SAFETY: (i, j) is inside W's block and row i of γ (caller contract).
-                    unsafe {
-                        let w = u.w.add(i * u.wsr + j * u.wsc);
-                        v = (*u.gamma.add(i)).mul_add(*w, v);
-                        *w += v;
-                        finite &= (*w).is_finite();
-                    }
+                    // SAFETY: (i, j) is inside W's (and V's) block and row i of γ (caller contract).
+                    let (x, ok) = unsafe { u.apply(i, j, v) };
+                    v = x;
+                    finite &= ok;
                 }
                 // SAFETY: as above.
                 unsafe { *p = v };
@@ -124,17 +174,17 @@ pub(crate) unsafe fn sgemm(
         return finite;
     }
     let mut finite = true;
-    let kblocks = k.div_ceil(KC_MAX);
-    let kc_step = k.div_ceil(kblocks);
+    let kc_step = kc_step(k);
     let nc_max = NC.min(n.div_ceil(NR) * NR);
     let mc_max = MC.min(m.div_ceil(MR) * MR);
-    PACK.with(|cell| {
-        let mut bufs = cell.borrow_mut();
-        let (apack, bpack) = &mut *bufs;
+    // The buffers are moved out of the thread-local for the call and put back after it.
+    let (mut apack_v, mut bpack_v) = PACK.with(|cell| cell.take());
+    {
+        let (apack, bpack) = (&mut apack_v, &mut bpack_v);
         if apack.len() < kc_step * mc_max {
             apack.resize(kc_step * mc_max, 0.0);
         }
-        if bpack.len() < kc_step * nc_max {
+        if prepacked.is_none() && bpack.len() < kc_step * nc_max {
             bpack.resize(kc_step * nc_max, 0.0);
         }
         let mut jc = 0;
@@ -143,8 +193,16 @@ pub(crate) unsafe fn sgemm(
             let mut pc = 0;
             while pc < k {
                 let kc = kc_step.min(k - pc);
-                // SAFETY: AVX2 enabled in this function.
-                unsafe { pack_b(b, pc, jc, kc, nc, bpack) };
+                let bbase = match prepacked {
+                    // SAFETY: the k-block at pc·n16 and its panels from column col0 + jc (a
+                    // multiple of NR) hold nc·kc values (caller contract of `Prepacked`).
+                    Some(p) => unsafe { p.data.add(pc * p.n16 + (p.col0 + jc) * kc) },
+                    None => {
+                        // SAFETY: AVX2 enabled in this function.
+                        unsafe { pack_b(b, pc, jc, kc, nc, bpack) };
+                        bpack.as_ptr()
+                    }
+                };
                 let beta_eff = if pc == 0 { beta } else { 1.0 };
                 let last = pc + kc == k;
                 let mut ic = 0;
@@ -154,7 +212,9 @@ pub(crate) unsafe fn sgemm(
                     unsafe { pack_a(a, ic, pc, mc, kc, apack) };
                     let mut jr = 0;
                     while jr < nc {
-                        let nr = NR.min(nc - jr);
+                        // Two panels at once on the AVX-512 path while two remain.
+                        let wide = WIDE && nc - jr > NR;
+                        let nr = if wide { (2 * NR).min(nc - jr) } else { NR.min(nc - jr) };
                         let mut ir = 0;
                         while ir < mc {
                             let mr = MR.min(mc - ir);
@@ -165,23 +225,18 @@ pub(crate) unsafe fn sgemm(
                             // mr×nr elements is inside C's block and, with an update, W's (caller
                             // contract); AVX2+FMA are enabled in this function.
                             finite &= unsafe {
-                                tile(
-                                    kc,
-                                    apack.as_ptr().add(ir * kc),
-                                    bpack.as_ptr().add(jr * kc),
-                                    alpha,
-                                    beta_eff,
-                                    c.add((ic + ir) * csr + (jc + jr) * csc),
-                                    csr,
-                                    csc,
-                                    mr,
-                                    nr,
-                                    u,
-                                )
+                                let (ap, bp) = (apack.as_ptr().add(ir * kc), bbase.add(jr * kc));
+                                let cp = c.add((ic + ir) * csr + (jc + jr) * csc);
+                                if wide {
+                                    // The second panel follows at (jr + NR)·kc.
+                                    tile512(kc, ap, bp, alpha, beta_eff, cp, csr, csc, mr, nr, u)
+                                } else {
+                                    tile(kc, ap, bp, alpha, beta_eff, cp, csr, csc, mr, nr, u)
+                                }
                             };
                             ir += MR;
                         }
-                        jr += NR;
+                        jr += if wide { 2 * NR } else { NR };
                     }
                     ic += MC;
                 }
@@ -189,180 +244,9 @@ pub(crate) unsafe fn sgemm(
             }
             jc += NC;
         }
-    });
+    }
+    PACK.with(|cell| *cell.borrow_mut() = (apack_v, bpack_v));
     finite
-}
-
-/// Transpose an 8×8 block held as eight rows: `out[i][j] = rows[j][i]`.
-///
-/// # Safety
-/// AVX must be available (the callers run inside `#[target_feature(enable = "avx2,fma")]`).
-#[inline(always)]
-unsafe fn transpose8(r: [__m256; 8]) -> [__m256; 8] {
-    // SAFETY: register-only shuffles; AVX available (caller contract).
-    unsafe {
-        let t0 = _mm256_unpacklo_ps(r[0], r[1]);
-        let t1 = _mm256_unpackhi_ps(r[0], r[1]);
-        let t2 = _mm256_unpacklo_ps(r[2], r[3]);
-        let t3 = _mm256_unpackhi_ps(r[2], r[3]);
-        let t4 = _mm256_unpacklo_ps(r[4], r[5]);
-        let t5 = _mm256_unpackhi_ps(r[4], r[5]);
-        let t6 = _mm256_unpacklo_ps(r[6], r[7]);
-        let t7 = _mm256_unpackhi_ps(r[6], r[7]);
-        let s0 = _mm256_shuffle_ps::<0x44>(t0, t2);
-        let s1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
-        let s2 = _mm256_shuffle_ps::<0x44>(t1, t3);
-        let s3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
-        let s4 = _mm256_shuffle_ps::<0x44>(t4, t6);
-        let s5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
-        let s6 = _mm256_shuffle_ps::<0x44>(t5, t7);
-        let s7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
-        [
-            _mm256_permute2f128_ps::<0x20>(s0, s4),
-            _mm256_permute2f128_ps::<0x20>(s1, s5),
-            _mm256_permute2f128_ps::<0x20>(s2, s6),
-            _mm256_permute2f128_ps::<0x20>(s3, s7),
-            _mm256_permute2f128_ps::<0x31>(s0, s4),
-            _mm256_permute2f128_ps::<0x31>(s1, s5),
-            _mm256_permute2f128_ps::<0x31>(s2, s6),
-            _mm256_permute2f128_ps::<0x31>(s3, s7),
-        ]
-    }
-}
-
-/// Eight floats of `s` from `at` (bounds-checked).
-///
-/// # Safety
-/// AVX must be available.
-#[inline(always)]
-unsafe fn load8(s: &[f32], at: usize) -> __m256 {
-    let s = &s[at..at + 8];
-    // SAFETY: `s` holds eight floats (sliced above); unaligned load; AVX available (caller contract).
-    unsafe { _mm256_loadu_ps(s.as_ptr()) }
-}
-
-/// Pack `A[ic..ic+mc, pc..pc+kc]` into MR-row panels: `out[ir·kc + p·MR + r] = A[ic+ir+r, pc+p]`,
-/// zero past the last row. Row-major A (unit column stride) is transposed eight columns at a time
-/// in registers; other layouts element by element.
-///
-/// # Safety
-/// AVX2 must be available (the caller is `#[target_feature(enable = "avx2,fma")]`).
-#[inline(always)]
-unsafe fn pack_a(a: MatRef<'_>, ic: usize, pc: usize, mc: usize, kc: usize, out: &mut [f32]) {
-    let (rs, cs) = (a.row_stride(), a.col_stride());
-    let data = a.as_slice();
-    let mut ir = 0;
-    while ir < mc {
-        let mr = MR.min(mc - ir);
-        let panel = &mut out[ir * kc..ir * kc + MR * kc];
-        if mr == MR {
-            let base: [usize; MR] = std::array::from_fn(|r| (ic + ir + r) * rs + pc * cs);
-            let mut p0 = 0;
-            if cs == 1 {
-                // SAFETY: AVX2 available (caller contract); every load is a bounds-checked slice
-                // of A's data (row ic+ir+r, columns pc+p0..pc+p0+8 ≤ pc+kc), every store a
-                // bounds-checked eight-element slice of the panel, or six elements written through
-                // a six-lane mask for the panel's last p.
-                unsafe {
-                    let mask6 = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
-                    let zero = _mm256_setzero_ps();
-                    while p0 + 8 <= kc {
-                        let mut rows = [zero; 8];
-                        for r in 0..MR {
-                            rows[r] = load8(data, base[r] + p0);
-                        }
-                        let cols = transpose8(rows);
-                        for (i, v) in cols.iter().enumerate() {
-                            let at = (p0 + i) * MR;
-                            if p0 + i + 1 < kc {
-                                // Eight lanes: the two past this p land on the next p's first two
-                                // slots, which the next store (ascending p) overwrites. (A masked
-                                // store is much slower than a plain one on some CPUs.)
-                                let dst = &mut panel[at..at + 8];
-                                _mm256_storeu_ps(dst.as_mut_ptr(), *v);
-                            } else {
-                                let dst = &mut panel[at..at + MR];
-                                _mm256_maskstore_ps(dst.as_mut_ptr(), mask6, *v);
-                            }
-                        }
-                        p0 += 8;
-                    }
-                }
-            }
-            if rs == 1 && cs != 1 {
-                // Column-major A (such as the transposed view of a row-major matrix): the MR
-                // values of each p are contiguous.
-                for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
-                    dst.copy_from_slice(&data[base[0] + p * cs..base[0] + p * cs + MR]);
-                }
-            } else {
-                for (p, dst) in panel.chunks_exact_mut(MR).enumerate().skip(p0) {
-                    for r in 0..MR {
-                        dst[r] = data[base[r] + p * cs];
-                    }
-                }
-            }
-        } else {
-            for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
-                for (r, d) in dst.iter_mut().enumerate() {
-                    *d = if r < mr { data[(ic + ir + r) * rs + (pc + p) * cs] } else { 0.0 };
-                }
-            }
-        }
-        ir += MR;
-    }
-}
-
-/// Pack `B[pc..pc+kc, jc..jc+nc]` into NR-column panels: `out[jr·kc + p·NR + j] = B[pc+p, jc+jr+j]`,
-/// zero past the last column. Row-major B is copied row by row; column-major B (a transposed
-/// row-major matrix, like Wᵀ) is transposed in 8×8 blocks in registers.
-///
-/// # Safety
-/// AVX2 must be available (the caller is `#[target_feature(enable = "avx2,fma")]`).
-#[inline(always)]
-unsafe fn pack_b(b: MatRef<'_>, pc: usize, jc: usize, kc: usize, nc: usize, out: &mut [f32]) {
-    let (rs, cs) = (b.row_stride(), b.col_stride());
-    let data = b.as_slice();
-    let mut jr = 0;
-    while jr < nc {
-        let nr = NR.min(nc - jr);
-        let panel = &mut out[jr * kc..jr * kc + NR * kc];
-        let mut p0 = 0;
-        if nr == NR && rs == 1 && cs != 1 {
-            // SAFETY: AVX2 available (caller contract); loads are bounds-checked slices of B's
-            // data (column jc+jr+j, rows pc+p0..pc+p0+8 ≤ pc+kc, contiguous since rs = 1), stores
-            // bounds-checked eight-element slices of the panel.
-            unsafe {
-                while p0 + 8 <= kc {
-                    for half in 0..2 {
-                        let col0 = (pc + p0) + (jc + jr + 8 * half) * cs;
-                        let mut rows = [_mm256_setzero_ps(); 8];
-                        for (j, row) in rows.iter_mut().enumerate() {
-                            *row = load8(data, col0 + j * cs);
-                        }
-                        let t = transpose8(rows);
-                        for (i, v) in t.iter().enumerate() {
-                            let at = (p0 + i) * NR + 8 * half;
-                            let dst = &mut panel[at..at + 8];
-                            _mm256_storeu_ps(dst.as_mut_ptr(), *v);
-                        }
-                    }
-                    p0 += 8;
-                }
-            }
-        }
-        for (p, dst) in panel.chunks_exact_mut(NR).enumerate().skip(p0) {
-            let row = (pc + p) * rs + (jc + jr) * cs;
-            if nr == NR && cs == 1 {
-                dst.copy_from_slice(&data[row..row + NR]);
-            } else {
-                for (j, d) in dst.iter_mut().enumerate() {
-                    *d = if j < nr { data[row + j * cs] } else { 0.0 };
-                }
-            }
-        }
-        jr += NR;
-    }
 }
 
 /// One micro-tile: the `mr`×`nr` corner of the 6×16 kernel, dispatched to a kernel that computes
@@ -448,11 +332,17 @@ unsafe fn kernel<const R: usize, const NV: usize>(
             }
         }
         // Likewise W's tile, which the fused update reads and writes.
-        if let Some(u) = upd.filter(|u| u.wsc == 1) {
+        if let Some(u) = upd.filter(|u| u.contiguous()) {
             for r in 0..R {
                 let wp = u.w.add(r * u.wsr);
                 _mm_prefetch::<_MM_HINT_T0>(wp as *const i8);
                 _mm_prefetch::<_MM_HINT_T0>(wp.add(nr - 1) as *const i8);
+                // And the velocity's, which the momentum epilogue reads and writes too.
+                if let Kind::Momentum { v, vsr, .. } = u.kind {
+                    let vp = v.add(r * vsr);
+                    _mm_prefetch::<_MM_HINT_T0>(vp as *const i8);
+                    _mm_prefetch::<_MM_HINT_T0>(vp.add(nr - 1) as *const i8);
+                }
             }
         }
         let mut acc = [[_mm256_setzero_ps(); NV]; R];
@@ -486,18 +376,50 @@ unsafe fn kernel<const R: usize, const NV: usize>(
             step!(p);
             p += 1;
         }
+        epilogue::<R, NV>(acc, alpha, beta, c, csr, csc, nr, upd)
+    }
+}
+
+/// The store of a tile whose accumulators are `acc` (R rows, NV·8 ≥ nr columns):
+/// `C ← fma(β, C, α·acc)`, then the fused update of `upd`; returns whether every updated W is
+/// finite. Shared by the AVX2 and AVX-512 micro-kernels, so both round every element alike.
+///
+/// # Safety
+/// As [`kernel`] (the C and W blocks; AVX2+FMA available).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn epilogue<const R: usize, const NV: usize>(
+    acc: [[__m256; NV]; R],
+    alpha: f32,
+    beta: f32,
+    c: *mut f32,
+    csr: usize,
+    csc: usize,
+    nr: usize,
+    upd: Option<Update>,
+) -> bool {
+    // SAFETY: (whole body) the accesses stay inside the R×nr blocks of C and W (and V) per the
+    // contract; AVX2+FMA per the caller.
+    unsafe {
         let va = _mm256_set1_ps(alpha);
-        if csc == 1 && upd.is_none_or(|u| u.wsc == 1) {
+        if csc == 1 && upd.is_none_or(|u| u.contiguous()) {
             let vb = _mm256_set1_ps(beta);
             let lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
             let zero = _mm256_setzero_ps();
             // Σ 0·w over the updated W: 0 while every w is finite, NaN once one is not.
             let mut check = zero;
             for (r, accr) in acc.iter().enumerate() {
-                let (vg, wrow) = match upd {
-                    Some(u) => (_mm256_set1_ps(*u.gamma.add(r)), u.w.add(r * u.wsr)),
-                    None => (zero, std::ptr::null_mut()),
+                // (γ of the row, W's row, V's row, η, μ) of the fused update.
+                let (vg, wrow, vrow, vlr, vmu) = match upd.map(|u| (u, u.kind)) {
+                    Some((u, Kind::Decay { gamma })) => {
+                        (_mm256_set1_ps(*gamma.add(r)), u.w.add(r * u.wsr), std::ptr::null_mut(), zero, zero)
+                    }
+                    Some((u, Kind::Momentum { v, vsr, lr, mu, .. })) => {
+                        (zero, u.w.add(r * u.wsr), v.add(r * vsr), _mm256_set1_ps(lr), _mm256_set1_ps(mu))
+                    }
+                    None => (zero, std::ptr::null_mut(), std::ptr::null_mut(), zero, zero),
                 };
+                let momentum = !vrow.is_null();
                 for (v, &av) in accr.iter().enumerate() {
                     let cp = c.add(r * csr + 8 * v);
                     let cols = nr - 8 * v; // ≥ 1 since NV·8 covers nr and NV is minimal
@@ -506,7 +428,16 @@ unsafe fn kernel<const R: usize, const NV: usize>(
                         if beta != 0.0 {
                             x = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cp), x);
                         }
-                        if upd.is_some() {
+                        if momentum {
+                            // v ← μv − ηx; w ← w + v (each rounded, as a separate pass).
+                            let (wp, vp) = (wrow.add(8 * v), vrow.add(8 * v));
+                            let vel =
+                                _mm256_sub_ps(_mm256_mul_ps(vmu, _mm256_loadu_ps(vp)), _mm256_mul_ps(vlr, x));
+                            let wn = _mm256_add_ps(_mm256_loadu_ps(wp), vel);
+                            _mm256_storeu_ps(vp, vel);
+                            _mm256_storeu_ps(wp, wn);
+                            check = _mm256_fmadd_ps(wn, zero, check);
+                        } else if upd.is_some() {
                             let wp = wrow.add(8 * v);
                             let w = _mm256_loadu_ps(wp);
                             x = _mm256_fmadd_ps(vg, w, x);
@@ -522,7 +453,17 @@ unsafe fn kernel<const R: usize, const NV: usize>(
                         if beta != 0.0 {
                             x = _mm256_fmadd_ps(vb, _mm256_maskload_ps(cp, mask), x);
                         }
-                        if upd.is_some() {
+                        if momentum {
+                            let (wp, vp) = (wrow.add(8 * v), vrow.add(8 * v));
+                            let vel = _mm256_sub_ps(
+                                _mm256_mul_ps(vmu, _mm256_maskload_ps(vp, mask)),
+                                _mm256_mul_ps(vlr, x),
+                            );
+                            let wn = _mm256_add_ps(_mm256_maskload_ps(wp, mask), vel);
+                            _mm256_maskstore_ps(vp, mask, vel);
+                            _mm256_maskstore_ps(wp, mask, wn);
+                            check = _mm256_fmadd_ps(wn, zero, check);
+                        } else if upd.is_some() {
                             let wp = wrow.add(8 * v);
                             let w = _mm256_maskload_ps(wp, mask);
                             x = _mm256_fmadd_ps(vg, w, x);
@@ -548,10 +489,9 @@ unsafe fn kernel<const R: usize, const NV: usize>(
                     let cp = c.add(r * csr + j * csc);
                     let mut x = if beta == 0.0 { v } else { beta.mul_add(*cp, v) };
                     if let Some(u) = upd {
-                        let wp = u.w.add(r * u.wsr + j * u.wsc);
-                        x = (*u.gamma.add(r)).mul_add(*wp, x);
-                        *wp += x;
-                        finite &= (*wp).is_finite();
+                        let (y, ok) = u.apply(r, j, x);
+                        x = y;
+                        finite &= ok;
                     }
                     *cp = x;
                 }
