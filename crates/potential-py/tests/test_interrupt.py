@@ -35,8 +35,10 @@ print("then", EnergyDetector(epochs=2, random_state=0).fit(X[:100]).predict(X[:3
 
 @pytest.mark.parametrize("fit", ["detector", "csae-pretraining", "csae-finetuning", "autoencoder"])
 def test_ctrl_c_interrupts_a_long_fit(fit):
+    # A shell's background job (e.g. CI started with `&`) ignores SIGINT, and a Python started that
+    # way keeps ignoring it; the child gets the default disposition, as a terminal's process would.
     p = subprocess.Popen([sys.executable, "-c", SCRIPT, fit], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True)
+                         text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert p.stdout.readline().strip() == "started"
     time.sleep(1.5)
     assert p.poll() is None, "the fit ended before it was interrupted"
