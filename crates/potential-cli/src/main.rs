@@ -42,6 +42,8 @@ enum Command {
     /// Datasets: info, convert, generate the Larochelle benchmark, fetch MNIST.
     Data(cmd::data::DataArgs),
     /// Train a contractive or denoising tied autoencoder (checkpoints, --resume, metrics log).
+    // The variant's doc comment would replace the arguments' long help: name it here.
+    #[command(long_about = cmd::train::LONG_ABOUT, after_help = cmd::train::AFTER_HELP)]
     Train(Box<cmd::train::TrainArgs>),
     /// Demonstrations: `circle` renders the paper's Figure 2 (energy vs reconstruction error).
     Demo(cmd::demo::DemoArgs),

@@ -372,3 +372,16 @@ fn explain_png_draws_rows_beside_their_heat_maps() {
     assert!(e.contains("--shape 2x2"), "{e}");
     assert!(!p("f.png").exists());
 }
+
+/// `--help` of `detect fit` and `train` shows their long help (the rule, the examples), not only
+/// the one-line summary of the subcommand.
+#[test]
+fn long_help_reaches_the_user() {
+    for (args, expect) in
+        [(&["detect", "fit", "--help"][..], "two stages"), (&["train", "--help"][..], "EXAMPLES")]
+    {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_potential")).args(args).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && text.contains(expect), "{args:?}: {text}");
+    }
+}

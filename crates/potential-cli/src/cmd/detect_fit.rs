@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 /// The long help of `potential detect fit`.
-const LONG_ABOUT: &str = "\
+pub(crate) const LONG_ABOUT: &str = "\
 Fit a novelty detector on the rows of a table (no labels) and write it as one detector file \
 (safetensors, format potential.detector): the input scalers fitted on these rows, the autoencoders, \
 and the decision threshold fitted on these rows' scores. `potential detect --model D --data X` then \
@@ -46,13 +46,16 @@ one view's calm about a row cannot cancel another view's alarm;
 These defaults were chosen on validation rows carved from the training parts of twelve ADBench sets \
 and serve every table alike (README, section \"Novelty detection\").";
 
+/// The examples of `potential detect fit --help`.
+pub(crate) const AFTER_HELP: &str = "EXAMPLES:\n  potential detect fit --data train.npy --out det.safetensors\n  potential detect \
+--model det.safetensors --data new.npy --out flags.csv\n  potential detect fit --data table.npz --contamination \
+0.05 --seed 3 --out det.safetensors";
+
 /// Arguments of `potential detect fit`.
 #[derive(clap::Args, Debug)]
 #[command(
     long_about = LONG_ABOUT,
-    after_help = "EXAMPLES:\n  potential detect fit --data train.npy --out det.safetensors\n  potential detect \
---model det.safetensors --data new.npy --out flags.csv\n  potential detect fit --data table.npz --contamination \
-0.05 --seed 3 --out det.safetensors"
+    after_help = AFTER_HELP
 )]
 pub struct FitArgs {
     /// Training rows [n, D] (no labels): .npy, .npz (array X, or FILE.npz:NAME), IDX, .amat or CSV.

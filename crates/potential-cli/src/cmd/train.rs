@@ -13,7 +13,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 /// The long help of `potential train`.
-const LONG_ABOUT: &str = "\
+pub(crate) const LONG_ABOUT: &str = "\
 Train a tied autoencoder the way the paper does (Kamyshanska & Memisevic 2015, Sec. 4.2): momentum \
 SGD on minibatches, squared error for real output or cross-entropy for binary output, with a \
 contractive penalty lambda * sum_k h'(u_k)^2 ||w_k||^2 (Eq. 40, exact gradient) or denoising \
@@ -30,14 +30,17 @@ The data are the rows of --data (.npy, IDX raw or .gz, .amat, digits CSV); with 
 only the rows of that class. --valid-fraction holds out the last rows for validation: the best model \
 by validation loss is the one saved (with --patience, training stops early).";
 
+/// The examples of `potential train --help`.
+pub(crate) const AFTER_HELP: &str = "EXAMPLES:\n  potential train --data train-images-idx3-ubyte --hidden 500 --contractive 0.5 \
+--epochs 10 --out cae.safetensors\n  potential train --data x.npy --labels y.npy --class 3 --activation relu --hidden 200 \
+--denoise 0.3 --epochs 50 --valid-fraction 0.1 --patience 5 --checkpoint-dir ck --metrics m.jsonl --out ae3.safetensors\n  \
+potential train ... --checkpoint-dir ck --resume   # continue an interrupted run";
+
 /// Arguments of `potential train`.
 #[derive(clap::Args, Debug)]
 #[command(
     long_about = LONG_ABOUT,
-    after_help = "EXAMPLES:\n  potential train --data train-images-idx3-ubyte --hidden 500 --contractive 0.5 --epochs 10 \
---out cae.safetensors\n  potential train --data x.npy --labels y.npy --class 3 --activation relu --hidden 200 --denoise 0.3 \
---epochs 50 --valid-fraction 0.1 --patience 5 --checkpoint-dir ck --metrics m.jsonl --out ae3.safetensors\n  \
-potential train ... --checkpoint-dir ck --resume   # continue an interrupted run"
+    after_help = AFTER_HELP
 )]
 pub struct TrainArgs {
     /// Training data [n, D]: .npy, IDX (raw or .gz), .amat or the digits CSV.

@@ -127,6 +127,8 @@ pub struct DetectArgs {
 #[derive(clap::Subcommand, Debug)]
 pub enum DetectCommand {
     /// Fit a detector file on a table without labels (scalers, autoencoders, threshold).
+    // The variant's doc comment would replace the arguments' long help: name it here.
+    #[command(long_about = super::detect_fit::LONG_ABOUT, after_help = super::detect_fit::AFTER_HELP)]
     Fit(super::detect_fit::FitArgs),
 }
 
