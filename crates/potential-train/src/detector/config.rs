@@ -293,9 +293,7 @@ impl DetectorConfig {
         potential_models::novelty::check_contamination(self.contamination)
             .map_err(|e| bad("contamination", self.contamination, &e.to_string()))?;
         if let Some(t) = self.trim {
-            if !(t.is_finite() && (0.0..MAX_TRIM).contains(&t)) {
-                return Err(bad("trim", t, "must be in [0, 0.5)"));
-            }
+            check_trim(t)?;
         }
         Ok(())
     }
@@ -334,6 +332,15 @@ pub fn default_epochs(n: usize, d: usize, hidden: usize, batch_size: usize, stag
     // Truncation is the intent: the budget is a ceiling. `work` ≥ 1 for a non-empty table.
     let by_budget = (MEMBER_BUDGET / work.max(1.0)).floor().min(MAX_DEFAULT_EPOCHS as f64) as usize;
     by_updates.min(by_budget).max(1)
+}
+
+/// Check a trimmed refit's fraction: finite, in [0, [`MAX_TRIM`]).
+pub(super) fn check_trim(trim: f64) -> Result<(), DetectorError> {
+    if trim.is_finite() && (0.0..MAX_TRIM).contains(&trim) {
+        Ok(())
+    } else {
+        Err(bad("trim", trim, "must be in [0, 0.5)"))
+    }
 }
 
 /// Number of fitting stages of a trimmed refit setting aside the fraction `trim`: 2 when it is

@@ -215,13 +215,7 @@ impl Detector {
     /// # Errors
     /// [`DetectorError::Config`] for `trim` outside [0, 0.5); as [`Detector::outlier_scores`].
     pub fn trimmed_rows(&self, x: &Features, trim: f64) -> Result<Features> {
-        if !(trim.is_finite() && (0.0..super::MAX_TRIM).contains(&trim)) {
-            return Err(DetectorError::Config {
-                field: "trim",
-                value: trim.to_string(),
-                reason: "must be in [0, 0.5)".into(),
-            });
-        }
+        super::config::check_trim(trim)?;
         let (n, d) = (x.n(), x.d());
         let scores = self.outlier_scores(x.as_slice())?;
         let drop = super::set_aside(n, trim);
@@ -243,13 +237,18 @@ impl Detector {
     /// [`DetectorError::NonFinite`]; as [`Detector::outlier_scores`].
     pub fn fit_threshold(&mut self, x: &Features) -> Result<()> {
         check_finite(x.as_slice(), x.d())?;
-        let scores = self.outlier_scores(x.as_slice())?;
-        self.threshold = novelty::contamination_threshold(&scores, self.contamination)?;
+        self.threshold = self.threshold_on(x)?;
         if let Ok(serde_json::Value::Object(mut p)) = serde_json::from_str(&self.provenance) {
             p.insert("threshold_rows".into(), x.n().into());
             self.provenance = serde_json::Value::Object(p).to_string();
         }
         Ok(())
+    }
+
+    /// PyOD's contamination threshold on the outlier scores of the rows `x`.
+    fn threshold_on(&self, x: &Features) -> Result<f64> {
+        let scores = self.outlier_scores(x.as_slice())?;
+        Ok(novelty::contamination_threshold(&scores, self.contamination)?)
     }
 
     /// The detector of fitted views and members, its threshold fitted on the rows `x`.
@@ -291,8 +290,7 @@ impl Detector {
             threshold: f64::INFINITY,
             provenance,
         };
-        let train_scores = det.outlier_scores(x.as_slice())?;
-        det.threshold = novelty::contamination_threshold(&train_scores, cfg.contamination)?;
+        det.threshold = det.threshold_on(x)?;
         Ok(det)
     }
 
