@@ -8,6 +8,7 @@
 mod cmd;
 mod error;
 mod files;
+mod memory;
 mod output;
 mod paths;
 mod png_out;
@@ -27,6 +28,11 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Refuse a run whose models and training buffers would need more than SIZE of memory, checked
+    /// before anything large is allocated (units K, M, G, T: powers of 1024; e.g. 8G). Default: what
+    /// the system reports available (MemAvailable, the cgroup's limit, ulimit -v).
+    #[arg(long, global = true, value_name = "SIZE", value_parser = memory::parse_size)]
+    max_memory: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -53,6 +59,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    memory::set_flag(cli.max_memory);
     let result = match cli.command {
         Command::Score(a) => cmd::score::run(a),
         Command::Detect(a) => cmd::detect::run(*a),

@@ -291,6 +291,31 @@ impl Default for CsaeConfig {
 }
 
 impl CsaeConfig {
+    /// Peak bytes a run of this configuration allocates beyond its data (`None` on overflow), for
+    /// `k` classes of `visible` inputs, `rows` training rows and `concurrent` classes pretrained at
+    /// once (the rayon pool's size): the larger of pretraining (the `k` class models and
+    /// `concurrent` trainers, [`potential_train::memory::training_bytes`]) and finetuning (five
+    /// copies of every class model — model, gradient, velocity, Adam's second moment, the
+    /// early-stopping copy — each class's minibatch buffers, the row order).
+    pub fn training_bytes(&self, k: usize, visible: usize, rows: usize, concurrent: usize) -> Option<u64> {
+        use potential_train::memory::{model_bytes, training_bytes};
+        let (k64, h, b) = (k as u64, self.hidden as u64, self.finetune.batch_size as u64);
+        let models = model_bytes(visible, self.hidden)?.checked_mul(k64)?;
+        let pretrain = match &self.pretrain {
+            Some(p) => {
+                let one = training_bytes(visible, self.hidden, p.batch_size, rows)?;
+                models.checked_add(one.checked_mul(concurrent.clamp(1, k.max(1)) as u64)?)?
+            }
+            None => models,
+        };
+        let per_class = b.checked_mul(h.checked_mul(2)?.checked_add(2)?)?.checked_mul(4)?;
+        let finetune = models
+            .checked_mul(5)?
+            .checked_add(per_class.checked_mul(k64)?)?
+            .checked_add((rows as u64).checked_mul(8)?)?;
+        Some(pretrain.max(finetune))
+    }
+
     /// Check every field (including the pretraining configuration).
     ///
     /// # Errors

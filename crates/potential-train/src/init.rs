@@ -76,23 +76,7 @@ pub fn init_model_with(
     init: Init,
     seed: u64,
 ) -> Result<TiedAutoencoder> {
-    if hidden == 0 {
-        return Err(crate::Error::InvalidConfig {
-            field: "hidden",
-            value: "0".into(),
-            reason: "an autoencoder needs at least 1 hidden unit",
-        });
-    }
-    match hidden.checked_mul(visible) {
-        Some(p) if p <= MAX_PARAMETERS => {}
-        _ => {
-            return Err(crate::Error::InvalidConfig {
-                field: "hidden",
-                value: format!("{hidden} (× {visible} inputs)"),
-                reason: "the weight matrix would exceed 2^28 entries (1 GiB of f32, about 4 GiB to train)",
-            })
-        }
-    }
+    crate::memory::check_shape(visible, hidden)?;
     let factor = init.factor(activation);
     if !(factor.is_finite() && factor > 0.0) {
         return Err(crate::Error::InvalidConfig {

@@ -62,6 +62,7 @@ pub mod detector;
 mod error;
 mod init;
 mod kmeans;
+pub mod memory;
 mod metrics;
 mod noise;
 mod progress;

@@ -170,6 +170,9 @@ pub fn run(a: FitArgs) -> Result<()> {
     let pool = crate::threads::pool(a.threads)?;
     let x = potential_data::open_features(&a.data)?;
     let r = cfg.resolve(&x).map_err(|e| CliError::detector(&a.data, e))?;
+    potential_train::memory::check_shape(x.d(), r.hidden)?;
+    let what = format!("{} autoencoders of {}×{} and their training buffers", r.members(), x.d(), r.hidden);
+    crate::memory::check(&what, r.fit_bytes(x.n(), x.d()))?;
     let steps = r.total_steps(x.n());
     let bar = progress::bar(steps as u64, "steps", a.quiet);
     let t0 = Instant::now();

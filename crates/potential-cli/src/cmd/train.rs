@@ -226,7 +226,7 @@ fn check_outputs(a: &TrainArgs) -> Result<()> {
 
 /// The trainer: resumed from the checkpoint of `--checkpoint-dir` (`--resume`; it must be a
 /// model of the flags' shape), or a new model writing checkpoints there.
-fn trainer(a: &TrainArgs, cfg: &TrainConfig, d: usize, data: String) -> Result<Trainer> {
+fn trainer(a: &TrainArgs, cfg: &TrainConfig, d: usize, rows: usize, data: String) -> Result<Trainer> {
     let (activation, output): (ActivationKind, Output) = (a.activation.into(), a.output.into());
     let ck = a.checkpoint_dir.as_ref().map(|d| d.join(CHECKPOINT_FILE));
     if let (Some(path), true) = (&ck, a.resume) {
@@ -261,6 +261,9 @@ fn trainer(a: &TrainArgs, cfg: &TrainConfig, d: usize, data: String) -> Result<T
         }
         return Ok(t);
     }
+    potential_train::memory::check_shape(d, a.hidden)?;
+    let bytes = potential_train::memory::training_bytes(d, a.hidden, cfg.batch_size, rows);
+    crate::memory::check(&format!("a {d}×{} autoencoder and its training buffers", a.hidden), bytes)?;
     let model = init_model(a.hidden, d, activation, output, a.seed)?;
     let mut t = Trainer::new(model, cfg.clone())?;
     t.set_checkpoint(ck);
@@ -328,7 +331,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         None => None,
     };
     let (train, valid) = load(&a)?;
-    let mut trainer = trainer(&a, &cfg, train.d(), fingerprint(&train, valid.as_ref()))?;
+    let mut trainer = trainer(&a, &cfg, train.d(), train.n(), fingerprint(&train, valid.as_ref()))?;
     let mut log = a.metrics.as_deref().map(|p| MetricsLog::open(p, a.resume)).transpose()?;
     let remaining = cfg.epochs.saturating_sub(trainer.epoch()) as u64 * train.n() as u64;
     let bar = crate::progress::bar_with_message(remaining, "samples", a.quiet);

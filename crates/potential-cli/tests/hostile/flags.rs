@@ -46,6 +46,21 @@ fn cases() -> Vec<Case> {
         csae("csae: --grid-lr without validation", "--labels {d}/y.npy --hidden 4 --grid-lr 0.1,0.2", fails(&["--valid-rows"])),
         csae("csae: --valid-rows all rows", "--labels {d}/y.npy --hidden 4 --valid-rows 60", fails(&["no rows"])),
         fit("detect fit: --hidden 10^9", "--hidden 1000000000", fails(&["hidden"])),
+        // Memory: each model is below the 2^28-parameter cap, the whole run is not.
+        train("train: over --max-memory", "--hidden 100000 --max-memory 10M", fails(&["--max-memory", "16×100000"])),
+        train("train: --max-memory 0", "--hidden 4 --max-memory 0", fails(&["--max-memory", "at least 1 byte"])),
+        train("train: --max-memory 12X", "--hidden 4 --max-memory 12X", fails(&["--max-memory", "K, M, G or T"])),
+        csae(
+            "csae: 60 classes of 16×10^6 over ulimit -v",
+            "--labels {d}/yall.npy --hidden 1000000",
+            fails(&["60 class models of 16×1000000", "ulimit -v"]),
+        ),
+        csae(
+            "csae factored: over --max-memory",
+            "--labels {d}/y.npy --hidden 4 --factors 1000000 --max-memory 64M",
+            fails(&["factored CSAE", "--max-memory"]),
+        ),
+        fit("detect fit: over --max-memory", "--max-memory 10K", fails(&["autoencoders of 16×32", "--max-memory"])),
         fit("detect fit: --contamination 0.9", "--contamination 0.9", fails(&["contamination"])),
         fit("detect fit: --members 0", "--members 0", fails(&["members"])),
         case(

@@ -87,7 +87,7 @@ pub fn fixtures() -> tempfile::TempDir {
 }
 
 /// The fixtures, made once per test binary: `x.npy` [N, D] in [0, 1), `x2.npy` (other values,
-/// same shape), `y.npy` (three classes), `y1.npy` (one class), `ybig.npy` (one label 16777215),
+/// same shape), `y.npy` (three classes), `y1.npy` (one class), `yall.npy` (a class per row), `ybig.npy` (one label 16777215),
 /// `a.amat` (the rows of x.npy with labels), `m.safetensors` (a trained model), `c.safetensors` (a
 /// trained CSAE).
 fn template() -> &'static Path {
@@ -109,6 +109,8 @@ fn make_fixtures(dir: &Path) {
     let y: Vec<u32> = (0..N as u32).map(|i| i % 3).collect();
     potential_data::write_npy_labels(p("y.npy"), &y).expect("y.npy");
     potential_data::write_npy_labels(p("y1.npy"), &vec![0; N]).expect("y1.npy");
+    let yall: Vec<u32> = (0..N as u32).collect();
+    potential_data::write_npy_labels(p("yall.npy"), &yall).expect("yall.npy");
     let mut ybig = y.clone();
     ybig[5] = (1 << 24) - 1;
     potential_data::write_npy_labels(p("ybig.npy"), &ybig).expect("ybig.npy");

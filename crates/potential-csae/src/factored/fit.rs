@@ -97,6 +97,29 @@ fn validate_pretrain(p: &TrainConfig) -> Result<()> {
 }
 
 impl FactoredConfig {
+    /// Peak bytes a run of this configuration allocates beyond its data (`None` on overflow), for
+    /// `k` classes of `visible` inputs and `rows` training rows: five copies of the parameters
+    /// (model, gradient, velocity, Adam's second moment, the early-stopping copy), the finetuning
+    /// step's buffers (B·F + K·B·(F + 2H + 2) floats, B the larger of the pretraining and
+    /// finetuning minibatches) and the row order.
+    pub fn training_bytes(&self, k: usize, visible: usize, rows: usize) -> Option<u64> {
+        let params = super::model::parameters(visible, self.factors, self.hidden, k)?;
+        let batch = self.pretrain.as_ref().map_or(0, |p| p.batch_size).max(self.finetune.batch_size);
+        let (f, h, k64, b) = (self.factors as u64, self.hidden as u64, k as u64, batch as u64);
+        let per_class = f.checked_add(h.checked_mul(2)?)?.checked_add(2)?;
+        let step = b.checked_mul(f.checked_add(k64.checked_mul(per_class)?)?)?;
+        params.checked_mul(5)?.checked_add(step)?.checked_mul(4)?.checked_add((rows as u64).checked_mul(8)?)
+    }
+
+    /// Refuse a model of more than [`potential_train::MAX_PARAMETERS`] parameters for `k` classes
+    /// of `visible` inputs (checked arithmetic, nothing allocated).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] (field `factors`).
+    pub fn check_size(&self, k: usize, visible: usize) -> Result<()> {
+        super::model::check_size(visible, self.factors, self.hidden, k)
+    }
+
     /// Check every field.
     ///
     /// # Errors

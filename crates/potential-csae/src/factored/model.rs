@@ -489,15 +489,21 @@ pub(crate) fn unit(bits: u32) -> f32 {
     (bits >> 8) as f32 * (1.0 / (1u32 << 24) as f32)
 }
 
+/// Parameters of a factored CSAE with `visible` inputs, `factors` factors, `hidden` hidden units
+/// and `k` classes: the shared factor matrices, (D + H)·F, and per class F + H + D + 1 (`None` on
+/// overflow).
+pub(crate) fn parameters(visible: usize, factors: usize, hidden: usize, k: usize) -> Option<u64> {
+    let (d, f, h, k) = (visible as u64, factors as u64, hidden as u64, k as u64);
+    let per_class = f.checked_add(h)?.checked_add(d)?.checked_add(1)?;
+    d.checked_add(h)?.checked_mul(f)?.checked_add(k.checked_mul(per_class)?)
+}
+
 /// Refuse a factored model of more than [`potential_train::MAX_PARAMETERS`] parameters (with
 /// checked arithmetic), before its buffers are allocated.
-fn check_size(visible: usize, factors: usize, hidden: usize, k: usize) -> Result<()> {
-    let total = (|| {
-        let per_class = factors.checked_add(hidden)?.checked_add(visible)?.checked_add(1)?;
-        visible.checked_add(hidden)?.checked_mul(factors)?.checked_add(k.checked_mul(per_class)?)
-    })();
+pub(crate) fn check_size(visible: usize, factors: usize, hidden: usize, k: usize) -> Result<()> {
+    let total = parameters(visible, factors, hidden, k);
     match total {
-        Some(p) if p <= potential_train::MAX_PARAMETERS => Ok(()),
+        Some(p) if p <= potential_train::MAX_PARAMETERS as u64 => Ok(()),
         _ => Err(Error::InvalidConfig {
             field: "factors",
             value: format!("{factors} (with {hidden} hidden, {visible} inputs, {k} classes)"),

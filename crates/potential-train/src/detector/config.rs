@@ -246,6 +246,20 @@ impl Resolved {
         rows
     }
 
+    /// Peak bytes a fit on `n` rows of `d` columns allocates beyond the rows themselves (`None` on
+    /// overflow): the members' models, one member's training buffers
+    /// ([`memory::training_bytes`](crate::memory::training_bytes)), two scaled copies of the rows
+    /// (the scaled table and the kept rows of a second stage) and every member's score of every row
+    /// (f64).
+    pub fn fit_bytes(&self, n: usize, d: usize) -> Option<u64> {
+        use crate::memory::{model_bytes, training_bytes};
+        let models = model_bytes(d, self.hidden)?.checked_mul(self.members() as u64)?;
+        let train = training_bytes(d, self.hidden, self.batch_size, n)?;
+        let rows = (n as u64).checked_mul(d as u64)?.checked_mul(2 * 4)?;
+        let scores = (n as u64).checked_mul(self.members() as u64)?.checked_mul(8)?;
+        models.checked_add(train)?.checked_add(rows)?.checked_add(scores)
+    }
+
     /// Minibatch steps of a whole fit on `n` rows (every stage, every member): the length of a
     /// progress bar.
     pub fn total_steps(&self, n: usize) -> usize {

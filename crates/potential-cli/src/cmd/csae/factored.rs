@@ -35,6 +35,7 @@ pub(super) fn run(a: TrainArgs) -> Result<()> {
     check_selection_rows(&a)?;
     let pool = crate::threads::pool(a.threads)?;
     let rows = load_rows(&a)?;
+    check_memory(&a, &cfg, &rows.tr)?;
     match &rows.va {
         Some(va) if a.selects() => pool.install(|| select(&a, &cfg, &rows.tr, va, t0)),
         va => pool.install(|| fit(&a, &cfg, &rows.tr, va.as_ref(), t0)),
@@ -148,4 +149,20 @@ fn select(a: &TrainArgs, cfg: &FactoredConfig, tr: &Dataset, va: &Dataset, t0: I
     }
     summary(quiet, None, &a.out, t0);
     Ok(())
+}
+
+/// Refuse a run whose factored model and buffers would not fit in memory ([`crate::memory`]): the
+/// largest `--grid-factors` candidate, twice when selecting (the kept best candidate).
+fn check_memory(a: &TrainArgs, cfg: &FactoredConfig, tr: &Dataset) -> Result<()> {
+    let (k, d) = (tr.num_classes(), tr.d());
+    let factors = a.grid_factors.iter().copied().chain([cfg.factors]).max().unwrap_or(cfg.factors);
+    let largest = FactoredConfig { factors, ..cfg.clone() };
+    largest.check_size(k, d).map_err(config_error)?;
+    let copies = if a.selects() { 2 } else { 1 };
+    let bytes = largest.training_bytes(k, d, tr.n()).and_then(|b| b.checked_mul(copies));
+    let what = format!(
+        "a factored CSAE of {k} classes, {d} inputs, {factors} factors, {} hidden and its training buffers",
+        cfg.hidden
+    );
+    crate::memory::check(&what, bytes)
 }

@@ -41,6 +41,7 @@ pub(super) fn run(a: TrainArgs) -> Result<()> {
     check_selection_rows(&a)?;
     let pool = crate::threads::pool(a.threads)?;
     let rows = load_rows(&a)?;
+    check_memory(&a, &cfg, &rows.tr, pool.current_num_threads())?;
     if a.pretrain_only {
         return pool.install(|| pretrain_only(&a, &cfg, &rows, t0));
     }
@@ -244,4 +245,20 @@ fn select(
     }
     summary(quiet, None, &a.out, t0);
     Ok(())
+}
+
+/// Refuse a run whose class models and buffers would not fit in memory ([`crate::memory`]): the
+/// largest `--grid-hidden` candidate, plus the kept best candidate's models when selecting.
+fn check_memory(a: &TrainArgs, cfg: &CsaeConfig, tr: &Dataset, threads: usize) -> Result<()> {
+    let (k, d) = (tr.num_classes(), tr.d());
+    let hidden = a.grid_hidden.iter().copied().chain([a.hidden]).max().unwrap_or(a.hidden);
+    potential_train::memory::check_shape(d, hidden)?;
+    let largest = CsaeConfig { hidden, ..cfg.clone() };
+    let kept = if a.selects() {
+        potential_train::memory::model_bytes(d, hidden).and_then(|m| m.checked_mul(k as u64))
+    } else {
+        Some(0)
+    };
+    let bytes = largest.training_bytes(k, d, tr.n(), threads).zip(kept).and_then(|(t, m)| t.checked_add(m));
+    crate::memory::check(&format!("{k} class models of {d}×{hidden} and their training buffers"), bytes)
 }
