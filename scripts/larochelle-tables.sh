@@ -13,10 +13,13 @@
 # model, whichever has the lower *validation* error.
 #
 # Each cell appends one JSON line to $OUT/results.jsonl:
-#   {"set", "model", "protocol", "valid_error", "test_error", "train_seconds", "command"}
-# and a cell already present there with the same protocol is skipped (a record without "protocol"
-# was made before --pretrain-on existed and counts as "pretrain-on all"), so an interrupted run
-# resumes where it stopped.
+#   {"set", "model", "protocol", "seed", "valid_error", "test_error", "train_seconds", "command",
+#    "commit", "machine", "started"}
+# and a cell already present there with the same protocol and seed is skipped (a record without
+# "protocol" was made before --pretrain-on existed and counts as "pretrain-on all"; one without
+# "seed" counts as seed 1), so an interrupted run resumes where it stopped. SEEDS="1 2 3" runs the
+# cells of every seed (seed by seed); the tables give mean ± sd over the seeds present, and Table
+# 5 chooses sigmoid or sigmoid factored per seed by validation error.
 # TABLES_ONLY=1 prints the markdown tables of an existing results file (the records of the
 # PRETRAIN_ON protocol; PRETRAIN_ON=all for results/larochelle-tables.jsonl). Table 4 (the variants of
 # Sec. 4.7, on MNIST-small, MNIST-rot and convex in the paper) runs with
@@ -26,7 +29,8 @@
 # Env:   MNIST, BACKGROUNDS (default: ../shared/datasets/{mnist,backgrounds}), OUT (default
 #        target/larochelle), SETS (all eight), MODELS ("linear modulus sigmoid sigmoid-factored"),
 #        HIDDEN (500), PRETRAIN_EPOCHS (30), FINETUNE_EPOCHS (30), PATIENCE (6), THREADS (2),
-#        SEED (1), PRETRAIN_ON (train), POTENTIAL (a potential binary to use instead of building one).
+#        SEEDS (1; e.g. "1 2 3"), PRETRAIN_ON (train), POTENTIAL (a potential binary to use instead of
+#        building one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -41,7 +45,7 @@ PRETRAIN_EPOCHS=${PRETRAIN_EPOCHS:-30}
 FINETUNE_EPOCHS=${FINETUNE_EPOCHS:-30}
 PATIENCE=${PATIENCE:-6}
 THREADS=${THREADS:-2}
-SEED=${SEED:-1}
+SEEDS=${SEEDS:-${SEED:-1}}
 PRETRAIN_ON=${PRETRAIN_ON:-train}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 RES=$OUT/results.jsonl
@@ -102,35 +106,55 @@ paper = {
     "mnist-rot-back-image": (56.15, 52.88, 54.79, 47.14, 47.14),
 }
 models = ["linear", "modulus", "sigmoid", "sigmoid-factored"]
-cell = {(r["set"], r["model"]): r for r in rows}
-def fmt(r):
-    return "—" if r is None else f"{100 * r['test_error']:.2f} (val {100 * r['valid_error']:.2f}, {r['train_seconds'] / 60:.1f} min)"
-print("Table 3: test error %, paper → ours (validation error, training time)\n")
+cells = {}
+for r in rows:
+    cells.setdefault((r["set"], r["model"]), {})[r.get("seed", 1)] = r
+def stats(xs):
+    m = sum(xs) / len(xs)
+    sd = (sum((x - m) ** 2 for x in xs) / (len(xs) - 1)) ** 0.5 if len(xs) > 1 else float("nan")
+    return m, sd
+def fmt(by_seed):
+    if not by_seed:
+        return "—"
+    rs = list(by_seed.values())
+    te, va = stats([100 * r["test_error"] for r in rs]), stats([100 * r["valid_error"] for r in rs])
+    mins = sum(r["train_seconds"] for r in rs) / len(rs) / 60
+    if len(rs) == 1:
+        return f"{te[0]:.2f} (val {va[0]:.2f}, {mins:.1f} min, 1 seed)"
+    return f"{te[0]:.2f} ± {te[1]:.2f} (val {va[0]:.2f}, {mins:.1f} min, {len(rs)} seeds)"
+print("Table 3: test error %, paper → ours (mean ± sd over seeds; validation error, training time)\n")
 print("| set | " + " | ".join(models) + " |")
 print("|---|" + "---|" * len(models))
 for s in sets:
     p = paper.get(s, ("?",) * 5)
-    print(f"| {s} | " + " | ".join(f"{p[i]} → {fmt(cell.get((s, m)))}" for i, m in enumerate(models)) + " |")
+    print(f"| {s} | " + " | ".join(f"{p[i]} → {fmt(cells.get((s, m)))}" for i, m in enumerate(models)) + " |")
 t4 = {"mnist-basic": (3.39, 3.66, 5.53, 3.38), "mnist-rot": (14.32, 20.85, 19.95, 13.77),
       "convex": (44.36, 33.9, 24.02, 21.52)}
 t4_models = ["sigmoid-energies", "sigmoid-normalize-only", "sigmoid-no-pretrain", "sigmoid", "sigmoid-hinge"]
-t4_sets = [s for s in sets if any((s, m) in cell for m in t4_models[:3])]
+t4_sets = [s for s in sets if any((s, m) in cells for m in t4_models[:3])]
 if t4_sets:
     print("\nTable 4: variants of the sigmoid CSAE, test error %, paper → ours\n")
     print("| set | energies | normalize only | no pretraining | CSAE (log-loss) | hinge |")
     print("|---|---|---|---|---|---|")
     for s in t4_sets:
         p = t4.get(s, ("?",) * 4) + ("—",)
-        print(f"| {s} | " + " | ".join(f"{p[i]} → {fmt(cell.get((s, m)))}" for i, m in enumerate(t4_models)) + " |")
-print("\nTable 5: CSAE = sigmoid or sigmoid factored, chosen by validation error\n")
-print("| set | paper | ours | chosen |")
+        print(f"| {s} | " + " | ".join(f"{p[i]} → {fmt(cells.get((s, m)))}" for i, m in enumerate(t4_models)) + " |")
+print("\nTable 5: CSAE = sigmoid or sigmoid factored, chosen per seed by validation error\n")
+print("| set | paper | ours | chosen (per seed) |")
 print("|---|---|---|---|")
 for s in sets:
-    c = [cell[(s, m)] for m in ("sigmoid", "sigmoid-factored") if (s, m) in cell]
-    if not c:
+    sig, fac = cells.get((s, "sigmoid"), {}), cells.get((s, "sigmoid-factored"), {})
+    chosen = {}
+    for seed in sorted(set(sig) | set(fac)):
+        c = [r for r in (sig.get(seed), fac.get(seed)) if r is not None]
+        if len(c) == 2:
+            chosen[seed] = min(c, key=lambda r: r["valid_error"])
+    if not chosen:
         continue
-    best = min(c, key=lambda r: r["valid_error"])
-    print(f"| {s} | {paper.get(s, ('?',) * 5)[4]} | {100 * best['test_error']:.2f} | {best['model']} |")
+    te = stats([100 * r["test_error"] for r in chosen.values()])
+    ours = f"{te[0]:.2f}" if len(chosen) == 1 else f"{te[0]:.2f} ± {te[1]:.2f}"
+    which = ", ".join(f"{seed}: {r['model']}" for seed, r in sorted(chosen.items()))
+    print(f"| {s} | {paper.get(s, ('?',) * 5)[4]} | {ours} ({len(chosen)} seed{'s' if len(chosen) > 1 else ''}) | {which} |")
 EOF
 }
 
@@ -154,19 +178,26 @@ for s in $SETS; do
     fi
 done
 
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+MACHINE="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
+for SEED in $SEEDS; do
 for s in $SETS; do
     d=$OUT/data/$s
     for m in $MODELS; do
-        if python3 - "$RES" "$s" "$m" "pretrain-on $PRETRAIN_ON" <<'EOF'; then
+        if python3 - "$RES" "$s" "$m" "pretrain-on $PRETRAIN_ON" "$SEED" <<'EOF'; then
 import json, sys
-res, s, m, protocol = sys.argv[1:]
+res, s, m, protocol, seed = sys.argv[1:]
 rows = [json.loads(l) for l in open(res) if l.strip()]
-sys.exit(0 if any((r["set"], r["model"], r.get("protocol", "pretrain-on all")) == (s, m, protocol) for r in rows) else 1)
+key = (s, m, protocol, int(seed))
+sys.exit(0 if any((r["set"], r["model"], r.get("protocol", "pretrain-on all"), r.get("seed", 1)) == key for r in rows) else 1)
 EOF
-            echo "== $s / $m: done already"
+            echo "== $s / $m / seed $SEED: done already"
             continue
         fi
-        model=$OUT/models/$s-$m.safetensors
+        # Seed 1 keeps the file names of the runs before SEEDS existed.
+        sfx=""
+        [ "$SEED" != 1 ] && sfx="-s$SEED"
+        model=$OUT/models/$s-$m$sfx.safetensors
         mkdir -p "$OUT/models" "$OUT/logs"
         # Pretraining that diverges is retried with its learning rate divided by 3 (twice at most).
         read -r -a set_args <<<"$(settings "$m")"
@@ -179,7 +210,7 @@ EOF
                 ons=(all)
                 [ "$PRETRAIN_ON" = train ] && ons=(train all)
                 for on in "${ons[@]}"; do
-                    pre=$OUT/models/$s-sigmoid-pretrained-$on.safetensors
+                    pre=$OUT/models/$s-sigmoid-pretrained-$on$sfx.safetensors
                     if [ ! -f "$pre" ]; then
                         "$P" csae train --data "$d/train_images.npy" --labels "$d/train_labels.npy" \
                             --valid-data "$d/valid_images.npy" --valid-labels "$d/valid_labels.npy" \
@@ -188,14 +219,16 @@ EOF
                     fi
                 done
                 if [ "$PRETRAIN_ON" = train ]; then
-                    set_args+=(--pretrained "$OUT/models/$s-sigmoid-pretrained-train.safetensors"
-                        --pretrained-all "$OUT/models/$s-sigmoid-pretrained-all.safetensors")
+                    set_args+=(--pretrained "$OUT/models/$s-sigmoid-pretrained-train$sfx.safetensors"
+                        --pretrained-all "$OUT/models/$s-sigmoid-pretrained-all$sfx.safetensors")
                 else
-                    set_args+=(--pretrained "$OUT/models/$s-sigmoid-pretrained-all.safetensors")
+                    set_args+=(--pretrained "$OUT/models/$s-sigmoid-pretrained-all$sfx.safetensors")
                 fi
                 ;;
         esac
         t0=$(date +%s.%N)
+        started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+        log=$OUT/logs/$s-$m$sfx.log
         for try in 1 2 3; do
             args=(csae train --data "$d/train_images.npy" --labels "$d/train_labels.npy"
                 --valid-data "$d/valid_images.npy" --valid-labels "$d/valid_labels.npy"
@@ -205,10 +238,10 @@ EOF
                 --threads "$THREADS" --out "$model")
             rm -f "$model"
             echo "== $s / $m: potential ${args[*]}"
-            "$P" "${args[@]}" 2>&1 | tee "$OUT/logs/$s-$m.log" | grep -v "^\s*finetune epoch" || true
+            "$P" "${args[@]}" 2>&1 | tee "$log" | grep -v "^\s*finetune epoch" || true
             [ -f "$model" ] && break
-            grep -q "pretraining diverged" "$OUT/logs/$s-$m.log" && [ "$try" -lt 3 ] || {
-                echo "training $s / $m failed: see $OUT/logs/$s-$m.log" >&2
+            grep -q "pretraining diverged" "$log" && [ "$try" -lt 3 ] || {
+                echo "training $s / $m failed: see $log" >&2
                 exit 1
             }
             for i in "${!set_args[@]}"; do
@@ -219,18 +252,21 @@ EOF
             echo "== $s / $m: pretraining diverged; pretraining learning rate / 3"
         done
         t1=$(date +%s.%N)
-        valid=$(grep -o "^chosen: .*validation error [0-9.]*%" "$OUT/logs/$s-$m.log" | grep -o "[0-9.]*%$" | tr -d % || true)
+        valid=$(grep -o "^chosen: .*validation error [0-9.]*%" "$log" | grep -o "[0-9.]*%$" | tr -d % || true)
         test=$("$P" csae eval --model "$model" --data "$d/test_images.npy" --labels "$d/test_labels.npy" \
             --threads "$THREADS" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["error_rate"])')
-        python3 - "$RES" "$s" "$m" "pretrain-on $PRETRAIN_ON" "${valid:-nan}" "$test" "$t0" "$t1" "potential ${args[*]}" <<'EOF'
+        python3 - "$RES" "$s" "$m" "pretrain-on $PRETRAIN_ON" "${valid:-nan}" "$test" "$t0" "$t1" "potential ${args[*]}" \
+            "$SEED" "$COMMIT" "$MACHINE, --threads $THREADS" "$started" <<'EOF'
 import json, sys
-res, s, m, protocol, valid, test, t0, t1, cmd = sys.argv[1:]
+res, s, m, protocol, valid, test, t0, t1, cmd, seed, commit, machine, started = sys.argv[1:]
 with open(res, "a") as f:
-    f.write(json.dumps({"set": s, "model": m, "protocol": protocol, "valid_error": float(valid) / 100,
-                        "test_error": float(test), "train_seconds": round(float(t1) - float(t0), 1),
-                        "command": cmd}) + "\n")
+    f.write(json.dumps({"set": s, "model": m, "protocol": protocol, "seed": int(seed),
+                        "valid_error": float(valid) / 100, "test_error": float(test),
+                        "train_seconds": round(float(t1) - float(t0), 1), "command": cmd,
+                        "commit": commit, "machine": machine, "started": started}) + "\n")
 EOF
-        echo "== $s / $m: validation ${valid:-?}%, test $(python3 -c "print(f'{100*$test:.2f}')")%"
+        echo "== $s / $m / seed $SEED: validation ${valid:-?}%, test $(python3 -c "print(f'{100*$test:.2f}')")%"
     done
+done
 done
 tables
