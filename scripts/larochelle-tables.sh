@@ -77,85 +77,10 @@ scale() {
     esac
 }
 
-# Paper's Table 3 (linear, modulus, sigmoid, sigmoid factored) and Table 5 (CSAE) figures.
-paper() {
-    case $1 in
-        rectangles) echo "0.84 4.82 2.72 0.84 0.84" ;;
-        rectangles-image) echo "25.3 24.9 21.45 22.76 21.45" ;;
-        convex) echo "36.34 23.18 21.52 22.12 21.52" ;;
-        mnist-basic) echo "3.91 5.17 3.18 3.62 2.61" ;;
-        mnist-rot) echo "16.19 13.22 13.11 14.46 11.25" ;;
-        mnist-back-rand) echo "17.96 17.08 19.52 12.64 12.64" ;;
-        mnist-back-image) echo "22.37 23.38 21.87 22.77 20.15" ;;
-        mnist-rot-back-image) echo "56.15 52.88 54.79 47.14 47.14" ;;
-    esac
-}
-
+# The tables (the paper's figures beside ours, mean ± sd over seeds, Table 5 chosen per seed) are
+# scripts/results_table.py's, from the records of this protocol.
 tables() {
-    python3 - "$RES" "$SETS" "pretrain-on $PRETRAIN_ON" <<'EOF'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-# The records of one protocol (a record without "protocol" predates --pretrain-on: "all").
-rows = [r for r in rows if r.get("protocol", "pretrain-on all") == sys.argv[3]]
-sets = sys.argv[2].split()
-paper = {
-    "rectangles": (0.84, 4.82, 2.72, 0.84, 0.84), "rectangles-image": (25.3, 24.9, 21.45, 22.76, 21.45),
-    "convex": (36.34, 23.18, 21.52, 22.12, 21.52), "mnist-basic": (3.91, 5.17, 3.18, 3.62, 2.61),
-    "mnist-rot": (16.19, 13.22, 13.11, 14.46, 11.25), "mnist-back-rand": (17.96, 17.08, 19.52, 12.64, 12.64),
-    "mnist-back-image": (22.37, 23.38, 21.87, 22.77, 20.15),
-    "mnist-rot-back-image": (56.15, 52.88, 54.79, 47.14, 47.14),
-}
-models = ["linear", "modulus", "sigmoid", "sigmoid-factored"]
-cells = {}
-for r in rows:
-    cells.setdefault((r["set"], r["model"]), {})[r.get("seed", 1)] = r
-def stats(xs):
-    m = sum(xs) / len(xs)
-    sd = (sum((x - m) ** 2 for x in xs) / (len(xs) - 1)) ** 0.5 if len(xs) > 1 else float("nan")
-    return m, sd
-def fmt(by_seed):
-    if not by_seed:
-        return "—"
-    rs = list(by_seed.values())
-    te, va = stats([100 * r["test_error"] for r in rs]), stats([100 * r["valid_error"] for r in rs])
-    mins = sum(r["train_seconds"] for r in rs) / len(rs) / 60
-    if len(rs) == 1:
-        return f"{te[0]:.2f} (val {va[0]:.2f}, {mins:.1f} min, 1 seed)"
-    return f"{te[0]:.2f} ± {te[1]:.2f} (val {va[0]:.2f}, {mins:.1f} min, {len(rs)} seeds)"
-print("Table 3: test error %, paper → ours (mean ± sd over seeds; validation error, training time)\n")
-print("| set | " + " | ".join(models) + " |")
-print("|---|" + "---|" * len(models))
-for s in sets:
-    p = paper.get(s, ("?",) * 5)
-    print(f"| {s} | " + " | ".join(f"{p[i]} → {fmt(cells.get((s, m)))}" for i, m in enumerate(models)) + " |")
-t4 = {"mnist-basic": (3.39, 3.66, 5.53, 3.38), "mnist-rot": (14.32, 20.85, 19.95, 13.77),
-      "convex": (44.36, 33.9, 24.02, 21.52)}
-t4_models = ["sigmoid-energies", "sigmoid-normalize-only", "sigmoid-no-pretrain", "sigmoid", "sigmoid-hinge"]
-t4_sets = [s for s in sets if any((s, m) in cells for m in t4_models[:3])]
-if t4_sets:
-    print("\nTable 4: variants of the sigmoid CSAE, test error %, paper → ours\n")
-    print("| set | energies | normalize only | no pretraining | CSAE (log-loss) | hinge |")
-    print("|---|---|---|---|---|---|")
-    for s in t4_sets:
-        p = t4.get(s, ("?",) * 4) + ("—",)
-        print(f"| {s} | " + " | ".join(f"{p[i]} → {fmt(cells.get((s, m)))}" for i, m in enumerate(t4_models)) + " |")
-print("\nTable 5: CSAE = sigmoid or sigmoid factored, chosen per seed by validation error\n")
-print("| set | paper | ours | chosen (per seed) |")
-print("|---|---|---|---|")
-for s in sets:
-    sig, fac = cells.get((s, "sigmoid"), {}), cells.get((s, "sigmoid-factored"), {})
-    chosen = {}
-    for seed in sorted(set(sig) | set(fac)):
-        c = [r for r in (sig.get(seed), fac.get(seed)) if r is not None]
-        if len(c) == 2:
-            chosen[seed] = min(c, key=lambda r: r["valid_error"])
-    if not chosen:
-        continue
-    te = stats([100 * r["test_error"] for r in chosen.values()])
-    ours = f"{te[0]:.2f}" if len(chosen) == 1 else f"{te[0]:.2f} ± {te[1]:.2f}"
-    which = ", ".join(f"{seed}: {r['model']}" for seed, r in sorted(chosen.items()))
-    print(f"| {s} | {paper.get(s, ('?',) * 5)[4]} | {ours} ({len(chosen)} seed{'s' if len(chosen) > 1 else ''}) | {which} |")
-EOF
+    python3 scripts/results_table.py --protocol "pretrain-on $PRETRAIN_ON" "$RES"
 }
 
 if [ "${TABLES_ONLY:-0}" = 1 ]; then

@@ -1,20 +1,27 @@
 #!/usr/bin/env python3
 """Markdown tables (mean ± sd over seeds) from JSON-lines result records.
 
-Usage: scripts/results_table.py [--include-smoke] RECORDS.jsonl [MORE.jsonl ...]
+Usage: scripts/results_table.py [--include-smoke] [--protocol P] RECORDS.jsonl [MORE.jsonl ...]
 
-Reads records such as scripts/table2.sh writes to results/table2.jsonl — one JSON object a line
-with at least "table", "row", "seed", "protocol", "valid_error" and "test_error" (fractions) —
-and prints, for every table, one Markdown row per (row, protocol): the paper's figure, the number
-of seeds, validation and test error in percent as mean ± sample standard deviation (n − 1) over
-the seeds, and the test error of each seed. Rows of Table 2 come in the paper's order, others
-after them in the order first seen. Records with "smoke": true (scripts/table2.sh's TABLE2_SMOKE
-check) are left out unless --include-smoke is given.
+Two kinds of record, told apart by their fields:
+- Table rows, as scripts/table2.sh writes to results/table2.jsonl: "table", "row", "seed",
+  "protocol", "valid_error" and "test_error" (fractions). For every table, one Markdown row per
+  (row, protocol): the paper's figure, the number of seeds, validation and test error in percent
+  as mean ± sample standard deviation (n − 1) over the seeds, and the test error of each seed.
+  Rows of Table 2 come in the paper's order, others after them in the order first seen. Records
+  with "smoke": true (scripts/table2.sh's TABLE2_SMOKE check) are left out unless
+  --include-smoke is given.
+- Larochelle cells, as scripts/larochelle-tables.sh writes: "set", "model", "valid_error",
+  "test_error", "train_seconds", and "protocol" (absent: "pretrain-on all", the records made before
+  --pretrain-on existed) and "seed" (absent: 1). Per protocol: Table 3 (sets × the four basic
+  models), Table 4 (the sigmoid variants, where present) and Table 5 (per seed, sigmoid or
+  sigmoid factored, whichever has the lower validation error; the mean ± sd of the chosen test
+  errors). --protocol keeps one protocol's cells.
 
 A line that is not a JSON object with those fields, or two records of the same (table, row,
-protocol, seed), is an error naming the file and line: the table never silently drops or averages
-a record. Standard library only (no numpy), so that CI can run it on a fixture
-(crates/potential-cli/tests/results_table.rs).
+protocol, seed) or (set, model, protocol, seed), is an error naming the file and line: the table
+never silently drops or averages a record. Standard library only (no numpy), so that CI can run it
+on fixtures (crates/potential-cli/tests/results_table.rs).
 """
 
 import json
@@ -34,6 +41,27 @@ PAPER = {
     }
 }
 REQUIRED = ("table", "row", "seed", "protocol", "valid_error", "test_error")
+CELL_REQUIRED = ("set", "model", "valid_error", "test_error", "train_seconds")
+
+# The paper's Table 3 (linear, modulus, sigmoid, sigmoid factored) and Table 5 (CSAE) test errors %.
+LAROCHELLE = {
+    "rectangles": (0.84, 4.82, 2.72, 0.84, 0.84),
+    "rectangles-image": (25.3, 24.9, 21.45, 22.76, 21.45),
+    "convex": (36.34, 23.18, 21.52, 22.12, 21.52),
+    "mnist-basic": (3.91, 5.17, 3.18, 3.62, 2.61),
+    "mnist-rot": (16.19, 13.22, 13.11, 14.46, 11.25),
+    "mnist-back-rand": (17.96, 17.08, 19.52, 12.64, 12.64),
+    "mnist-back-image": (22.37, 23.38, 21.87, 22.77, 20.15),
+    "mnist-rot-back-image": (56.15, 52.88, 54.79, 47.14, 47.14),
+}
+BASIC = ["linear", "modulus", "sigmoid", "sigmoid-factored"]
+# The paper's Table 4 (energies, normalize only, no pretraining, CSAE) test errors %.
+TABLE4 = {
+    "mnist-basic": (3.39, 3.66, 5.53, 3.38),
+    "mnist-rot": (14.32, 20.85, 19.95, 13.77),
+    "convex": (44.36, 33.9, 24.02, 21.52),
+}
+VARIANTS = ["sigmoid-energies", "sigmoid-normalize-only", "sigmoid-no-pretrain", "sigmoid", "sigmoid-hinge"]
 
 
 def fail(msg):
@@ -41,8 +69,8 @@ def fail(msg):
     sys.exit(1)
 
 
-def read(paths, include_smoke):
-    records = []
+def read(paths, include_smoke, protocol=None):
+    records, cells = [], []
     seen = {}
     for path in paths:
         try:
@@ -59,7 +87,12 @@ def read(paths, include_smoke):
                 fail(f"{where}: not JSON ({e.msg})")
             if not isinstance(r, dict):
                 fail(f"{where}: not a JSON object")
-            missing = [k for k in REQUIRED if k not in r]
+            cell = "table" not in r and "set" in r
+            if cell:
+                r = dict(r)
+                r.setdefault("protocol", "pretrain-on all")
+                r.setdefault("seed", 1)
+            missing = [k for k in (CELL_REQUIRED if cell else REQUIRED) if k not in r]
             if missing:
                 fail(f"{where}: no {', '.join(missing)}")
             for k in ("valid_error", "test_error"):
@@ -70,12 +103,19 @@ def read(paths, include_smoke):
                 fail(f"{where}: seed {r['seed']!r} is not an integer")
             if r.get("smoke") and not include_smoke:
                 continue
-            key = (str(r["table"]), r["row"], r["protocol"], r["seed"])
+            if protocol is not None and r["protocol"] != protocol:
+                continue
+            if cell:
+                key = ("cell", r["set"], r["model"], r["protocol"], r["seed"])
+                name = f"set {key[1]}, model {key[2]}, {key[3]}, seed {key[4]}"
+            else:
+                key = (str(r["table"]), r["row"], r["protocol"], r["seed"])
+                name = f"table {key[0]}, row {key[1]}, {key[2]}, seed {key[3]}"
             if key in seen:
-                fail(f"{where}: a second record of table {key[0]}, row {key[1]}, {key[2]}, seed {key[3]} (first at {seen[key]})")
+                fail(f"{where}: a second record of {name} (first at {seen[key]})")
             seen[key] = where
-            records.append(r)
-    return records
+            (cells if cell else records).append(r)
+    return records, cells
 
 
 def mean_sd(xs):
@@ -118,15 +158,85 @@ def tables(records):
     return "\n".join(out)
 
 
+def cell_text(rs):
+    """One Larochelle cell: test error mean ± sd (validation mean, minutes per run, seeds)."""
+    if not rs:
+        return "—"
+    mins = sum(r["train_seconds"] for r in rs) / len(rs) / 60
+    seeds = f"{len(rs)} seed{'s' if len(rs) > 1 else ''}"
+    return f"{pm([r['test_error'] for r in rs])} (val {pm([r['valid_error'] for r in rs])}, {mins:.1f} min, {seeds})"
+
+
+def larochelle(cells):
+    out = []
+    for protocol in dict.fromkeys(r["protocol"] for r in cells):
+        rs = [r for r in cells if r["protocol"] == protocol]
+        by = {}
+        for r in rs:
+            by.setdefault((r["set"], r["model"]), []).append(r)
+        for v in by.values():
+            v.sort(key=lambda r: r["seed"])
+        sets = [x for x in LAROCHELLE if any(r["set"] == x for r in rs)]
+        sets += [x for x in dict.fromkeys(r["set"] for r in rs) if x not in LAROCHELLE]
+        none = ("—",) * 5
+        if any(r["model"] in BASIC for r in rs):
+            out.append(f"Table 3 ({protocol}): test error %, paper → ours (mean ± sd over seeds; validation, minutes per run)\n")
+            out.append("| set | " + " | ".join(BASIC) + " |")
+            out.append("|---|" + "---|" * len(BASIC))
+            for x in sets:
+                p = LAROCHELLE.get(x, none)
+                out.append(f"| {x} | " + " | ".join(f"{p[i]} → {cell_text(by.get((x, m), []))}" for i, m in enumerate(BASIC)) + " |")
+            out.append("")
+        t4 = [x for x in sets if any((x, m) in by for m in VARIANTS[:3])]
+        if t4:
+            out.append(f"Table 4 ({protocol}): variants of the sigmoid CSAE, test error %, paper → ours\n")
+            out.append("| set | energies | normalize only | no pretraining | CSAE (log-loss) | hinge |")
+            out.append("|---|---|---|---|---|---|")
+            for x in t4:
+                p = TABLE4.get(x, ("—",) * 4) + ("—",)
+                out.append(f"| {x} | " + " | ".join(f"{p[i]} → {cell_text(by.get((x, m), []))}" for i, m in enumerate(VARIANTS)) + " |")
+            out.append("")
+        t5 = []
+        for x in sets:
+            sig = {r["seed"]: r for r in by.get((x, "sigmoid"), [])}
+            fac = {r["seed"]: r for r in by.get((x, "sigmoid-factored"), [])}
+            chosen = {k: min(sig[k], fac[k], key=lambda r: r["valid_error"]) for k in sorted(set(sig) & set(fac))}
+            if chosen:
+                which = ", ".join(f"{k}: {'factored' if r['model'] == 'sigmoid-factored' else 'sigmoid'}" for k, r in chosen.items())
+                per_seed = ", ".join(f"{100 * r['test_error']:.2f}" for r in chosen.values())
+                t5.append(
+                    f"| {x} | {LAROCHELLE.get(x, none)[4]} | {len(chosen)} | **{pm([r['test_error'] for r in chosen.values()])}** "
+                    f"| {per_seed} | {which} |"
+                )
+        if t5:
+            out.append(f"Table 5 ({protocol}): CSAE = sigmoid or sigmoid factored, chosen per seed by validation error\n")
+            out.append("| set | paper | seeds | **test** | test per seed | chosen (seed: model) |")
+            out.append("|---|---|---|---|---|---|")
+            out.extend(t5)
+            out.append("")
+    return "\n".join(out)
+
+
 def main(argv):
     include_smoke = "--include-smoke" in argv
-    paths = [a for a in argv if a != "--include-smoke"]
+    args = [a for a in argv if a != "--include-smoke"]
+    protocol = None
+    if "--protocol" in args:
+        i = args.index("--protocol")
+        if i + 1 >= len(args):
+            fail("--protocol needs a value, e.g. --protocol 'pretrain-on train'")
+        protocol = args[i + 1]
+        del args[i : i + 2]
+    paths = args
     if not paths or any(a.startswith("-") for a in paths):
-        fail("usage: results_table.py [--include-smoke] RECORDS.jsonl [MORE.jsonl ...]")
-    records = read(paths, include_smoke)
-    if not records:
-        fail(f"no records in {', '.join(paths)}")
-    sys.stdout.write(tables(records))
+        fail("usage: results_table.py [--include-smoke] [--protocol P] RECORDS.jsonl [MORE.jsonl ...]")
+    records, cells = read(paths, include_smoke, protocol)
+    if not records and not cells:
+        fail(f"no records in {', '.join(paths)}" + (f" of protocol {protocol!r}" if protocol else ""))
+    text = tables(records) if records else ""
+    if cells:
+        text += ("\n" if text else "") + larochelle(cells)
+    sys.stdout.write(text)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 //! `scripts/results_table.py` (the Markdown tables of RESULTS.md from the JSON-lines records in
-//! `results/`) on a fixture: the exact expected Markdown (means and sample standard deviations
-//! over seeds worked out by hand: sigmoid test 1.24, 1.48, 1.26 → 1.33 ± 0.13), smoke records
-//! left out unless asked for, and bad records refused with the file and line.
+//! `results/`) on fixtures: the exact expected Markdown of Table 2 rows and of the Larochelle
+//! Tables 3–5 (means and sample standard deviations over seeds worked out by hand: sigmoid test
+//! 1.24, 1.48, 1.26 → 1.33 ± 0.13), smoke records left out unless asked for, `--protocol`, and bad
+//! records refused with the file and line.
 //!
 //! Needs `python3` (standard library only). Without it the test prints `skipped: …` and passes,
 //! unless `POTENTIAL_REQUIRE_DATA=1` (CI), which makes it a failure.
@@ -74,4 +75,45 @@ fn bad_records_are_refused_with_their_line() {
     }
     let Some(o) = table(&[&dir.path().join("missing.jsonl")]) else { return };
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("missing.jsonl"));
+}
+
+#[test]
+fn larochelle_tables_of_the_fixture_are_the_expected_markdown() {
+    // Worked by hand: convex sigmoid test 16, 18 → 17.00 ± 1.41; factored 15, 20 → 17.50 ± 3.54;
+    // Table 5 takes sigmoid for seed 1 (validation 15 < 16) and factored for seed 2 (16 < 17):
+    // 16, 20 → 18.00 ± 2.83. The record without protocol and seed is "pretrain-on all", seed 1.
+    let f = fixture("larochelle-fixture.jsonl");
+    let Some(o) = table(&[&f]) else { return };
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let want = std::fs::read_to_string(fixture("larochelle-fixture.md")).unwrap();
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), want);
+
+    // --protocol keeps one protocol's cells.
+    let Some(o) = table(&[Path::new("--protocol"), Path::new("pretrain-on all"), &f]) else { return };
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.starts_with("Table 3 (pretrain-on all)") && !out.contains("pretrain-on train"), "{out}");
+    let Some(o) = table(&[Path::new("--protocol"), Path::new("nonesuch"), &f]) else { return };
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("of protocol 'nonesuch'"));
+}
+
+#[test]
+fn bad_larochelle_cells_are_refused_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = r#"{"set": "convex", "model": "sigmoid", "seed": 2, "valid_error": 0.15, "test_error": 0.16, "train_seconds": 60.0}"#;
+    let cases: [(&str, String, &str); 3] = [
+        ("no time", good.replace(", \"train_seconds\": 60.0", ""), "bad.jsonl:1: no train_seconds"),
+        (
+            "duplicate",
+            format!("{good}\n{good}\n"),
+            "bad.jsonl:2: a second record of set convex, model sigmoid, pretrain-on all, seed 2",
+        ),
+        ("percent", good.replace("0.16", "16"), "test_error 16 is not a fraction"),
+    ];
+    for (what, text, needle) in cases {
+        let path = dir.path().join("bad.jsonl");
+        std::fs::write(&path, text).unwrap();
+        let Some(o) = table(&[&path]) else { return };
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(needle), "{what}: wanted {needle:?} in {err}");
+    }
 }
