@@ -24,6 +24,9 @@
 //! - [`Progress`] and [`Monitor`]: the one progress and cancellation callback of the long-running
 //!   calls ([`Trainer::fit_with`], [`detector::Detector::fit_with`], the CSAE's and the `potential`
 //!   estimators'), [`silent`] the default; [`Trainer::fit`] keeps its own event callback.
+//! - [`memory`]: what a training run will allocate, estimated before it allocates
+//!   ([`memory::training_bytes`], [`memory::check_shape`]; the detector's
+//!   [`detector::Resolved::fit_bytes`]), so a caller can refuse a run that would not fit.
 //! - [`SphericalKMeans`]: the k-means autoencoder (max activation, Sec. 2.3.8) trained by spherical
 //!   k-means.
 //!
