@@ -112,20 +112,24 @@ impl Detector {
         r: &Resolved,
         observer: &mut dyn FnMut(usize, Event<'_>) -> ControlFlow<()>,
     ) -> Result<Self> {
-        let first = Self::fit_stage(x, r, &mut |i, e| observer(i, e))?;
-        if r.stages() == 1 {
+        let one = r.stages() == 1;
+        let first = Self::fit_stage(x, r, one, &mut |i, e| observer(i, e))?;
+        if one {
             return Ok(first);
         }
         let kept = first.trimmed_rows(x, r.trim)?;
-        let mut det = Self::fit_stage(&kept, r, &mut |i, e| observer(i + r.members(), e))?;
+        // The second stage's threshold on its kept rows would be replaced at once: skip it.
+        let mut det = Self::fit_stage(&kept, r, false, &mut |i, e| observer(i + r.members(), e))?;
         det.fit_threshold(x)?;
         Ok(det)
     }
 
-    /// One stage: every member fitted on `x`, the threshold on `x`.
+    /// One stage: every member fitted on `x`; the threshold on `x` when `threshold` (else left
+    /// infinite, for [`Detector::fit_threshold`] to set).
     fn fit_stage(
         x: &Features,
         r: &Resolved,
+        threshold: bool,
         observer: &mut dyn FnMut(usize, Event<'_>) -> ControlFlow<()>,
     ) -> Result<Self> {
         check_finite(x.as_slice(), x.d())?;
@@ -139,7 +143,7 @@ impl Detector {
             }
             views.push(view);
         }
-        Self::assemble(x, r, views, members)
+        Self::assemble(x, r, views, members, threshold)
     }
 
     /// Fit member `index` of the detector [`Detector::fit_resolved`] would fit on `x` (its view
@@ -204,7 +208,7 @@ impl Detector {
         }
         check_finite(x.as_slice(), x.d())?;
         let views = (0..r.views.len()).map(|vi| Ok(ScaledView::fit(x, r, vi)?.0)).collect::<Result<_>>()?;
-        Self::assemble(x, r, views, members)
+        Self::assemble(x, r, views, members, true)
     }
 
     /// The rows of `x` this detector finds least strange, in their order: all but the
@@ -251,8 +255,15 @@ impl Detector {
         Ok(novelty::contamination_threshold(&scores, self.contamination)?)
     }
 
-    /// The detector of fitted views and members, its threshold fitted on the rows `x`.
-    fn assemble(x: &Features, r: &Resolved, views: Vec<ScaledView>, members: Vec<Member>) -> Result<Self> {
+    /// The detector of fitted views and members, its threshold fitted on the rows `x` when
+    /// `threshold` (else infinite until [`Detector::fit_threshold`]).
+    fn assemble(
+        x: &Features,
+        r: &Resolved,
+        views: Vec<ScaledView>,
+        members: Vec<Member>,
+        threshold: bool,
+    ) -> Result<Self> {
         let cfg = &r.config;
         let (scalers, references) = views.into_iter().map(|v| (v.scaler, v.reference)).unzip();
         let provenance = serde_json::json!({
@@ -290,7 +301,9 @@ impl Detector {
             threshold: f64::INFINITY,
             provenance,
         };
-        det.threshold = det.threshold_on(x)?;
+        if threshold {
+            det.threshold = det.threshold_on(x)?;
+        }
         Ok(det)
     }
 
