@@ -28,6 +28,20 @@ fn table(args: &[&Path]) -> Option<Output> {
     }
 }
 
+/// Each case's text, written to `dir/bad.jsonl`, is refused with its needle in the error and no
+/// table printed; false when python3 is missing (the caller returns, `table` said `skipped:`).
+fn refused<const N: usize>(dir: &Path, cases: [(&str, String, &str); N]) -> bool {
+    for (what, text, needle) in cases {
+        let path = dir.join("bad.jsonl");
+        std::fs::write(&path, text).unwrap();
+        let Some(o) = table(&[&path]) else { return false };
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(needle), "{what}: wanted {needle:?} in {err}");
+        assert!(o.stdout.is_empty(), "{what}: printed a table");
+    }
+    true
+}
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
 }
@@ -65,13 +79,8 @@ fn bad_records_are_refused_with_their_line() {
         ("duplicate", format!("{good}\n\n{good}\n"), "bad.jsonl:3: a second record of table 2, row sigmoid"),
         ("empty", "\n".into(), "no records"),
     ];
-    for (what, text, needle) in cases {
-        let path = dir.path().join("bad.jsonl");
-        std::fs::write(&path, text).unwrap();
-        let Some(o) = table(&[&path]) else { return };
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(!o.status.success() && err.contains(needle), "{what}: wanted {needle:?} in {err}");
-        assert!(o.stdout.is_empty(), "{what}: printed a table");
+    if !refused(dir.path(), cases) {
+        return;
     }
     let Some(o) = table(&[&dir.path().join("missing.jsonl")]) else { return };
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("missing.jsonl"));
@@ -109,11 +118,5 @@ fn bad_larochelle_cells_are_refused_with_their_line() {
         ),
         ("percent", good.replace("0.16", "16"), "test_error 16 is not a fraction"),
     ];
-    for (what, text, needle) in cases {
-        let path = dir.path().join("bad.jsonl");
-        std::fs::write(&path, text).unwrap();
-        let Some(o) = table(&[&path]) else { return };
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(!o.status.success() && err.contains(needle), "{what}: wanted {needle:?} in {err}");
-    }
+    refused(dir.path(), cases);
 }
