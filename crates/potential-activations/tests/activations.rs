@@ -222,3 +222,19 @@ fn softplus_antiderivative_is_the_dilogarithm_correctly_rounded() {
         assert!((got - want).abs() <= (0.5 + 1e-6) * ulp, "H({u}) = {got:e}, mpmath {want:e}");
     }
 }
+
+/// `is_smooth` is false exactly where h′ jumps: h′ differs across 0 by more than rounding for
+/// relu and modulus, and is continuous there for every smooth kind.
+#[test]
+fn is_smooth_is_false_exactly_where_h_prime_jumps_at_zero() {
+    let eps = 1e-4f32;
+    for k in ActivationKind::ALL {
+        let jump = (k.h_prime(eps) - k.h_prime(-eps)).abs();
+        if k.is_smooth() {
+            assert!(jump < 1e-2, "{k}: h′ jumps by {jump} at 0 but is_smooth");
+        } else {
+            assert!(jump > 0.5, "{k}: h′ is continuous at 0 but not is_smooth");
+        }
+    }
+    assert!(!ActivationKind::Relu.is_smooth() && !ActivationKind::Modulus.is_smooth());
+}
