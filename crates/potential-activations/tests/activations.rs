@@ -238,3 +238,18 @@ fn is_smooth_is_false_exactly_where_h_prime_jumps_at_zero() {
     }
     assert!(!ActivationKind::Relu.is_smooth() && !ActivationKind::Modulus.is_smooth());
 }
+
+/// The documented value of h′ at the kink u = 0 of relu and modulus is 0 (either sign of zero),
+/// and h there is +0 (bit for bit: relu(−0) is +0, as |−0| is).
+#[test]
+fn kinks_take_the_documented_values_at_zero() {
+    for k in [ActivationKind::Relu, ActivationKind::Modulus] {
+        for u in [0.0f32, -0.0] {
+            assert_eq!(k.h_prime(u), 0.0, "{k}: h′({u})");
+            assert_eq!(k.h(u).to_bits(), 0.0f32.to_bits(), "{k}: h({u})");
+        }
+        assert_eq!(k.h_prime(f32::MIN_POSITIVE), 1.0, "{k}");
+    }
+    assert_eq!(ActivationKind::Relu.h_prime(-f32::MIN_POSITIVE), 0.0);
+    assert_eq!(ActivationKind::Modulus.h_prime(-f32::MIN_POSITIVE), -1.0);
+}
