@@ -30,7 +30,7 @@
 #        target/larochelle), SETS (all eight), MODELS ("linear modulus sigmoid sigmoid-factored"),
 #        HIDDEN (500), PRETRAIN_EPOCHS (30), FINETUNE_EPOCHS (30), PATIENCE (6), THREADS (2),
 #        SEEDS (1; e.g. "1 2 3"), PRETRAIN_ON (train), POTENTIAL (a potential binary to use instead of
-#        building one).
+#        building one) and POTENTIAL_COMMIT (the commit it was built from, for the records).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -103,7 +103,13 @@ for s in $SETS; do
     fi
 done
 
-COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# The commit the records name: the checkout's, which built the binary — unless POTENTIAL points at
+# a binary built elsewhere, whose commit POTENTIAL_COMMIT gives ("unknown" without it).
+if [ -n "${POTENTIAL:-}" ]; then
+    COMMIT=${POTENTIAL_COMMIT:-unknown}
+else
+    COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+fi
 MACHINE="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
 for SEED in $SEEDS; do
 for s in $SETS; do

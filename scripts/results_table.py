@@ -179,13 +179,18 @@ def larochelle(cells):
         sets = [x for x in LAROCHELLE if any(r["set"] == x for r in rs)]
         sets += [x for x in dict.fromkeys(r["set"] for r in rs) if x not in LAROCHELLE]
         none = ("—",) * 5
+
+        def grid_row(x, paper, models):
+            cells = " | ".join(f"{paper[i]} → {cell_text(by.get((x, m), []))}" for i, m in enumerate(models))
+            return f"| {x} | {cells} |"
+
         if any(r["model"] in BASIC for r in rs):
             out.append(f"Table 3 ({protocol}): test error %, paper → ours (mean ± sd over seeds; validation, minutes per run)\n")
             out.append("| set | " + " | ".join(BASIC) + " |")
             out.append("|---|" + "---|" * len(BASIC))
             for x in sets:
                 p = LAROCHELLE.get(x, none)
-                out.append(f"| {x} | " + " | ".join(f"{p[i]} → {cell_text(by.get((x, m), []))}" for i, m in enumerate(BASIC)) + " |")
+                out.append(grid_row(x, p, BASIC))
             out.append("")
         t4 = [x for x in sets if any((x, m) in by for m in VARIANTS[:3])]
         if t4:
@@ -194,7 +199,7 @@ def larochelle(cells):
             out.append("|---|---|---|---|---|---|")
             for x in t4:
                 p = TABLE4.get(x, ("—",) * 4) + ("—",)
-                out.append(f"| {x} | " + " | ".join(f"{p[i]} → {cell_text(by.get((x, m), []))}" for i, m in enumerate(VARIANTS)) + " |")
+                out.append(grid_row(x, p, VARIANTS))
             out.append("")
         t5 = []
         for x in sets:
