@@ -1,0 +1,86 @@
+//! The validation sweep behind the settings of `potential demo` (RESULTS.md, "The main job"):
+//! on the writer-disjoint split of the embedded digits (train = the first 1200 rows, validation =
+//! the 300 after them; the last 297 rows, the test writers, are never read), the demo's selection
+//! (hidden ∈ {50, 100} or as given, learning rate ∈ {0.01, 0.03}, leak-free protocol) under one
+//! variation of its settings, over seeds; prints one JSON line with the best validation error of
+//! each seed and their mean.
+//!
+//! ```sh
+//! cargo run --release -p potential-csae --example demo_validation -- \
+//!     MASK DROPOUT WEIGHT_DECAY CONTRACTIVE HIDDEN[,HIDDEN…] SEED[,SEED…] SHIFTS(0|1)
+//! ```
+use potential_csae::{select_and_fit, CsaeConfig, FinetuneConfig, Grid, PretrainOn};
+use potential_data::{embedded_digits, DIGITS_SIDE};
+use potential_train::TrainConfig;
+
+fn arg<T: std::str::FromStr>(args: &[String], i: usize, what: &str) -> T {
+    args.get(i).and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        eprintln!("argument {i} ({what}) missing or malformed; see the example's header");
+        std::process::exit(2)
+    })
+}
+
+fn list<T: std::str::FromStr>(args: &[String], i: usize, what: &str) -> Vec<T> {
+    let s: String = arg(args, i, what);
+    s.split(',').map(|v| v.parse().unwrap_or_else(|_| panic!("{what}: {v:?}"))).collect()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let mask: f32 = arg(&args, 1, "input mask");
+    let dropout: f32 = arg(&args, 2, "hidden dropout");
+    let weight_decay: f32 = arg(&args, 3, "weight decay");
+    let contractive: f32 = arg(&args, 4, "contractive λ");
+    let hidden: Vec<usize> = list(&args, 5, "hidden sizes");
+    let seeds: Vec<u64> = list(&args, 6, "seeds");
+    let shifts: u8 = arg(&args, 7, "shifts");
+    let digits = embedded_digits();
+    let (rest, _test_writers) = digits.split_tail(297).expect("1797 rows");
+    let (train, valid) = rest.split_tail(300).expect("1500 rows");
+    let train = if shifts == 1 { train.with_shifts(DIGITS_SIDE, DIGITS_SIDE).expect("8×8") } else { train };
+    let t0 = std::time::Instant::now();
+    let mut best = Vec::new();
+    for &seed in &seeds {
+        let cfg = CsaeConfig {
+            hidden: hidden[0],
+            pretrain: Some(TrainConfig {
+                epochs: 100,
+                batch_size: 20,
+                learning_rate: 0.1,
+                contractive,
+                seed,
+                metric_rows: 200,
+                ..TrainConfig::default()
+            }),
+            finetune: FinetuneConfig {
+                epochs: 40,
+                batch_size: 20,
+                learning_rate: 0.03,
+                patience: Some(10),
+                seed,
+                input_mask: mask,
+                hidden_dropout: dropout,
+                ..FinetuneConfig::default()
+            },
+            seed,
+            pretrain_on: PretrainOn::Train,
+            ..CsaeConfig::default()
+        };
+        let grid = Grid {
+            hidden: hidden.clone(),
+            learning_rate: vec![0.01, 0.03],
+            weight_decay: vec![weight_decay],
+        };
+        let (_, sel) = select_and_fit(&cfg, &grid, &train, &valid, &|_| {}, &mut |_| {}).expect("selection");
+        best.push(sel.trials[sel.best].valid_error);
+    }
+    let mean = best.iter().sum::<f64>() / best.len() as f64;
+    println!(
+        "{{\"experiment\": \"demo-validation\", \"input_mask\": {mask}, \"hidden_dropout\": {dropout}, \
+         \"weight_decay\": {weight_decay}, \"contractive\": {contractive}, \"hidden\": {hidden:?}, \
+         \"shifts\": {}, \"seeds\": {seeds:?}, \"best_valid_error\": {best:?}, \"mean_best_valid_error\": {mean}, \
+         \"wall_seconds\": {:.1}}}",
+        shifts == 1,
+        t0.elapsed().as_secs_f64()
+    );
+}
