@@ -30,6 +30,27 @@ impl Default for Grid {
     }
 }
 
+impl Grid {
+    /// Peak bytes [`select_and_fit`] over this grid allocates beyond its data (`None` on
+    /// overflow), for `k` classes of `visible` inputs, `rows` rows (train + validation, the refit's)
+    /// and `concurrent` classes pretrained at once: a run of `base` with the largest hidden size
+    /// ([`CsaeConfig::training_bytes`]) plus the best candidate's `k` class models, which the
+    /// selection keeps while it tries the others. With an empty `hidden` list, `base.hidden`.
+    pub fn selection_bytes(
+        &self,
+        base: &CsaeConfig,
+        k: usize,
+        visible: usize,
+        rows: usize,
+        concurrent: usize,
+    ) -> Option<u64> {
+        let hidden = self.hidden.iter().copied().max().unwrap_or(base.hidden);
+        let largest = CsaeConfig { hidden, ..base.clone() };
+        let kept = potential_train::memory::model_bytes(visible, hidden)?.checked_mul(k as u64)?;
+        largest.training_bytes(k, visible, rows, concurrent)?.checked_add(kept)
+    }
+}
+
 /// One point of the grid and what it reached on the validation set.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Trial {

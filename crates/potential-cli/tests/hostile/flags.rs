@@ -60,6 +60,16 @@ fn cases() -> Vec<Case> {
             "--labels {d}/y.npy --hidden 4 --factors 1000000 --max-memory 64M",
             fails(&["factored CSAE", "--max-memory"]),
         ),
+        csae(
+            "csae factored: --grid-hidden candidate over --max-memory",
+            "--labels {d}/y.npy --hidden 4 --factors 4 --grid-hidden 4,1000000 --valid-rows 20 --max-memory 64M",
+            fails(&["4 factors, 1000000 hidden", "--max-memory"]),
+        ),
+        csae(
+            "csae: --grid-hidden candidate over --max-memory",
+            "--labels {d}/y.npy --hidden 4 --grid-hidden 4,100000 --valid-rows 20 --max-memory 10M",
+            fails(&["class models of 16×100000", "--max-memory"]),
+        ),
         fit("detect fit: over --max-memory", "--max-memory 10K", fails(&["autoencoders of 16×32", "--max-memory"])),
         fit("detect fit: --contamination 0.9", "--contamination 0.9", fails(&["contamination"])),
         fit("detect fit: --members 0", "--members 0", fails(&["members"])),

@@ -23,6 +23,35 @@ pub struct FactoredGrid {
     pub weight_decay: Vec<f32>,
 }
 
+impl FactoredGrid {
+    /// The configuration of the grid's largest model: `base` with the most factors and hidden
+    /// units of the lists (their own values where a list is empty).
+    pub fn largest(&self, base: &FactoredConfig) -> FactoredConfig {
+        FactoredConfig {
+            factors: self.factors.iter().copied().max().unwrap_or(base.factors),
+            hidden: self.hidden.iter().copied().max().unwrap_or(base.hidden),
+            ..base.clone()
+        }
+    }
+
+    /// Peak bytes [`select_and_fit_factored`] over this grid allocates beyond its data (`None` on
+    /// overflow), for `k` classes of `visible` inputs and `rows` rows (train + validation, the
+    /// refit's): a run of [`FactoredGrid::largest`] ([`FactoredConfig::training_bytes`]) plus the
+    /// best candidate's model, which the selection keeps while it tries the others (counted at the
+    /// largest size).
+    pub fn selection_bytes(
+        &self,
+        base: &FactoredConfig,
+        k: usize,
+        visible: usize,
+        rows: usize,
+    ) -> Option<u64> {
+        let largest = self.largest(base);
+        let kept = super::model::parameters(visible, largest.factors, largest.hidden, k)?.checked_mul(4)?;
+        largest.training_bytes(k, visible, rows)?.checked_add(kept)
+    }
+}
+
 /// One grid point and what it reached on the validation split.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FactoredTrial {

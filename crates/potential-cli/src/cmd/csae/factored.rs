@@ -35,7 +35,7 @@ pub(super) fn run(a: TrainArgs) -> Result<()> {
     check_selection_rows(&a)?;
     let pool = crate::threads::pool(a.threads)?;
     let rows = load_rows(&a)?;
-    check_memory(&a, &cfg, &rows.tr)?;
+    check_memory(&a, &cfg, &rows)?;
     match &rows.va {
         Some(va) if a.selects() => pool.install(|| select(&a, &cfg, &rows.tr, va, t0)),
         va => pool.install(|| fit(&a, &cfg, &rows.tr, va.as_ref(), t0)),
@@ -151,18 +151,22 @@ fn select(a: &TrainArgs, cfg: &FactoredConfig, tr: &Dataset, va: &Dataset, t0: I
     Ok(())
 }
 
-/// Refuse a run whose factored model and buffers would not fit in memory ([`crate::memory`]): the
-/// largest `--grid-factors` candidate, twice when selecting (the kept best candidate).
-fn check_memory(a: &TrainArgs, cfg: &FactoredConfig, tr: &Dataset) -> Result<()> {
-    let (k, d) = (tr.num_classes(), tr.d());
-    let factors = a.grid_factors.iter().copied().chain([cfg.factors]).max().unwrap_or(cfg.factors);
-    let largest = FactoredConfig { factors, ..cfg.clone() };
+/// Refuse a run whose factored model and buffers would not fit in memory ([`crate::memory`]): one
+/// run ([`FactoredConfig::training_bytes`]), or a selection over the grid
+/// ([`FactoredGrid::selection_bytes`], which also sizes the largest `--grid-hidden`).
+fn check_memory(a: &TrainArgs, cfg: &FactoredConfig, rows: &super::Rows) -> Result<()> {
+    let (k, d) = (rows.tr.num_classes(), rows.tr.d());
+    let g = grid(a, cfg);
+    let largest = g.largest(cfg);
     largest.check_size(k, d).map_err(config_error)?;
-    let copies = if a.selects() { 2 } else { 1 };
-    let bytes = largest.training_bytes(k, d, tr.n()).and_then(|b| b.checked_mul(copies));
+    let bytes = if a.selects() {
+        g.selection_bytes(cfg, k, d, rows.tr.n() + rows.va.as_ref().map_or(0, Dataset::n))
+    } else {
+        cfg.training_bytes(k, d, rows.tr.n())
+    };
     let what = format!(
-        "a factored CSAE of {k} classes, {d} inputs, {factors} factors, {} hidden and its training buffers",
-        cfg.hidden
+        "a factored CSAE of {k} classes, {d} inputs, {} factors, {} hidden and its training buffers",
+        largest.factors, largest.hidden
     );
     crate::memory::check(&what, bytes)
 }

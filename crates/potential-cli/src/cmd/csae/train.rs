@@ -41,7 +41,7 @@ pub(super) fn run(a: TrainArgs) -> Result<()> {
     check_selection_rows(&a)?;
     let pool = crate::threads::pool(a.threads)?;
     let rows = load_rows(&a)?;
-    check_memory(&a, &cfg, &rows.tr, pool.current_num_threads())?;
+    check_memory(&a, &cfg, &rows, pool.current_num_threads())?;
     if a.pretrain_only {
         return pool.install(|| pretrain_only(&a, &cfg, &rows, t0));
     }
@@ -247,18 +247,17 @@ fn select(
     Ok(())
 }
 
-/// Refuse a run whose class models and buffers would not fit in memory ([`crate::memory`]): the
-/// largest `--grid-hidden` candidate, plus the kept best candidate's models when selecting.
-fn check_memory(a: &TrainArgs, cfg: &CsaeConfig, tr: &Dataset, threads: usize) -> Result<()> {
-    let (k, d) = (tr.num_classes(), tr.d());
-    let hidden = a.grid_hidden.iter().copied().chain([a.hidden]).max().unwrap_or(a.hidden);
+/// Refuse a run whose class models and buffers would not fit in memory ([`crate::memory`]): one
+/// run ([`CsaeConfig::training_bytes`]), or a selection over the grid ([`Grid::selection_bytes`]).
+fn check_memory(a: &TrainArgs, cfg: &CsaeConfig, rows: &super::Rows, threads: usize) -> Result<()> {
+    let (k, d) = (rows.tr.num_classes(), rows.tr.d());
+    let g = grid(a);
+    let hidden = g.hidden.iter().copied().max().unwrap_or(a.hidden);
     potential_train::memory::check_shape(d, hidden)?;
-    let largest = CsaeConfig { hidden, ..cfg.clone() };
-    let kept = if a.selects() {
-        potential_train::memory::model_bytes(d, hidden).and_then(|m| m.checked_mul(k as u64))
+    let bytes = if a.selects() {
+        g.selection_bytes(cfg, k, d, rows.tr.n() + rows.va.as_ref().map_or(0, Dataset::n), threads)
     } else {
-        Some(0)
+        cfg.training_bytes(k, d, rows.tr.n(), threads)
     };
-    let bytes = largest.training_bytes(k, d, tr.n(), threads).zip(kept).and_then(|(t, m)| t.checked_add(m));
     crate::memory::check(&format!("{k} class models of {d}×{hidden} and their training buffers"), bytes)
 }
