@@ -1,17 +1,15 @@
 //! The validation sweep behind the settings of `potential demo` (RESULTS.md, "The main job"):
 //! on the writer-disjoint split of the embedded digits (train = the first 1200 rows, validation =
-//! the 300 after them; the last 297 rows, the test writers, are never read), the demo's selection
-//! (hidden ∈ {50, 100} or as given, learning rate ∈ {0.01, 0.03}, leak-free protocol) under one
-//! variation of its settings, over seeds; prints one JSON line with the best validation error of
-//! each seed and their mean.
+//! the 300 after them; the last 297 rows, the test writers, are never read), the selection of
+//! [`presets::digits`] under one variation of its settings, over seeds; prints one JSON line with
+//! the best validation error of each seed and their mean.
 //!
 //! ```sh
 //! cargo run --release -p potential-csae --example demo_validation -- \
 //!     MASK DROPOUT WEIGHT_DECAY CONTRACTIVE HIDDEN[,HIDDEN…] SEED[,SEED…] SHIFTS(0|1)
 //! ```
-use potential_csae::{select_and_fit, CsaeConfig, FinetuneConfig, Grid, PretrainOn};
-use potential_data::{embedded_digits, DIGITS_SIDE};
-use potential_train::TrainConfig;
+use potential_csae::{presets, select_and_fit};
+use potential_data::embedded_digits;
 
 fn arg<T: std::str::FromStr>(args: &[String], i: usize, what: &str) -> T {
     args.get(i).and_then(|s| s.parse().ok()).unwrap_or_else(|| {
@@ -37,41 +35,24 @@ fn main() {
     let digits = embedded_digits();
     let (rest, _test_writers) = digits.split_tail(297).expect("1797 rows");
     let (train, valid) = rest.split_tail(300).expect("1500 rows");
-    let train = if shifts == 1 { train.with_shifts(DIGITS_SIDE, DIGITS_SIDE).expect("8×8") } else { train };
     let t0 = std::time::Instant::now();
     let mut best = Vec::new();
     for &seed in &seeds {
-        let cfg = CsaeConfig {
-            hidden: hidden[0],
-            pretrain: Some(TrainConfig {
-                epochs: 100,
-                batch_size: 20,
-                learning_rate: 0.1,
-                contractive,
-                seed,
-                metric_rows: 200,
-                ..TrainConfig::default()
-            }),
-            finetune: FinetuneConfig {
-                epochs: 40,
-                batch_size: 20,
-                learning_rate: 0.03,
-                patience: Some(10),
-                seed,
-                input_mask: mask,
-                hidden_dropout: dropout,
-                ..FinetuneConfig::default()
-            },
-            seed,
-            pretrain_on: PretrainOn::Train,
-            ..CsaeConfig::default()
-        };
-        let grid = Grid {
-            hidden: hidden.clone(),
-            learning_rate: vec![0.01, 0.03],
-            weight_decay: vec![weight_decay],
-        };
-        let (_, sel) = select_and_fit(&cfg, &grid, &train, &valid, &|_| {}, &mut |_| {}).expect("selection");
+        let (mut cfg, mut grid) = presets::digits(seed);
+        cfg.hidden = hidden[0];
+        cfg.finetune.input_mask = mask;
+        cfg.finetune.hidden_dropout = dropout;
+        if let Some(p) = cfg.pretrain.as_mut() {
+            p.contractive = contractive;
+        }
+        grid.hidden = hidden.clone();
+        grid.weight_decay = vec![weight_decay];
+        let (_, sel) = if shifts == 1 {
+            presets::fit_digits(&cfg, &grid, &train, &valid, &|_| {}, &mut |_| {})
+        } else {
+            select_and_fit(&cfg, &grid, &train, &valid, &|_| {}, &mut |_| {})
+        }
+        .expect("selection");
         best.push(sel.trials[sel.best].valid_error);
     }
     let mean = best.iter().sum::<f64>() / best.len() as f64;

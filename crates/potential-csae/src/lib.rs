@@ -82,6 +82,7 @@ mod finetune;
 mod fit;
 mod model;
 mod monitor;
+pub mod presets;
 mod readout;
 mod select;
 mod training;

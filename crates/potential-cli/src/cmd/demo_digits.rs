@@ -9,11 +9,8 @@
 
 use crate::error::Result;
 use crate::svm;
-use potential_csae::{
-    features_view, select_and_fit, CsaeConfig, Event, FinetuneConfig, Grid, PretrainOn, Trial,
-};
+use potential_csae::{features_view, CsaeConfig, Event, Grid, Trial};
 use potential_data::{embedded_digits, Dataset, DIGITS_SIDE};
-use potential_train::TrainConfig;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -64,41 +61,9 @@ pub fn split(digits: &Dataset, seed: u64) -> Result<(Dataset, Dataset, Dataset)>
     Ok((train, valid, test))
 }
 
-/// Zero-masking probability of the demo's finetuning ([`FinetuneConfig::input_mask`]).
-pub const INPUT_MASK: f32 = 0.1;
-
-/// The demo's configuration: 100 epochs of contractive pretraining (λ = 0.2, minibatches of 20),
-/// then up to 40 epochs of finetuning (minibatches of 20, momentum 0.9, patience 10, inputs
-/// masked with probability [`INPUT_MASK`]). The selection runs pretrain on the training rows
-/// only and the refit pretrains again on train + validation ([`PretrainOn::Train`], the
-/// leak-free protocol).
+/// The demo's configuration: [`potential_csae::presets::digits`].
 pub fn config(seed: u64) -> (CsaeConfig, Grid) {
-    let cfg = CsaeConfig {
-        hidden: 50,
-        pretrain: Some(TrainConfig {
-            epochs: 100,
-            batch_size: 20,
-            learning_rate: 0.1,
-            contractive: 0.2,
-            seed,
-            metric_rows: 200,
-            ..TrainConfig::default()
-        }),
-        finetune: FinetuneConfig {
-            epochs: 40,
-            batch_size: 20,
-            learning_rate: 0.03,
-            patience: Some(10),
-            input_mask: INPUT_MASK,
-            seed,
-            ..FinetuneConfig::default()
-        },
-        seed,
-        pretrain_on: PretrainOn::Train,
-        ..CsaeConfig::default()
-    };
-    let grid = Grid { hidden: vec![50, 100], learning_rate: vec![0.01, 0.03], weight_decay: vec![0.0] };
-    (cfg, grid)
+    potential_csae::presets::digits(seed)
 }
 
 /// The writer-disjoint split: the file's own order, test = its last [`TEST_ROWS`] rows (written
@@ -141,12 +106,10 @@ pub fn svm_baseline(train: &Dataset, valid: &Dataset, test: &Dataset) -> (usize,
     (errors(m.predict(test.features().as_slice()), test.labels()), c, gamma)
 }
 
-/// The demo's fit: [`config`]'s selection ([`select_and_fit`]) on the training rows with their
-/// one-pixel shifts, early stopping and the choice on the validation rows as they are, and the
-/// refit on both.
+/// The demo's fit: [`potential_csae::presets::fit_digits`] with [`config`].
 ///
 /// # Errors
-/// As [`select_and_fit`].
+/// As [`potential_csae::select_and_fit`].
 pub fn fit(
     train: &Dataset,
     valid: &Dataset,
@@ -155,8 +118,7 @@ pub fn fit(
     on_trial: &mut dyn FnMut(&Trial),
 ) -> Result<(potential_csae::Csae, potential_csae::Selection)> {
     let (cfg, grid) = config(seed);
-    let shifted = train.with_shifts(DIGITS_SIDE, DIGITS_SIDE)?;
-    Ok(select_and_fit(&cfg, &grid, &shifted, valid, observer, on_trial)?)
+    Ok(potential_csae::presets::fit_digits(&cfg, &grid, train, valid, observer, on_trial)?)
 }
 
 /// One CSAE run of the demo on one split: selection on validation, refit, test evaluation.
