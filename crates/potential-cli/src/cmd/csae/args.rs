@@ -126,8 +126,9 @@ pub struct TrainArgs {
     pub finetune_mask: f32,
     /// Hidden-unit dropout during finetuning: each class model's hidden units are dropped with
     /// probability P in every training row and the kept ones scaled by 1/(1 − P), so the expected
-    /// energy is Eq. 45's (not in the paper). On MNIST it hurt: the noise of a sum of 500 masked
-    /// terms swamps the class logits (RESULTS.md). Plain CSAE only.
+    /// energy is Eq. 45's (not in the paper). It did not help on the digits demo's validation
+    /// rows (RESULTS.md, "The main job"): the noise of a sum of masked softplus terms swamps the
+    /// differences between the class logits. Plain CSAE only.
     #[arg(long, value_name = "P", default_value_t = 0.0)]
     pub finetune_dropout: f32,
     /// Initial weights uniform on ±S·√(6/(H+D)); 4 is Glorot & Bengio's sigmoid bound (too
