@@ -16,6 +16,9 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// Rows [`Dataset::with_shifts`] makes of each row: the row and its four one-pixel shifts.
+    pub const SHIFTED_COPIES: usize = SHIFTS.len();
+
     /// Bundle features and labels. Class names default to `"0"`, `"1"`, … up to the largest label.
     ///
     /// # Errors

@@ -159,7 +159,7 @@ fn csae_on(
             best.hidden,
             best.learning_rate,
             best.best_epoch,
-            5 * train.n() + valid.n()
+            Dataset::SHIFTED_COPIES * train.n() + valid.n()
         );
     }
     let ev = pool.install(|| model.evaluate(features_view(test), test.labels()))?;
@@ -198,10 +198,11 @@ pub fn run(a: DigitsArgs) -> Result<()> {
         "contractive pretraining ({} epochs, on the training rows; again on train + validation for the refit), \
          finetuning of every parameter by −log P(y|x) of Eq. 45 with {:.0}% of the inputs masked, hidden units and \
          learning rate ({}) chosen on validation, refit on train + validation; the training rows come with their \
-         one-pixel shifts (5× the rows)",
+         one-pixel shifts ({}× the rows)",
         cfg.pretrain.as_ref().map_or(0, |p| p.epochs),
         100.0 * cfg.finetune.input_mask,
-        grid.learning_rate.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("/")
+        grid.learning_rate.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("/"),
+        Dataset::SHIFTED_COPIES
     ));
     let writers = writer_split(&digits)?;
     say(format!(
