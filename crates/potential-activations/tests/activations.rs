@@ -253,3 +253,15 @@ fn kinks_take_the_documented_values_at_zero() {
     assert_eq!(ActivationKind::Relu.h_prime(-f32::MIN_POSITIVE), 0.0);
     assert_eq!(ActivationKind::Modulus.h_prime(-f32::MIN_POSITIVE), -1.0);
 }
+
+/// An unknown name is refused with every known name listed once, comma-separated, in `ALL`'s
+/// order (kills a mutant of the separator logic that cargo mutants found).
+#[test]
+fn unknown_activation_error_lists_every_name() {
+    let err = "softmax".parse::<ActivationKind>().unwrap_err();
+    assert_eq!(err.name(), "softmax");
+    assert_eq!(
+        err.to_string(),
+        "unknown activation `softmax` (expected one of sigmoid, tanh, linear, square, relu, modulus, synchrony, softplus)"
+    );
+}
