@@ -36,7 +36,8 @@ use crate::training::loss::{coefficients, visible_term};
 use crate::training::optim::{Rule, ADAM_BETA2};
 use crate::{Csae, Error, Optimizer, Result, Variant};
 use potential_kernels::{
-    all_finite, antiderivative_sum, bias_act, gemm, gemm_update, ActivationKind, MatMut, MatRef, Parallelism,
+    all_finite, antiderivative_sum, bias_act, gemm, gemm_update, ActivationKind, FlushToZero, MatMut, MatRef,
+    Parallelism,
 };
 use potential_models::{Output, TiedAutoencoder};
 use rand::{Rng, SeedableRng};
@@ -91,6 +92,13 @@ struct ClassBuf {
 /// gemm's store ([`potential_kernels::gemm_update`]: `v ← μv − η(∇ + λW); W ← W + v`, one pass
 /// over v and W, which also reports non-finite weights). So a step reads W once for the forward
 /// gemm, once for ‖W‖² (the decay term of the returned objective) and once in the update.
+///
+/// [`Finetuner::gradient`] and [`Finetuner::step`] run under [`FlushToZero`] (on every thread that
+/// computes a class): once the classes separate, the softmax gives wrong classes probabilities
+/// below 2⁻¹²⁶, and the subnormal products they feed cost Intel cores a microcode assist each —
+/// twice the epoch time on the Xeon host of RESULTS.md. `POTENTIAL_FTZ=0` (or
+/// [`potential_kernels::set_flush_to_zero`]) keeps subnormals and reproduces runs recorded before
+/// the flush bit for bit.
 pub struct Finetuner {
     batch: usize,
     k: usize,
@@ -225,6 +233,7 @@ impl Finetuner {
     /// # Errors
     /// [`Error::Data`] for a wrong shape or a label ≥ K.
     pub fn gradient(&mut self, model: &Csae, x: &[f32], y: &[u32]) -> Result<f64> {
+        let _ftz = FlushToZero::scope();
         let loss = self.forward(model, x, y)?;
         if !self.variant.trains_class_models() {
             return Ok(loss);
@@ -233,6 +242,7 @@ impl Finetuner {
         let g = &self.g;
         let xv = MatRef::from_row_major(x, nb, model.visible());
         model.classes.par_iter().zip(self.bufs.par_iter_mut()).enumerate().for_each(|(i, (m, b))| {
+            let _ftz = FlushToZero::scope();
             b.decay = backward_small(m, b, g, i, k, x, nb, wd);
             let h = m.hidden();
             let gw = &mut b.grad.weight;
@@ -281,6 +291,7 @@ impl Finetuner {
             .zip(self.bufs.par_iter_mut())
             .enumerate()
             .map(|(i, (m, b))| {
+                let _ftz = FlushToZero::scope();
                 let h = m.hidden();
                 let f = m.activation();
                 let u = &mut b.u[..nb * h];
@@ -382,6 +393,7 @@ impl Finetuner {
     /// As [`Finetuner::gradient`]; [`Error::Diverged`] (epoch and step 0: the caller sets them)
     /// when a parameter turns non-finite.
     pub fn step(&mut self, model: &mut Csae, x: &[f32], y: &[u32], lr: f32, mu: f32) -> Result<f64> {
+        let _ftz = FlushToZero::scope();
         let trains = self.variant.trains_class_models();
         // Momentum on the class models: the weight gradient goes straight into the velocity below.
         let fused = trains && self.optimizer == Optimizer::Momentum;
@@ -398,6 +410,7 @@ impl Finetuner {
             let g = &self.g;
             let xv = MatRef::from_row_major(x, nb, model.visible());
             model.classes.par_iter_mut().zip(self.bufs.par_iter_mut()).enumerate().for_each(|(i, (m, b))| {
+                let _ftz = FlushToZero::scope();
                 match rule {
                     Rule::Momentum { lr, mu } => {
                         b.decay = backward_small(m, b, g, i, k, x, nb, wd);

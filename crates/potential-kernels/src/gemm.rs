@@ -339,7 +339,7 @@ unsafe fn gemm_impl(
     // `threads` workers pull pieces from a shared counter: at most `threads` run at once, and a
     // worker on a busy core simply takes fewer pieces.
     let next = AtomicUsize::new(0);
-    let work = |_: usize| loop {
+    let work_pieces = || loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(&(s0, sl)) = bounds.get(i) else { break };
         let (c_ptr, upd) = (&c_ptr, &upd);
@@ -384,6 +384,12 @@ unsafe fn gemm_impl(
         if !ok {
             finite.store(false, Ordering::Relaxed);
         }
+    };
+    // Every piece runs in the caller's flush-to-zero mode, whichever thread computes it.
+    let ftz = crate::fpenv::FlushToZero::is_on();
+    let work = |_: usize| {
+        let _mode = crate::fpenv::FlushToZero::set(ftz);
+        work_pieces()
     };
     let workers = threads.min(bounds.len());
     if workers == 2 && rayon::current_num_threads() >= 2 && !cfg!(miri) {

@@ -30,6 +30,10 @@
 //! - [`Bf16Gemm`] / [`Bf16Weights`]: `X̂·Ŵᵀ` with operands rounded to bfloat16 and `f32`
 //!   accumulation (`vdpbf16ps`, AVX-512 BF16, detected at run time; no fallback), the bf16 scoring
 //!   path of `potential-models`, with its error bound; [`round_bf16`] is its rounding.
+//! - [`FlushToZero`]: a guard that flushes subnormal results to zero on the current thread (CSAE
+//!   finetuning runs under it: subnormals cost Intel cores a microcode assist each);
+//!   `POTENTIAL_FTZ=0` or [`set_flush_to_zero`] turn it off; [`gemm`]'s pieces follow the
+//!   caller's mode on every thread.
 //! - [`reference`](mod@reference): the plain scalar formulas (the test oracle's `f64` forms and the benchmarks'
 //!   scalar baseline); [`paths`]: every SIMD kernel with the implementation chosen explicitly.
 //!
@@ -92,6 +96,7 @@ mod activation;
 mod bf16;
 mod elementwise;
 mod epilogue;
+mod fpenv;
 mod fused;
 mod gemm;
 mod helper;
@@ -107,6 +112,7 @@ mod simd;
 pub use activation::{ActivationKind, ParseActivationError};
 pub use bf16::{bf16_bits, round_bf16, Bf16Gemm, Bf16Kernel, Bf16Weights};
 pub use elementwise::{map, map_inplace, simd_path, SimdPath, UnaryOp};
+pub use fpenv::{flush_to_zero_enabled, set_flush_to_zero, FlushToZero};
 pub use fused::{antiderivative_sum, antiderivative_sum_bias, bias_act, sq_dist};
 pub use gemm::{gemm, gemm_momentum, gemm_update, Parallelism};
 pub use mat::{MatMut, MatRef, ShapeError};
