@@ -36,8 +36,8 @@ use crate::training::loss::{coefficients, visible_term};
 use crate::training::optim::{Rule, ADAM_BETA2};
 use crate::{Csae, Error, Optimizer, Result, Variant};
 use potential_kernels::{
-    all_finite, antiderivative_sum, bias_act, gemm, gemm_update, ActivationKind, FlushToZero, MatMut, MatRef,
-    Parallelism,
+    all_finite, antiderivative_sum, bias_act, gemm, gemm_update, sum_sq, ActivationKind, FlushToZero, MatMut,
+    MatRef, Parallelism,
 };
 use potential_models::{Output, TiedAutoencoder};
 use rand::{Rng, SeedableRng};
@@ -91,7 +91,8 @@ struct ClassBuf {
 /// straight into its velocity, with the weight decay and the parameter update fused into the
 /// gemm's store ([`potential_kernels::gemm_update`]: `v ← μv − η(∇ + λW); W ← W + v`, one pass
 /// over v and W, which also reports non-finite weights). So a step reads W once for the forward
-/// gemm, once for ‖W‖² (the decay term of the returned objective) and once in the update.
+/// gemm, once for ‖W‖² (the decay term of the returned objective, right after the forward gemm
+/// has packed W, so mostly from cache) and once in the update.
 ///
 /// [`Finetuner::gradient`] and [`Finetuner::step`] run under [`FlushToZero`] (on every thread that
 /// computes a class): once the classes separate, the softmax gives wrong classes probabilities
@@ -243,7 +244,7 @@ impl Finetuner {
         let xv = MatRef::from_row_major(x, nb, model.visible());
         model.classes.par_iter().zip(self.bufs.par_iter_mut()).enumerate().for_each(|(i, (m, b))| {
             let _ftz = FlushToZero::scope();
-            b.decay = backward_small(m, b, g, i, k, x, nb, wd);
+            backward_small(m, b, g, i, k, x, nb);
             let h = m.hidden();
             let gw = &mut b.grad.weight;
             gemm(
@@ -281,7 +282,7 @@ impl Finetuner {
             });
         }
         crate::model::check_labels("minibatch labels", y, nb, k)?;
-        let par = self.gemm_par();
+        let (par, wd) = (self.gemm_par(), self.weight_decay);
         let xv = MatRef::from_row_major(x, nb, d);
         let (p, draw_seed) = (self.dropout, mix(self.dropout_seed, self.t));
         // Forward: Uᵢ = X Wᵢᵀ + b_h, h(Uᵢ), Eᵢ(xₙ) into column i of e.
@@ -297,6 +298,9 @@ impl Finetuner {
                 let u = &mut b.u[..nb * h];
                 let hb = &mut b.h[..nb * h];
                 gemm(1.0, xv, m.weight_view().t(), 0.0, MatMut::from_row_major(u, nb, h), par);
+                // The decay term ½λ‖Wᵢ‖² of the objective, now that the gemm's packing has just
+                // read Wᵢ (mostly still in cache; later, in the backward pass, it is not).
+                b.decay = if wd > 0.0 { 0.5 * f64::from(wd) * sum_sq(m.weight()) } else { 0.0 };
                 let mut rng = (p > 0.0).then(|| Xoshiro256PlusPlus::seed_from_u64(mix(draw_seed, i as u64)));
                 (0..nb)
                     .map(|r| {
@@ -413,7 +417,7 @@ impl Finetuner {
                 let _ftz = FlushToZero::scope();
                 match rule {
                     Rule::Momentum { lr, mu } => {
-                        b.decay = backward_small(m, b, g, i, k, x, nb, wd);
+                        backward_small(m, b, g, i, k, x, nb);
                         let (h, d) = (m.hidden(), m.visible());
                         b.gamma.iter_mut().for_each(|v| *v = -lr * wd);
                         let p = m.params_mut();
@@ -465,9 +469,8 @@ impl Finetuner {
 }
 
 /// The backward pass of class `i` except the weight gemm: diag(g·ᵢ) h(Uᵢ) into `b.u` (the A operand
-/// of the weight gradient gemm), ∂L/∂b_h and ∂L/∂b_r into `b.grad`; returns the decay term
-/// ½λ‖Wᵢ‖² of the objective (0 without decay).
-#[allow(clippy::too_many_arguments)]
+/// of the weight gradient gemm), ∂L/∂b_h and ∂L/∂b_r into `b.grad` (the decay term of the
+/// objective is computed in the forward pass).
 fn backward_small(
     m: &TiedAutoencoder,
     b: &mut ClassBuf,
@@ -476,8 +479,7 @@ fn backward_small(
     k: usize,
     x: &[f32],
     nb: usize,
-    wd: f32,
-) -> f64 {
+) {
     let (h, d) = (m.hidden(), m.visible());
     let hc = &mut b.u[..nb * h];
     let mut gr = 0.0f64;
@@ -511,11 +513,6 @@ fn backward_small(
     }
     for (o, v) in b.grad.visible_bias.iter_mut().zip(br) {
         *o = v as f32;
-    }
-    if wd > 0.0 {
-        0.5 * wd as f64 * potential_kernels::sum_sq(m.weight())
-    } else {
-        0.0
     }
 }
 
