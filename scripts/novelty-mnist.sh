@@ -11,14 +11,21 @@
 #   (3) the same test sets, but the model trained on a contaminated training set: the digit-K
 #       training images plus 30% images of other digits from MNIST train (seed 1), without labels
 #       (the unsupervised outlier-removal reading of the protocol), for CONTAMINATED_ACTIVATIONS.
-# Prints markdown tables and writes the raw JSON lines to $OUT/results.jsonl and
-# $OUT/results-contaminated.jsonl (TABLES_ONLY=1 only prints the tables of existing files).
+# Every model is trained once per seed in SEEDS (the test sets and the contaminated training sets
+# are drawn once, with the seeds above, so the seeds vary the models only).
+# Prints markdown tables (per digit: the mean over seeds; last row: mean ± sd over seeds of the mean
+# over digits) and writes the raw JSON lines to $OUT/results.jsonl and
+# $OUT/results-contaminated.jsonl (TABLES_ONLY=1 only prints the tables of existing files). With
+# RECORD=FILE (e.g. results/novelty-mnist.jsonl) every line is also appended to FILE, with the seed,
+# configuration, commit and training time, and a model whose lines FILE already holds (same
+# protocol part, digit, activation, seed, hidden size and epochs) is not trained again: an
+# interrupted run resumes.
 #
 # Usage: scripts/novelty-mnist.sh            (from the repository root or anywhere)
 # Env:   MNIST (default ../shared/datasets/mnist), OUT (default target/novelty-mnist),
 #        HIDDEN (100), EPOCHS (5), ACTIVATIONS ("sigmoid relu"), CONTAMINATED_ACTIVATIONS
-#        (default: ACTIVATIONS; empty to skip), DIGITS ("0 1 … 9"), THREADS (2), RUN ("clean contaminated":
-#        which parts to run; each rewrites its own results file).
+#        (default: ACTIVATIONS; empty to skip), DIGITS ("0 1 … 9"), SEEDS ("1"), THREADS (2),
+#        RUN ("clean contaminated": which parts to run; each rewrites its own results file), RECORD.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -31,6 +38,9 @@ CONTAMINATED_ACTIVATIONS=${CONTAMINATED_ACTIVATIONS-$ACTIVATIONS}
 DIGITS=${DIGITS:-0 1 2 3 4 5 6 7 8 9}
 THREADS=${THREADS:-2}
 RUN=${RUN:-clean contaminated}
+SEEDS=${SEEDS:-1}
+RECORD=${RECORD:-}
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 
 RES=$OUT/results.jsonl
@@ -56,6 +66,26 @@ reg() {
 
 secs() { echo "$(date +%s.%N) - $1" | bc; }
 
+# The lines RECORD already holds for one model: $1 part (clean or contaminated), $2 digit, $3 activation, $4 seed.
+recorded() {
+    [ -n "$RECORD" ] && [ -s "$RECORD" ] || return 0
+    jq -c --arg part "$1" --argjson k "$2" --arg a "$3" --argjson s "$4" --argjson h "$HIDDEN" --argjson e "$EPOCHS" \
+        'select(.part == $part and .digit == $k and .activation == $a and .seed == $s and .hidden == $h and .epochs == $e)' "$RECORD"
+}
+
+# Tag a detect --json line ($1 protocol, $2 part, $3 digit, $4 activation, $5 seed, $6 training seconds,
+# $7 training command) and append it to $8 (and to RECORD).
+keep() {
+    local line
+    line=$(jq -c --arg p "$1" --arg part "$2" --argjson k "$3" --arg a "$4" --argjson s "$5" --argjson t "$6" \
+        --arg cmd "$7" --argjson h "$HIDDEN" --argjson e "$EPOCHS" --arg c "$COMMIT" --arg d "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+        --arg m "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores" \
+        '{protocol:$p, part:$part, activation:$a, digit:$k, seed:$s, hidden:$h, epochs:$e} + .
+         + {train_seconds:$t, train_command:$cmd, commit:$c, machine:$m, date:$d}')
+    echo "$line" >> "$8"
+    [ -z "$RECORD" ] || echo "$line" >> "$RECORD"
+}
+
 # (1) and (2): train on the digit-K training images only.
 run_clean() {
     : > "$RES"
@@ -63,23 +93,33 @@ run_clean() {
         # Zhai et al. test set for digit K (inliers: every test K; outliers: 30% of the set, seed 0).
         read -r n_in n_out < <("$MK" "$MNIST/t10k-images-idx3-ubyte" "$MNIST/t10k-labels-idx1-ubyte" "$K" 0.3 0 "$OUT/zhai-$K.npy")
         for A in $ACTIVATIONS; do
-            M=$OUT/ae-$A-$K.safetensors
-            t0=$(date +%s.%N)
-            # shellcheck disable=SC2046
-            "$P" train --data "$MNIST/train-images-idx3-ubyte" --labels "$MNIST/train-labels-idx1-ubyte" \
-                --class "$K" --activation "$A" --hidden "$HIDDEN" $(reg "$A") --epochs "$EPOCHS" \
-                --metric-rows 1000 --seed 1 --threads "$THREADS" --quiet --out "$M"
-            t1=$(date +%s.%N)
-            for S in energy reconstruction-error; do
-                "$P" detect --model "$M" --data "$MNIST/t10k-images-idx3-ubyte" --labels "$MNIST/t10k-labels-idx1-ubyte" \
-                    --normal-class "$K" --score "$S" --threads "$THREADS" --json |
-                    jq -c --arg a "$A" --argjson k "$K" '{protocol:"one-class", activation:$a, digit:$k} + .' >> "$RES"
-                "$P" detect --model "$M" --data "$OUT/zhai-$K.npy" --labels "$OUT/zhai-$K-labels.npy" \
-                    --normal-class "$K" --score "$S" --contamination 0.3 --threads "$THREADS" --json |
-                    jq -c --arg a "$A" --argjson k "$K" '{protocol:"zhai", activation:$a, digit:$k} + .' >> "$RES"
+            for SEED in $SEEDS; do
+                old=$(recorded clean "$K" "$A" "$SEED")
+                if [ -n "$old" ]; then
+                    echo "$old" >> "$RES"
+                    echo "digit $K $A seed $SEED: recorded in $RECORD already" >&2
+                    continue
+                fi
+                M=$OUT/ae-$A-$K-$SEED.safetensors
+                cmd="potential train --data train-images-idx3-ubyte --labels train-labels-idx1-ubyte --class $K --activation $A --hidden $HIDDEN $(reg "$A") --epochs $EPOCHS --metric-rows 1000 --seed $SEED"
+                t0=$(date +%s.%N)
+                # shellcheck disable=SC2046
+                "$P" train --data "$MNIST/train-images-idx3-ubyte" --labels "$MNIST/train-labels-idx1-ubyte" \
+                    --class "$K" --activation "$A" --hidden "$HIDDEN" $(reg "$A") --epochs "$EPOCHS" \
+                    --metric-rows 1000 --seed "$SEED" --threads "$THREADS" --quiet --out "$M"
+                t1=$(date +%s.%N)
+                tt=$(echo "$t1 - $t0" | bc)
+                for S in energy reconstruction-error; do
+                    keep one-class clean "$K" "$A" "$SEED" "$tt" "$cmd" "$RES" < <(
+                        "$P" detect --model "$M" --data "$MNIST/t10k-images-idx3-ubyte" --labels "$MNIST/t10k-labels-idx1-ubyte" \
+                            --normal-class "$K" --score "$S" --threads "$THREADS" --json)
+                    keep zhai clean "$K" "$A" "$SEED" "$tt" "$cmd" "$RES" < <(
+                        "$P" detect --model "$M" --data "$OUT/zhai-$K.npy" --labels "$OUT/zhai-$K-labels.npy" \
+                            --normal-class "$K" --score "$S" --contamination 0.3 --threads "$THREADS" --json)
+                done
+                printf 'digit %s %-8s seed %s: train %.1f s, detect ×4 %.1f s (zhai set: %s normal + %s outliers)\n' \
+                    "$K" "$A" "$SEED" "$tt" "$(secs "$t1")" "$n_in" "$n_out" >&2
             done
-            printf 'digit %s %-8s train %.1f s, detect ×4 %.1f s (zhai set: %s normal + %s outliers)\n' \
-                "$K" "$A" "$(echo "$t1 - $t0" | bc)" "$(secs "$t1")" "$n_in" "$n_out" >&2
         done
     done
 }
@@ -92,40 +132,56 @@ run_contaminated() {
             "$MK" "$MNIST/t10k-images-idx3-ubyte" "$MNIST/t10k-labels-idx1-ubyte" "$K" 0.3 0 "$OUT/zhai-$K.npy" > /dev/null
         read -r n_in n_out < <("$MK" "$MNIST/train-images-idx3-ubyte" "$MNIST/train-labels-idx1-ubyte" "$K" 0.3 1 "$OUT/zhai-train-$K.npy")
         for A in $CONTAMINATED_ACTIVATIONS; do
-            M=$OUT/ae-contaminated-$A-$K.safetensors
-            t0=$(date +%s.%N)
-            # shellcheck disable=SC2046
-            "$P" train --data "$OUT/zhai-train-$K.npy" --activation "$A" --hidden "$HIDDEN" $(reg "$A") \
-                --epochs "$EPOCHS" --metric-rows 1000 --seed 1 --threads "$THREADS" --quiet --out "$M"
-            for S in energy reconstruction-error; do
-                "$P" detect --model "$M" --data "$OUT/zhai-$K.npy" --labels "$OUT/zhai-$K-labels.npy" \
-                    --normal-class "$K" --score "$S" --contamination 0.3 --threads "$THREADS" --json |
-                    jq -c --arg a "$A" --argjson k "$K" '{protocol:"zhai-contaminated", activation:$a, digit:$k} + .' >> "$RES_C"
+            for SEED in $SEEDS; do
+                old=$(recorded contaminated "$K" "$A" "$SEED")
+                if [ -n "$old" ]; then
+                    echo "$old" >> "$RES_C"
+                    echo "digit $K $A seed $SEED (contaminated): recorded in $RECORD already" >&2
+                    continue
+                fi
+                M=$OUT/ae-contaminated-$A-$K-$SEED.safetensors
+                cmd="potential train --data zhai-train-$K.npy --activation $A --hidden $HIDDEN $(reg "$A") --epochs $EPOCHS --metric-rows 1000 --seed $SEED"
+                t0=$(date +%s.%N)
+                # shellcheck disable=SC2046
+                "$P" train --data "$OUT/zhai-train-$K.npy" --activation "$A" --hidden "$HIDDEN" $(reg "$A") \
+                    --epochs "$EPOCHS" --metric-rows 1000 --seed "$SEED" --threads "$THREADS" --quiet --out "$M"
+                tt=$(secs "$t0")
+                for S in energy reconstruction-error; do
+                    keep zhai-contaminated contaminated "$K" "$A" "$SEED" "$tt" "$cmd" "$RES_C" < <(
+                        "$P" detect --model "$M" --data "$OUT/zhai-$K.npy" --labels "$OUT/zhai-$K-labels.npy" \
+                            --normal-class "$K" --score "$S" --contamination 0.3 --threads "$THREADS" --json)
+                done
+                printf 'digit %s %-8s seed %s: contaminated training (%s + %s rows) + detect ×2 %.1f s\n' \
+                    "$K" "$A" "$SEED" "$n_in" "$n_out" "$(secs "$t0")" >&2
             done
-            printf 'digit %s %-8s contaminated training (%s + %s rows) + detect ×2 %.1f s\n' \
-                "$K" "$A" "$n_in" "$n_out" "$(secs "$t0")" >&2
         done
     done
 }
 
-# Tables: one row per digit, columns activation × score; the mean in the last row.
+# Tables: one row per digit (the mean over seeds), columns activation × score; the last row is the
+# mean over digits, as mean ± sd over seeds (sd with n − 1; "n seeds" when there is more than one).
 table() { # $1 protocol, $2 metric (a JSON field, or f1_normal: F1 with the normal class positive), $3 activations
     jq -s -r --arg p "$1" --arg m "$2" --arg acts "$3" '
       def val($m): if $m == "f1_normal"
         then (2 * .true_negatives) / (2 * .true_negatives + .false_positives + .false_negatives)
         else .[$m] end;
+      def r4: . * 10000 | round / 10000 | tostring;
+      def mean: add / length;
+      def sd: if length < 2 then null else (mean as $m | (map((. - $m) * (. - $m)) | add) / (length - 1) | sqrt) end;
       ($acts | split(" ")) as $A
-      | [.[] | select(.protocol == $p)] as $r
+      | [.[] | select(.protocol == $p) | .seed //= 1] as $r
       | ([$A[] as $a | ["energy", "reconstruction-error"][] as $s | "\($a) \($s)"]) as $cols
       | "| digit | " + ($cols | join(" | ")) + " |",
         "|---|" + ($cols | map("---:") | join("|")) + "|",
         (($r | map(.digit) | unique)[] as $k
           | "| \($k) | " + ([$A[] as $a | ["energy", "reconstruction-error"][] as $s
-              | ($r[] | select(.digit == $k and .activation == $a and .score == $s) | val($m))
-              | (. * 10000 | round / 10000 | tostring)] | join(" | ")) + " |"),
+              | [$r[] | select(.digit == $k and .activation == $a and .score == $s) | val($m)] | mean | r4]
+              | join(" | ")) + " |"),
         "| **mean** | " + ([$A[] as $a | ["energy", "reconstruction-error"][] as $s
-              | ([$r[] | select(.activation == $a and .score == $s) | val($m)] | add / length)
-              | (. * 10000 | round / 10000 | tostring)] | join(" | ")) + " |"
+              | [$r[] | select(.activation == $a and .score == $s)] as $c
+              | [($c | map(.seed) | unique)[] as $sd | [$c[] | select(.seed == $sd) | val($m)] | mean] as $per
+              | ($per | mean | r4) + (if ($per | length) > 1 then " ± " + ($per | sd | r4) + " (\($per | length) seeds)" else "" end)]
+              | join(" | ")) + " |"
     ' "$RES" "$RES_C"
 }
 if [ "${TABLES_ONLY:-0}" != 1 ]; then
