@@ -15,7 +15,8 @@
 # are drawn once, with the seeds above, so the seeds vary the models only).
 # Prints markdown tables (per digit: the mean over seeds; last row: mean ± sd over seeds of the mean
 # over digits) and writes the raw JSON lines to $OUT/results.jsonl and
-# $OUT/results-contaminated.jsonl (TABLES_ONLY=1 only prints the tables of existing files). With
+# $OUT/results-contaminated.jsonl (TABLES_ONLY=1 only prints the tables of existing files, or with
+# RECORD those of RECORD's lines for HIDDEN, EPOCHS, ACTIVATIONS and SEEDS). With
 # RECORD=FILE (e.g. results/novelty-mnist.jsonl) every line is also appended to FILE, with the seed,
 # configuration, commit and training time, and a model whose lines FILE already holds (same
 # protocol part, digit, activation, seed, hidden size and epochs) is not trained again: an
@@ -190,6 +191,17 @@ if [ "${TABLES_ONLY:-0}" != 1 ]; then
     case " $RUN " in *" clean "*) run_clean ;; esac
     [ -z "$CONTAMINATED_ACTIVATIONS" ] || case " $RUN " in *" contaminated "*) run_contaminated ;; esac
     printf 'total %.1f s\n' "$(secs "$t_all")" >&2
+fi
+if [ "${TABLES_ONLY:-0}" = 1 ] && [ -n "$RECORD" ]; then
+    # The tables of RECORD's lines for this configuration (HIDDEN, EPOCHS, ACTIVATIONS, SEEDS).
+    RES=$(mktemp) RES_C=$(mktemp)
+    trap 'rm -f "$RES" "$RES_C"' EXIT
+    sel='. as $r | select($r.hidden == $h and $r.epochs == $e and any($seeds[]; . == $r.seed) and any($acts[]; . == $r.activation))'
+    for part in clean:"$RES" contaminated:"$RES_C"; do
+        jq -c --argjson h "$HIDDEN" --argjson e "$EPOCHS" --argjson seeds "[$(echo $SEEDS | tr ' ' ,)]" \
+            --argjson acts "$(printf '%s\n' $ACTIVATIONS | jq -R . | jq -s -c .)" --arg part "${part%%:*}" \
+            "$sel | select(.part == \$part)" "$RECORD" > "${part#*:}"
+    done
 fi
 touch "$RES" "$RES_C"
 echo
