@@ -12,6 +12,8 @@
 //! wake-up), back to back (`warm`) or each after a 10 ms sleep that is not timed (`idle10ms`); the
 //! target is idle within 5 % of warm. The second piece runs on the kernels' spin-then-park helper
 //! thread (`POTENTIAL_SPIN_MS`, default 20; `POTENTIAL_SPIN_MS=0` parks at once, for comparison).
+//! The one-thread pair `…/t1/{warm,idle10ms}` is the control: what a 10 ms sleep costs the calling
+//! thread alone (caches, clock, the virtual CPU's wake-up), with no second thread to wake.
 //!
 //! Clock: wall time, or with `POTENTIAL_BENCH_CLOCK=thread-cpu` the CPU time of the timing thread
 //! (`common/clock.rs`) — the fair one-thread comparison on a shared machine, against
@@ -135,8 +137,14 @@ fn bench_idle(c: &mut Criterion<Clock>) {
     g.throughput(Throughput::Elements((2 * m * k * n) as u64));
     // Few timed calls per sample: each idle call also sleeps 10 ms untimed.
     g.sample_size(20).warm_up_time(Duration::from_millis(200)).measurement_time(Duration::from_millis(400));
-    for (name, idle) in [("warm", Duration::ZERO), ("idle10ms", Duration::from_millis(10))] {
-        g.bench_function(format!("{m}x{k}x{n}/t2/{name}"), |bch| {
+    let cases = [
+        ("t2/warm", Duration::ZERO, Parallelism::Rayon(2)),
+        ("t2/idle10ms", Duration::from_millis(10), Parallelism::Rayon(2)),
+        ("t1/warm", Duration::ZERO, Parallelism::Sequential),
+        ("t1/idle10ms", Duration::from_millis(10), Parallelism::Sequential),
+    ];
+    for (name, idle, par) in cases {
+        g.bench_function(format!("{m}x{k}x{n}/{name}"), |bch| {
             pool.install(|| {
                 bch.iter_custom(|iters| {
                     let mut total = Duration::ZERO;
@@ -151,7 +159,7 @@ fn bench_idle(c: &mut Criterion<Clock>) {
                             MatRef::from_row_major(black_box(&w), n, k).t(),
                             0.0,
                             MatMut::from_row_major(&mut out, m, n),
-                            Parallelism::Rayon(2),
+                            par,
                         );
                         total += t0.elapsed();
                     }
