@@ -67,6 +67,13 @@ reg() {
 
 secs() { echo "$(date +%s.%N) - $1" | bc; }
 
+# A training run that failed (diverged): one line with its error instead of the scores, so the run
+# goes on and the tables say which models are missing. Arguments as `keep` without the input line.
+failed() {
+    echo "digit $3 $4 seed $5: training failed: $(tail -1 "$OUT/train.err")" >&2
+    jq -n -c --arg e "$(tail -1 "$OUT/train.err")" '{failed: $e}' | keep "$@"
+}
+
 # The lines RECORD already holds for one model: $1 part (clean or contaminated), $2 digit, $3 activation, $4 seed.
 recorded() {
     [ -n "$RECORD" ] && [ -s "$RECORD" ] || return 0
@@ -105,9 +112,12 @@ run_clean() {
                 cmd="potential train --data train-images-idx3-ubyte --labels train-labels-idx1-ubyte --class $K --activation $A --hidden $HIDDEN $(reg "$A") --epochs $EPOCHS --metric-rows 1000 --seed $SEED"
                 t0=$(date +%s.%N)
                 # shellcheck disable=SC2046
-                "$P" train --data "$MNIST/train-images-idx3-ubyte" --labels "$MNIST/train-labels-idx1-ubyte" \
+                if ! "$P" train --data "$MNIST/train-images-idx3-ubyte" --labels "$MNIST/train-labels-idx1-ubyte" \
                     --class "$K" --activation "$A" --hidden "$HIDDEN" $(reg "$A") --epochs "$EPOCHS" \
-                    --metric-rows 1000 --seed "$SEED" --threads "$THREADS" --quiet --out "$M"
+                    --metric-rows 1000 --seed "$SEED" --threads "$THREADS" --quiet --out "$M" 2> "$OUT/train.err"; then
+                    failed one-class clean "$K" "$A" "$SEED" "$(secs "$t0")" "$cmd" "$RES"
+                    continue
+                fi
                 t1=$(date +%s.%N)
                 tt=$(echo "$t1 - $t0" | bc)
                 for S in energy reconstruction-error; do
@@ -144,8 +154,11 @@ run_contaminated() {
                 cmd="potential train --data zhai-train-$K.npy --activation $A --hidden $HIDDEN $(reg "$A") --epochs $EPOCHS --metric-rows 1000 --seed $SEED"
                 t0=$(date +%s.%N)
                 # shellcheck disable=SC2046
-                "$P" train --data "$OUT/zhai-train-$K.npy" --activation "$A" --hidden "$HIDDEN" $(reg "$A") \
-                    --epochs "$EPOCHS" --metric-rows 1000 --seed "$SEED" --threads "$THREADS" --quiet --out "$M"
+                if ! "$P" train --data "$OUT/zhai-train-$K.npy" --activation "$A" --hidden "$HIDDEN" $(reg "$A") \
+                    --epochs "$EPOCHS" --metric-rows 1000 --seed "$SEED" --threads "$THREADS" --quiet --out "$M" 2> "$OUT/train.err"; then
+                    failed zhai-contaminated contaminated "$K" "$A" "$SEED" "$(secs "$t0")" "$cmd" "$RES_C"
+                    continue
+                fi
                 tt=$(secs "$t0")
                 for S in energy reconstruction-error; do
                     keep zhai-contaminated contaminated "$K" "$A" "$SEED" "$tt" "$cmd" "$RES_C" < <(
@@ -170,7 +183,7 @@ table() { # $1 protocol, $2 metric (a JSON field, or f1_normal: F1 with the norm
       def mean: add / length;
       def sd: if length < 2 then null else (mean as $m | (map((. - $m) * (. - $m)) | add) / (length - 1) | sqrt) end;
       ($acts | split(" ")) as $A
-      | [.[] | select(.protocol == $p) | .seed //= 1] as $r
+      | [.[] | select(.protocol == $p and .failed == null) | .seed //= 1] as $r
       | ([$A[] as $a | ["energy", "reconstruction-error"][] as $s | "\($a) \($s)"]) as $cols
       | "| digit | " + ($cols | join(" | ")) + " |",
         "|---|" + ($cols | map("---:") | join("|")) + "|",
@@ -226,4 +239,9 @@ if [ -n "$CONTAMINATED_ACTIVATIONS" ] && [ -s "$RES_C" ]; then
     echo
     echo "Same, ROC AUC:"
     table zhai-contaminated roc_auc "$CONTAMINATED_ACTIVATIONS"
+fi
+if jq -e -s 'any(.[]; .failed != null)' "$RES" "$RES_C" > /dev/null; then
+    echo
+    echo "Failed training runs (not in the tables above; the mean of a seed with a failed digit is over the other digits):"
+    jq -r 'select(.failed != null) | "- \(.part) digit \(.digit), \(.activation), seed \(.seed): \(.failed)"' "$RES" "$RES_C"
 fi
