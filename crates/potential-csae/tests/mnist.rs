@@ -37,7 +37,7 @@ fn reduced_mnist_pipeline_reaches_4_percent() {
         }),
         finetune: FinetuneConfig {
             epochs: env_or("CSAE_MNIST_FT", 20),
-            learning_rate: env_or("CSAE_MNIST_LR", 0.1),
+            learning_rate: env_or("CSAE_MNIST_LR", 0.01),
             input_mask: env_or("CSAE_MNIST_MASK", 0.2),
             seed: 2,
             ..FinetuneConfig::default()
@@ -62,7 +62,8 @@ fn reduced_mnist_pipeline_reaches_4_percent() {
         ev.n,
         t0.elapsed().as_secs_f64()
     );
-    // The issue's target for this reduced run (its settings were chosen on the test images in early
-    // sessions: RESULTS.md, "MNIST, reduced pipeline", says so).
+    // The issue's target for this reduced run. Its settings were chosen on validation rows only
+    // (training rows 50000–60000; `scripts/reduced_validation.sh`, RESULTS.md "MNIST, reduced
+    // pipeline"): the finetuning learning rate 0.01 there replaced the 0.1 of early, test-chosen runs.
     assert!(ev.error_rate <= 0.04, "test error {:.4} > 4%", ev.error_rate);
 }
