@@ -31,14 +31,6 @@ while read -r cfg; do
     [ -n "$cfg" ] || continue
     # shellcheck disable=SC2086 # the line is the example's argument list
     line=$(RAYON_NUM_THREADS=${THREADS:-1} "$B" $cfg)
-    python3 - "$line" "$cfg" "$COMMIT" >>"$OUT" <<'PY'
-import datetime, json, platform, sys
-rec = json.loads(sys.argv[1])
-rec["command"] = "cargo run --release -p potential-csae --example demo_validation -- " + sys.argv[2]
-rec["commit"] = sys.argv[3]
-rec["machine"] = platform.node()
-rec["date"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-print(json.dumps(rec))
-PY
+    python3 scripts/record.py "$line" "cargo run --release -p potential-csae --example demo_validation -- $cfg" "$COMMIT" >>"$OUT"
     tail -n 1 "$OUT"
 done <<<"$CONFIGS"

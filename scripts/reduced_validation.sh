@@ -34,14 +34,6 @@ while read -r cfg; do
     fi
     # shellcheck disable=SC2086 # the line is the example's argument list
     line=$(RAYON_NUM_THREADS=${THREADS:-1} "$B" $cfg)
-    python3 - "$line" "$cmd" "$COMMIT" >>"$OUT" <<'PY'
-import datetime, json, platform, sys
-rec = json.loads(sys.argv[1])
-rec["command"] = sys.argv[2]
-rec["commit"] = sys.argv[3]
-rec["machine"] = platform.node()
-rec["date"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-print(json.dumps(rec))
-PY
+    python3 scripts/record.py "$line" "$cmd" "$COMMIT" >>"$OUT"
     tail -n 1 "$OUT"
 done <<<"$CONFIGS"
