@@ -282,7 +282,9 @@ impl Finetuner {
             });
         }
         crate::model::check_labels("minibatch labels", y, nb, k)?;
-        let (par, wd) = (self.gemm_par(), self.weight_decay);
+        let par = self.gemm_par();
+        // The decay term belongs to the objective only when the class models are trained.
+        let wd = if self.variant.trains_class_models() { self.weight_decay } else { 0.0 };
         let xv = MatRef::from_row_major(x, nb, d);
         let (p, draw_seed) = (self.dropout, mix(self.dropout_seed, self.t));
         // Forward: Uᵢ = X Wᵢᵀ + b_h, h(Uᵢ), Eᵢ(xₙ) into column i of e.
