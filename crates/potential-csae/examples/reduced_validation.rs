@@ -12,12 +12,11 @@
 //! With the seventh argument `test` the same models are also scored on the 10000 MNIST test
 //! images (`test_error` in the line): for the one configuration chosen on validation, once.
 //!
-//! Everything else is the CI test's: 100 sigmoid hiddens per class, 50 epochs of contractive
-//! pretraining (λ = 0.2, momentum 0.9, minibatches of 100), 20 epochs of finetuning (momentum 0.9,
-//! minibatches of 100). Seed s seeds the pretraining with 2s − 1 and the finetuning with 2s, so
-//! seed 1 is the CI test's run. MNIST is read from `POTENTIAL_DATASETS` or `../shared/datasets`.
-use potential_csae::{features_view, train, CsaeConfig, FinetuneConfig, Optimizer};
-use potential_train::TrainConfig;
+//! Everything else is the CI test's ([`presets::reduced_mnist`]): 100 sigmoid hiddens per class,
+//! 50 epochs of contractive pretraining (λ = 0.2, momentum 0.9, minibatches of 100), 20 epochs of
+//! finetuning (momentum 0.9, minibatches of 100). Seed s seeds the pretraining with 2s − 1 and the
+//! finetuning with 2s, so seed 1 is the CI test's run. MNIST is read from `POTENTIAL_DATASETS` or `../shared/datasets`.
+use potential_csae::{features_view, presets, train, Optimizer};
 
 fn arg<T: std::str::FromStr>(args: &[String], i: usize, what: &str) -> T {
     args.get(i).and_then(|s| s.parse().ok()).unwrap_or_else(|| {
@@ -63,26 +62,14 @@ fn main() {
     let (errors, test_errors): (Vec<f64>, Vec<f64>) = seeds
         .iter()
         .map(|&s| {
-            let cfg = CsaeConfig {
-                hidden: 100,
-                pretrain: Some(TrainConfig {
-                    epochs: 50,
-                    learning_rate: plr,
-                    contractive: 0.2,
-                    seed: 2 * s - 1,
-                    ..TrainConfig::default()
-                }),
-                finetune: FinetuneConfig {
-                    epochs: 20,
-                    learning_rate: lr,
-                    input_mask: mask,
-                    optimizer,
-                    seed: 2 * s,
-                    ..FinetuneConfig::default()
-                },
-                init_scale: Some(init),
-                ..CsaeConfig::default()
-            };
+            let mut cfg = presets::reduced_mnist(s);
+            if let Some(p) = cfg.pretrain.as_mut() {
+                p.learning_rate = plr;
+            }
+            cfg.finetune.learning_rate = lr;
+            cfg.finetune.input_mask = mask;
+            cfg.finetune.optimizer = optimizer;
+            cfg.init_scale = Some(init);
             let (model, _) = train(&cfg, &tr, None, &|_| {}).expect("training runs");
             let v =
                 model.evaluate(features_view(&valid), valid.labels()).expect("evaluation runs").error_rate;

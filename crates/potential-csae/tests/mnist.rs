@@ -6,8 +6,7 @@
 //! CSAE_MNIST_PRE, CSAE_MNIST_FT, CSAE_MNIST_LR, CSAE_MNIST_PLR, CSAE_MNIST_LAMBDA,
 //! CSAE_MNIST_MASK, CSAE_MNIST_INIT.
 
-use potential_csae::{features_view, train, CsaeConfig, Event, FinetuneConfig};
-use potential_train::TrainConfig;
+use potential_csae::{features_view, presets, train, Event};
 use std::time::Instant;
 
 fn env_or<T: std::str::FromStr>(k: &str, d: T) -> T {
@@ -26,25 +25,19 @@ fn reduced_mnist_pipeline_reaches_4_percent() {
     let (train_file, test) = potential_data::load_mnist(&dir).expect("MNIST loads");
     let n: usize = env_or("CSAE_MNIST_N", 10_000);
     let tr = train_file.rows(0..n);
-    let cfg = CsaeConfig {
-        hidden: env_or("CSAE_MNIST_HIDDEN", 100),
-        pretrain: Some(TrainConfig {
-            epochs: env_or("CSAE_MNIST_PRE", 50),
-            learning_rate: env_or("CSAE_MNIST_PLR", 0.02),
-            contractive: env_or("CSAE_MNIST_LAMBDA", 0.2),
-            seed: 1,
-            ..TrainConfig::default()
-        }),
-        finetune: FinetuneConfig {
-            epochs: env_or("CSAE_MNIST_FT", 20),
-            learning_rate: env_or("CSAE_MNIST_LR", 0.01),
-            input_mask: env_or("CSAE_MNIST_MASK", 0.2),
-            seed: 2,
-            ..FinetuneConfig::default()
-        },
-        init_scale: Some(env_or("CSAE_MNIST_INIT", 1.0)),
-        ..CsaeConfig::default()
-    };
+    // The CI configuration (`presets::reduced_mnist`, seed 1), each knob overridable.
+    let mut cfg = presets::reduced_mnist(1);
+    cfg.hidden = env_or("CSAE_MNIST_HIDDEN", cfg.hidden);
+    if let Some(p) = cfg.pretrain.as_mut() {
+        p.epochs = env_or("CSAE_MNIST_PRE", p.epochs);
+        p.learning_rate = env_or("CSAE_MNIST_PLR", p.learning_rate);
+        p.contractive = env_or("CSAE_MNIST_LAMBDA", p.contractive);
+    }
+    let f = &mut cfg.finetune;
+    f.epochs = env_or("CSAE_MNIST_FT", f.epochs);
+    f.learning_rate = env_or("CSAE_MNIST_LR", f.learning_rate);
+    f.input_mask = env_or("CSAE_MNIST_MASK", f.input_mask);
+    cfg.init_scale = cfg.init_scale.map(|s| env_or("CSAE_MNIST_INIT", s));
     let obs = |e: Event<'_>| {
         if let Event::FinetuneEpoch(r) = e {
             eprintln!(
