@@ -74,11 +74,16 @@ failed() {
     jq -n -c --arg e "$(tail -1 "$OUT/train.err")" '{failed: $e}' | keep "$@"
 }
 
-# The lines RECORD already holds for one model: $1 part (clean or contaminated), $2 digit, $3 activation, $4 seed.
+# Resume: if RECORD already holds the lines of one model ($1 part, clean or contaminated; $2 digit,
+# $3 activation, $4 seed), append them to $5 and succeed; otherwise fail (the model is to be trained).
 recorded() {
-    [ -n "$RECORD" ] && [ -s "$RECORD" ] || return 0
-    jq -c --arg part "$1" --argjson k "$2" --arg a "$3" --argjson s "$4" --argjson h "$HIDDEN" --argjson e "$EPOCHS" \
-        'select(.part == $part and .digit == $k and .activation == $a and .seed == $s and .hidden == $h and .epochs == $e)' "$RECORD"
+    [ -n "$RECORD" ] && [ -s "$RECORD" ] || return 1
+    local old
+    old=$(jq -c --arg part "$1" --argjson k "$2" --arg a "$3" --argjson s "$4" --argjson h "$HIDDEN" --argjson e "$EPOCHS" \
+        'select(.part == $part and .digit == $k and .activation == $a and .seed == $s and .hidden == $h and .epochs == $e)' "$RECORD")
+    [ -n "$old" ] || return 1
+    echo "$old" >> "$5"
+    echo "digit $2 $3 seed $4 ($1): recorded in $RECORD already" >&2
 }
 
 # Tag a detect --json line ($1 protocol, $2 part, $3 digit, $4 activation, $5 seed, $6 training seconds,
@@ -102,12 +107,7 @@ run_clean() {
         read -r n_in n_out < <("$MK" "$MNIST/t10k-images-idx3-ubyte" "$MNIST/t10k-labels-idx1-ubyte" "$K" 0.3 0 "$OUT/zhai-$K.npy")
         for A in $ACTIVATIONS; do
             for SEED in $SEEDS; do
-                old=$(recorded clean "$K" "$A" "$SEED")
-                if [ -n "$old" ]; then
-                    echo "$old" >> "$RES"
-                    echo "digit $K $A seed $SEED: recorded in $RECORD already" >&2
-                    continue
-                fi
+                recorded clean "$K" "$A" "$SEED" "$RES" && continue
                 M=$OUT/ae-$A-$K-$SEED.safetensors
                 cmd="potential train --data train-images-idx3-ubyte --labels train-labels-idx1-ubyte --class $K --activation $A --hidden $HIDDEN $(reg "$A") --epochs $EPOCHS --metric-rows 1000 --seed $SEED"
                 t0=$(date +%s.%N)
@@ -144,12 +144,7 @@ run_contaminated() {
         read -r n_in n_out < <("$MK" "$MNIST/train-images-idx3-ubyte" "$MNIST/train-labels-idx1-ubyte" "$K" 0.3 1 "$OUT/zhai-train-$K.npy")
         for A in $CONTAMINATED_ACTIVATIONS; do
             for SEED in $SEEDS; do
-                old=$(recorded contaminated "$K" "$A" "$SEED")
-                if [ -n "$old" ]; then
-                    echo "$old" >> "$RES_C"
-                    echo "digit $K $A seed $SEED (contaminated): recorded in $RECORD already" >&2
-                    continue
-                fi
+                recorded contaminated "$K" "$A" "$SEED" "$RES_C" && continue
                 M=$OUT/ae-contaminated-$A-$K-$SEED.safetensors
                 cmd="potential train --data zhai-train-$K.npy --activation $A --hidden $HIDDEN $(reg "$A") --epochs $EPOCHS --metric-rows 1000 --seed $SEED"
                 t0=$(date +%s.%N)
