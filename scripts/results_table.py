@@ -3,7 +3,7 @@
 
 Usage: scripts/results_table.py [--include-smoke] [--protocol P] RECORDS.jsonl [MORE.jsonl ...]
 
-Two kinds of record, told apart by their fields:
+Three kinds of record, told apart by their fields:
 - Table rows, as scripts/table2.sh writes to results/table2.jsonl: "table", "row", "seed",
   "protocol", "valid_error" and "test_error" (fractions). For every table, one Markdown row per
   (row, protocol): the paper's figure, the number of seeds, validation and test error in percent
@@ -17,6 +17,12 @@ Two kinds of record, told apart by their fields:
   models), Table 4 (the sigmoid variants, where present) and Table 5 (per seed, sigmoid or
   sigmoid factored, whichever has the lower validation error; the mean ± sd of the chosen test
   errors). --protocol keeps one protocol's cells.
+
+- Validation sweeps, as scripts/table2_validation.sh writes to results/table2-validation.jsonl:
+  "table": "2-validation", "row", "variant", "seed", "valid_error" (no test error: the sweep never
+  reads a test image), "overrides", "kept_epoch". Per row, one Markdown row per variant in the order
+  first seen: its settings, the seeds, the validation error as mean ± sd over them, per seed, and
+  the kept epochs; the variant with the lowest mean is in bold.
 
 A line that is not a JSON object with those fields, or two records of the same (table, row,
 protocol, seed) or (set, model, protocol, seed), is an error naming the file and line: the table
@@ -41,6 +47,8 @@ PAPER = {
     }
 }
 REQUIRED = ("table", "row", "seed", "protocol", "valid_error", "test_error")
+SWEEP_REQUIRED = ("table", "row", "variant", "seed", "valid_error")
+SWEEP = "2-validation"
 CELL_REQUIRED = ("set", "model", "valid_error", "test_error", "train_seconds")
 
 # The paper's Table 3 (linear, modulus, sigmoid, sigmoid factored) and Table 5 (CSAE) test errors %.
@@ -70,7 +78,7 @@ def fail(msg):
 
 
 def read(paths, include_smoke, protocol=None):
-    records, cells = [], []
+    records, cells, sweeps = [], [], []
     seen = {}
     for path in paths:
         try:
@@ -88,14 +96,15 @@ def read(paths, include_smoke, protocol=None):
             if not isinstance(r, dict):
                 fail(f"{where}: not a JSON object")
             cell = "table" not in r and "set" in r
+            sweep = r.get("table") == SWEEP
             if cell:
                 r = dict(r)
                 r.setdefault("protocol", "pretrain-on all")
                 r.setdefault("seed", 1)
-            missing = [k for k in (CELL_REQUIRED if cell else REQUIRED) if k not in r]
+            missing = [k for k in (CELL_REQUIRED if cell else SWEEP_REQUIRED if sweep else REQUIRED) if k not in r]
             if missing:
                 fail(f"{where}: no {', '.join(missing)}")
-            for k in ("valid_error", "test_error"):
+            for k in ("valid_error",) if sweep else ("valid_error", "test_error"):
                 v = r[k]
                 if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not 0 <= v <= 1:
                     fail(f"{where}: {k} {v!r} is not a fraction in [0, 1]")
@@ -103,9 +112,12 @@ def read(paths, include_smoke, protocol=None):
                 fail(f"{where}: seed {r['seed']!r} is not an integer")
             if r.get("smoke") and not include_smoke:
                 continue
-            if protocol is not None and r["protocol"] != protocol:
+            if protocol is not None and r.get("protocol") != protocol:
                 continue
-            if cell:
+            if sweep:
+                key = (SWEEP, r["row"], r["variant"], r["seed"])
+                name = f"the sweep's row {key[1]}, variant {key[2]}, seed {key[3]}"
+            elif cell:
                 key = ("cell", r["set"], r["model"], r["protocol"], r["seed"])
                 name = f"set {key[1]}, model {key[2]}, {key[3]}, seed {key[4]}"
             else:
@@ -114,8 +126,8 @@ def read(paths, include_smoke, protocol=None):
             if key in seen:
                 fail(f"{where}: a second record of {name} (first at {seen[key]})")
             seen[key] = where
-            (cells if cell else records).append(r)
-    return records, cells
+            (sweeps if sweep else cells if cell else records).append(r)
+    return records, cells, sweeps
 
 
 def mean_sd(xs):
@@ -154,6 +166,29 @@ def tables(records):
                     f"| {row} | {'—' if p is None else p} | {protocol} | {len(rs)} ({seeds}) | "
                     f"{pm([r['valid_error'] for r in rs])} | **{pm([r['test_error'] for r in rs])}** | {per_seed} |"
                 )
+        out.append("")
+    return "\n".join(out)
+
+
+def sweep_tables(sweeps):
+    out = []
+    for row in dict.fromkeys(r["row"] for r in sweeps):
+        groups = {}
+        for r in sweeps:
+            if r["row"] == row:
+                groups.setdefault(r["variant"], []).append(r)
+        best = min(groups, key=lambda v: mean_sd([r["valid_error"] for r in groups[v]])[0])
+        out.append(f"Validation sweep, row {row}: validation error % (mean ± sd over seeds); no test image read\n")
+        out.append("| variant | settings changed | seeds | validation | per seed | kept epochs |")
+        out.append("|---|---|---|---|---|---|")
+        for v, rs in groups.items():
+            rs = sorted(rs, key=lambda r: r["seed"])
+            seeds = ", ".join(str(r["seed"]) for r in rs)
+            per_seed = ", ".join(f"{100 * r['valid_error']:.2f}" for r in rs)
+            epochs = ", ".join(str(r.get("kept_epoch", "?")) for r in rs)
+            val = pm([r["valid_error"] for r in rs])
+            name, val = (f"**{v}**", f"**{val}**") if v == best else (v, val)
+            out.append(f"| {name} | {rs[0].get('overrides') or '—'} | {len(rs)} ({seeds}) | {val} | {per_seed} | {epochs} |")
         out.append("")
     return "\n".join(out)
 
@@ -235,12 +270,14 @@ def main(argv):
     paths = args
     if not paths or any(a.startswith("-") for a in paths):
         fail("usage: results_table.py [--include-smoke] [--protocol P] RECORDS.jsonl [MORE.jsonl ...]")
-    records, cells = read(paths, include_smoke, protocol)
-    if not records and not cells:
+    records, cells, sweeps = read(paths, include_smoke, protocol)
+    if not records and not cells and not sweeps:
         fail(f"no records in {', '.join(paths)}" + (f" of protocol {protocol!r}" if protocol else ""))
     text = tables(records) if records else ""
     if cells:
         text += ("\n" if text else "") + larochelle(cells)
+    if sweeps:
+        text += ("\n" if text else "") + sweep_tables(sweeps)
     sys.stdout.write(text)
 
 

@@ -297,6 +297,10 @@ factored_row() {
     VALID=$best_err
 }
 
+if [ "${TABLE2_SOURCE_ONLY:-0}" = 1 ]; then
+    return 0
+fi
+
 for r in $ROWS; do
     for s in $SEEDS; do
         if done_already "$r" "$s"; then
