@@ -2,7 +2,8 @@
 //! `results/`) on fixtures: the exact expected Markdown of Table 2 rows and of the Larochelle
 //! Tables 3–5 (means and sample standard deviations over seeds worked out by hand: sigmoid test
 //! 1.24, 1.48, 1.26 → 1.33 ± 0.13), smoke records left out unless asked for, `--protocol`, and bad
-//! records refused with the file and line.
+//! records refused with the file and line; likewise the validation sweeps of
+//! `scripts/table2_validation.sh`.
 //!
 //! Needs `python3` (standard library only). Without it the test prints `skipped: …` and passes,
 //! unless `POTENTIAL_REQUIRE_DATA=1` (CI), which makes it a failure.
@@ -117,6 +118,34 @@ fn bad_larochelle_cells_are_refused_with_their_line() {
             "bad.jsonl:2: a second record of set convex, model sigmoid, pretrain-on all, seed 2",
         ),
         ("percent", good.replace("0.16", "16"), "test_error 16 is not a fraction"),
+    ];
+    refused(dir.path(), cases);
+}
+
+#[test]
+fn validation_sweep_of_the_fixture_is_the_expected_markdown() {
+    // Worked by hand: sigmoid base 1.50, 1.60 → 1.55 ± 0.07; mask-0 1.40, 1.46 → 1.43 ± 0.04, the
+    // lowest mean of its row, so in bold; the smoke record (seed 3, 50 %) is left out.
+    let f = fixture("sweep-fixture.jsonl");
+    let Some(o) = table(&[&f]) else { return };
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let want = std::fs::read_to_string(fixture("sweep-fixture.md")).unwrap();
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), want);
+
+    let Some(o) = table(&[Path::new("--include-smoke"), &f]) else { return };
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.contains("| 3 (1, 2, 3) | 17.70 ± 27.97 | 1.50, 1.60, 50.00 |"), "{out}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let good = r#"{"table": "2-validation", "row": "sigmoid", "variant": "base", "seed": 1, "valid_error": 0.015}"#;
+    let cases: [(&str, String, &str); 3] = [
+        ("no variant", good.replace("\"variant\": \"base\", ", ""), "bad.jsonl:1: no variant"),
+        (
+            "duplicate",
+            format!("{good}\n{good}\n"),
+            "bad.jsonl:2: a second record of the sweep's row sigmoid, variant base, seed 1",
+        ),
+        ("percent", good.replace("0.015", "1.5"), "valid_error 1.5 is not a fraction"),
     ];
     refused(dir.path(), cases);
 }
