@@ -137,7 +137,8 @@ fn validation_sweep_of_the_fixture_is_the_expected_markdown() {
     assert!(out.contains("| 3 (1, 2, 3) | 17.70 ± 27.97 | 1.50, 1.60, 50.00 |"), "{out}");
 
     let dir = tempfile::tempdir().unwrap();
-    let good = r#"{"table": "2-validation", "row": "sigmoid", "variant": "base", "seed": 1, "valid_error": 0.015}"#;
+    let good =
+        r#"{"table": "2-validation", "row": "sigmoid", "variant": "base", "seed": 1, "valid_error": 0.015}"#;
     let cases: [(&str, String, &str); 3] = [
         ("no variant", good.replace("\"variant\": \"base\", ", ""), "bad.jsonl:1: no variant"),
         (

@@ -85,7 +85,8 @@ fn helper_loop() {
     }
 }
 
-/// Run `work` on this thread and on the helper at once, and return when both are done. `work`
+/// Run `work` on this thread and on the helper at once, and return when both are done (also when
+/// `work` panics on this thread: the panic resumes once the helper has let go of `work`). `work`
 /// must be a loop over a shared supply of pieces (so that a second caller finds nothing left when
 /// the first has finished): the helper may join late or not at all.
 pub(crate) fn run_pair(work: &(dyn Fn() + Sync)) {
@@ -103,15 +104,21 @@ pub(crate) fn run_pair(work: &(dyn Fn() + Sync)) {
     if posted {
         h.thread.unpark();
     }
-    work();
-    if !posted {
-        return;
+    // A panic here must not unwind past the helper's use of `work`: wait for it first.
+    let mine = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+    if posted
+        && h.slot.compare_exchange(ptr, std::ptr::null_mut(), Ordering::Relaxed, Ordering::Relaxed).is_err()
+    {
+        // The helper took the job: wait until it has finished with `work`.
+        while !job.done.load(Ordering::Acquire) {
+            std::hint::spin_loop();
+        }
     }
-    if h.slot.compare_exchange(ptr, std::ptr::null_mut(), Ordering::Relaxed, Ordering::Relaxed).is_ok() {
-        return; // taken back: the helper never started it
+    if let Err(payload) = mine {
+        std::panic::resume_unwind(payload);
     }
-    while !job.done.load(Ordering::Acquire) {
-        std::hint::spin_loop();
-    }
-    assert!(!job.panicked.load(Ordering::Relaxed), "a gemm piece panicked on the helper thread");
+    assert!(
+        !(posted && job.panicked.load(Ordering::Relaxed)),
+        "a parallel piece panicked on the helper thread"
+    );
 }

@@ -89,8 +89,10 @@
 //! cut into two pieces runs its second piece on one helper thread of this crate instead of a rayon
 //! worker (when the pool has ≥ 2 threads): the helper spins for `POTENTIAL_SPIN_MS` (default 20)
 //! milliseconds after each piece before it parks, so products after short pauses still run on two
-//! threads (a sleeping rayon worker wakes too late for a sub-millisecond product). Nothing else in
-//! this crate spawns threads.
+//! threads (a sleeping rayon worker wakes too late for a sub-millisecond product).
+//! [`for_each_item`] runs an elementwise pass on the same two threads, so a training step that
+//! alternates products and passes keeps one pair of threads busy. Nothing else in this crate spawns
+//! threads.
 
 mod activation;
 mod bf16;
@@ -103,6 +105,7 @@ mod helper;
 mod mat;
 mod packed;
 pub mod paths;
+mod pieces;
 mod reduce;
 pub mod reference;
 #[cfg(target_arch = "x86_64")]
@@ -117,6 +120,7 @@ pub use fused::{antiderivative_sum, antiderivative_sum_bias, bias_act, sq_dist};
 pub use gemm::{gemm, gemm_momentum, gemm_update, Parallelism};
 pub use mat::{MatMut, MatRef, ShapeError};
 pub use packed::{gemm_packed, PackedB};
+pub use pieces::for_each_item;
 pub use reduce::{all_finite, dot, row_norms_sq, sum, sum_sq};
 
 /// Once per process, in a build at `opt-level = 0` (`cfg(potential_unoptimized)`, set by the build

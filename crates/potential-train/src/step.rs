@@ -5,8 +5,8 @@
 
 use potential_activations::ActivationKind;
 use potential_kernels::{
-    all_finite, gemm, gemm_packed, gemm_update, map, map_inplace, MatMut, MatRef, PackedB, Parallelism,
-    UnaryOp,
+    all_finite, for_each_item, gemm, gemm_packed, gemm_update, map, map_inplace, MatMut, MatRef, PackedB,
+    Parallelism, UnaryOp,
 };
 use potential_models::{Output, TiedAutoencoder};
 use rayon::prelude::*;
@@ -183,10 +183,13 @@ impl Workspace {
         }
         // ‖wₖ‖², in f64 then stored as f32 (filters in parallel).
         if d > 0 {
-            self.norms
-                .par_iter_mut()
-                .zip(model.weight().par_chunks(d))
-                .for_each(|(nk, wk)| *nk = potential_kernels::sum_sq(wk) as f32);
+            let rp = rows_per_piece(h, par);
+            let items = self.norms.chunks_mut(rp).zip(model.weight().chunks(rp * d)).collect();
+            for_each_item(par, items, |(nk, wk): (&mut [f32], &[f32])| {
+                for (v, w) in nk.iter_mut().zip(wk.chunks(d)) {
+                    *v = potential_kernels::sum_sq(w) as f32;
+                }
+            });
         } else {
             self.norms.iter_mut().for_each(|v| *v = 0.0);
         }
@@ -196,21 +199,26 @@ impl Workspace {
         // Pass A: u ← u + b_h, H = h(u), G = h′(u); G² into the Δ rows (free until gemm 3) and the
         // per-row contraction Σₖ G²‖wₖ‖² (an f64 dot product of G² with the norms).
         if h > 0 {
-            self.u[..n * h]
-                .par_chunks_mut(h)
-                .zip(p_h.par_chunks_mut(h))
-                .zip(self.g[..n * h].par_chunks_mut(h))
-                .zip(p_d.par_chunks_mut(h))
-                .zip(self.row_contr[..n].par_iter_mut())
-                .for_each(|((((u, hr), g), g2), c)| {
+            let rp = rows_per_piece(n, par);
+            let items = self.u[..n * h]
+                .chunks_mut(rp * h)
+                .zip(p_h.chunks_mut(rp * h))
+                .zip(self.g[..n * h].chunks_mut(rp * h))
+                .zip(p_d.chunks_mut(rp * h))
+                .zip(self.row_contr[..n].chunks_mut(rp))
+                .collect();
+            for_each_item(par, items, |((((u, hr), g), g2), c): Rows5<'_>| {
+                let rows = u.chunks_mut(h).zip(hr.chunks_mut(h)).zip(g.chunks_mut(h)).zip(g2.chunks_mut(h));
+                for ((((u, hr), g), g2), c) in rows.zip(c) {
                     potential_kernels::bias_act(u, bh, f, hr, Some(&mut *g));
                     for (s, &gk) in g2.iter_mut().zip(g.iter()) {
                         *s = gk * gk;
                     }
                     *c = potential_kernels::dot(g2, norms);
-                });
+                }
+            });
             // Σᵢ Gᵢₖ² (for the penalty's ‖wₖ‖² path), columns in parallel, rows in order.
-            column_sums(&mut self.g2, p_d, n, 1.0);
+            column_sums(&mut self.g2, p_d, n, 1.0, par);
         } else {
             self.row_contr[..n].iter_mut().for_each(|c| *c = 0.0);
         }
@@ -219,11 +227,16 @@ impl Workspace {
         // Pass B: a ← a + b_r; δ = r − x; per-row loss.
         let br = model.visible_bias();
         let out = model.output();
-        q_a.par_chunks_mut(d)
-            .zip(target.par_chunks(d))
-            .zip(self.tmp[..n * d].par_chunks_mut(d))
-            .zip(self.row_loss[..n].par_iter_mut())
-            .for_each(|(((a, x), t), l)| {
+        let rp = rows_per_piece(n, par);
+        let items = q_a
+            .chunks_mut(rp * d)
+            .zip(target.chunks(rp * d))
+            .zip(self.tmp[..n * d].chunks_mut(rp * d))
+            .zip(self.row_loss[..n].chunks_mut(rp))
+            .collect();
+        for_each_item(par, items, |(((a, x), t), l): RowsB<'_>| {
+            let rows = a.chunks_mut(d).zip(x.chunks(d)).zip(t.chunks_mut(d));
+            for (((a, x), t), l) in rows.zip(l) {
                 for (av, &b) in a.iter_mut().zip(br) {
                     *av += b;
                 }
@@ -246,7 +259,8 @@ impl Workspace {
                         *l = sp - xa;
                     }
                 }
-            });
+            }
+        });
         let mut loss = BatchLoss::default();
         for i in 0..n {
             loss.reconstruction += self.row_loss[i];
@@ -387,24 +401,30 @@ impl Workspace {
             );
             // Pass C: Δ = (δWᵀ)⊙G + 2λ G h″(u) n.
             let norms = &self.norms;
-            p_d.par_chunks_mut(h)
-                .zip(self.g[..n * h].par_chunks(h))
-                .zip(p_h.par_chunks(h))
-                .zip(self.u[..n * h].par_chunks(h))
-                .for_each(|(((dl, g), hv), u)| {
+            let rp = rows_per_piece(n, par);
+            let items = p_d
+                .chunks_mut(rp * h)
+                .zip(self.g[..n * h].chunks(rp * h))
+                .zip(p_h.chunks(rp * h))
+                .zip(self.u[..n * h].chunks(rp * h))
+                .collect();
+            for_each_item(par, items, |(((dl, g), hv), u): RowsC<'_>| {
+                let rows = dl.chunks_mut(h).zip(g.chunks(h)).zip(hv.chunks(h)).zip(u.chunks(h));
+                for (((dl, g), hv), u) in rows {
                     for (dv, &gv) in dl.iter_mut().zip(g) {
                         *dv *= gv;
                     }
                     if lambda > 0.0 {
                         contractive_term(act, lambda, dl, g, hv, u, norms);
                     }
-                });
+                }
+            });
         }
         // Column sums, rows in a fixed order (columns in parallel): ∂/∂b_r = mean δ, ∂/∂b_h = mean Δ.
         // (Σᵢ Gᵢₖ² was summed in the forward pass.)
         let grad = &mut self.grad;
-        column_sums(&mut grad.visible_bias, q_delta, n, inv_n);
-        column_sums(&mut grad.hidden_bias, p_d, n, inv_n);
+        column_sums(&mut grad.visible_bias, q_delta, n, inv_n, par);
+        column_sums(&mut grad.hidden_bias, p_d, n, inv_n, par);
         loss
     }
 }
@@ -423,10 +443,10 @@ fn decay_coefficient(lambda: f32, weight_decay: f32, g2: f32, inv_n: f32) -> f32
 /// `out[j] = scale·Σᵢ m[i, j]` for the `rows`×`out.len()` row-major `m`: each column summed over
 /// the rows in order (then scaled once), blocks of columns in parallel, so the bits do not depend
 /// on the thread count.
-fn column_sums(out: &mut [f32], m: &[f32], rows: usize, scale: f32) {
+fn column_sums(out: &mut [f32], m: &[f32], rows: usize, scale: f32, par: Parallelism) {
     let width = out.len();
     const COLS: usize = 128;
-    out.par_chunks_mut(COLS).enumerate().for_each(|(c, o)| {
+    for_each_item(par, out.chunks_mut(COLS).enumerate().collect(), |(c, o): (usize, &mut [f32])| {
         let j0 = c * COLS;
         o.iter_mut().for_each(|v| *v = 0.0);
         for i in 0..rows {
@@ -440,6 +460,20 @@ fn column_sums(out: &mut [f32], m: &[f32], rows: usize, scale: f32) {
         }
     });
 }
+
+/// Rows per piece of an elementwise pass over `n` rows: about four pieces per thread (at least one
+/// row), so a thread held up elsewhere takes fewer. Each row is computed the same way in any piece,
+/// so the result does not depend on the cut.
+fn rows_per_piece(n: usize, par: Parallelism) -> usize {
+    n.div_ceil(4 * par.threads()).max(1)
+}
+
+/// The row blocks of pass A: U, H, G, G² and the per-row contraction.
+type Rows5<'a> = ((((&'a mut [f32], &'a mut [f32]), &'a mut [f32]), &'a mut [f32]), &'a mut [f64]);
+/// The row blocks of pass B: A (then δ), X, scratch and the per-row loss.
+type RowsB<'a> = (((&'a mut [f32], &'a [f32]), &'a mut [f32]), &'a mut [f64]);
+/// The row blocks of pass C: Δ, G, H and U.
+type RowsC<'a> = (((&'a mut [f32], &'a [f32]), &'a [f32]), &'a [f32]);
 
 /// Δ += 2λ·G ⊙ h″(u) ⊙ n for one row, h″ = p·q from the activation's
 /// [`ActivationKind::h_second_factors`] at (u, h, h′ = G), multiplied left to right. Nothing to add
