@@ -5,7 +5,7 @@ use crate::noise::{corrupt, run_rng, shuffled_identity};
 use crate::step::{adam_update, non_finite_param, renormalize_filters, Params, Workspace};
 use crate::{EpochMetrics, Error, Monitor, Optimizer, Progress, Result, TrainConfig};
 use potential_data::Features;
-use potential_kernels::{all_finite, MatRef, Parallelism};
+use potential_kernels::{all_finite, for_each_item, MatRef, Parallelism};
 use potential_models::{Output, TiedAutoencoder};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -450,14 +450,37 @@ impl Trainer {
         for step in 0..steps {
             let idx = &order[step * batch..((step + 1) * batch).min(order.len())];
             let n = idx.len();
-            for (dst, &i) in xbuf.chunks_exact_mut(d).zip(idx) {
-                dst.copy_from_slice(&data[i * d..(i + 1) * d]);
+            // The minibatch's rows gathered on the step's threads, in blocks of rows; without
+            // corruption straight into the encoder input too (the same values `corrupt` copies).
+            let rp = n.div_ceil(4 * self.par.threads()).max(1);
+            if cfg.noise.is_none() {
+                let input = ws.input_mut(n);
+                let items = xbuf[..n * d]
+                    .chunks_mut(rp * d)
+                    .zip(input.chunks_mut(rp * d))
+                    .zip(idx.chunks(rp))
+                    .collect();
+                for_each_item(self.par, items, |((dst, inp), idx): ((&mut [f32], &mut [f32]), &[usize])| {
+                    for ((dst, inp), &i) in dst.chunks_exact_mut(d).zip(inp.chunks_exact_mut(d)).zip(idx) {
+                        dst.copy_from_slice(&data[i * d..(i + 1) * d]);
+                        inp.copy_from_slice(dst);
+                    }
+                });
+            } else {
+                let items = xbuf[..n * d].chunks_mut(rp * d).zip(idx.chunks(rp)).collect();
+                for_each_item(self.par, items, |(dst, idx): (&mut [f32], &[usize])| {
+                    for (dst, &i) in dst.chunks_exact_mut(d).zip(idx) {
+                        dst.copy_from_slice(&data[i * d..(i + 1) * d]);
+                    }
+                });
             }
             let x = &xbuf[..n * d];
             if check_rows {
                 self.check_rows(x, idx)?;
             }
-            corrupt(cfg.noise, x, ws.input_mut(n), &mut self.rng);
+            if cfg.noise.is_some() {
+                corrupt(cfg.noise, x, ws.input_mut(n), &mut self.rng);
+            }
             let (loss, finite) = match cfg.optimizer {
                 // The gradient and the momentum update in one call (the update skipped when the
                 // objective is not finite).
