@@ -522,3 +522,84 @@ fn a_seeded_run_is_pinned_and_equals_its_classes_pretrained_one_by_one() {
     let e = train_from_classes(&cfg, classes, &tr, None, &stop).unwrap_err();
     assert!(matches!(e, Error::Interrupted), "{e}");
 }
+
+/// Every way a minibatch can disagree with the workspace or the model is a typed error from both
+/// `gradient` and `step`, each on its own: no rows, more rows than the workspace holds, a value
+/// count that is not rows × inputs, a model with another number of classes.
+#[test]
+fn minibatches_of_the_wrong_shape_are_typed_errors() {
+    let (k, h, d, batch) = (3, 4, 5, 4);
+    let mut model = seeded_model(k, h, d, ActivationKind::Sigmoid, Output::Real, 0.5, 3);
+    let mut other = seeded_model(k - 1, h, d, ActivationKind::Sigmoid, Output::Real, 0.5, 4);
+    let rows =
+        |n: usize| -> (Vec<f32>, Vec<u32>) { (vec![0.5; n * d], (0..n).map(|r| (r % 2) as u32).collect()) };
+    let (x2, y2) = rows(2);
+    let (x5, y5) = rows(batch + 1);
+    let cases: [(&str, bool, Vec<f32>, Vec<u32>); 4] = [
+        ("no rows", false, Vec::new(), Vec::new()),
+        ("more rows than the workspace", false, x5, y5),
+        ("values not rows × inputs", false, x2[1..].to_vec(), y2.clone()),
+        ("another class count", true, x2.clone(), y2.clone()),
+    ];
+    for (what, use_other, x, y) in cases {
+        let mut ws = Finetuner::new(&model, batch, Variant::Log, 0.0);
+        let m = if use_other { &mut other } else { &mut model };
+        let before = flat(m);
+        let e = ws.gradient(m, &x, &y).unwrap_err();
+        assert!(matches!(e, Error::Data { what: "minibatch", .. }), "{what}: gradient gave {e}");
+        let e = ws.step(m, &x, &y, 0.1, 0.9).unwrap_err();
+        assert!(matches!(e, Error::Data { what: "minibatch", .. }), "{what}: step gave {e}");
+        assert_eq!(flat(m), before, "{what}: a refused step changed the model");
+    }
+    // The same workspace takes a minibatch of the right shape, and says what it is for.
+    let mut ws = Finetuner::new(&model, batch, Variant::Log, 0.0);
+    let shown = format!("{ws:?}");
+    assert!(
+        shown.starts_with("Finetuner") && shown.contains("batch: 4") && shown.contains("classes: 3"),
+        "{shown}"
+    );
+    assert!(ws.step(&mut model, &x2, &y2, 0.1, 0.9).is_ok());
+}
+
+/// A step that leaves the weights finite but overflows a visible bias is a divergence, with
+/// momentum and with Adam. Inputs of 0 give every weight a zero gradient (∂E/∂W = h(u)·xᵀ); one
+/// visible bias starts at 10³⁸, so a step of the learning rate 3·10³⁸ (Adam's first step is about
+/// the learning rate; momentum's is far larger) carries it past f32's largest value, while the
+/// hidden and class biases, whose gradients are at most 1, stay finite.
+#[test]
+fn a_visible_bias_overflow_alone_is_a_divergence() {
+    for opt in [Optimizer::Momentum, Optimizer::Adam] {
+        let (k, h, d, nb) = (2, 3, 4, 2);
+        let classes = (0..k)
+            .map(|_| {
+                let br = vec![1e38, 0.0, 0.0, 0.0];
+                TiedAutoencoder::new(
+                    vec![0.25; h * d],
+                    vec![1.0; h],
+                    br,
+                    ActivationKind::Sigmoid,
+                    Output::Real,
+                )
+                .unwrap()
+            })
+            .collect();
+        let mut model = Csae::new(classes, vec!["a".into(), "b".into()], vec![0.0; k]).unwrap();
+        let (x, y) = (vec![0.0f32; nb * d], vec![0u32; nb]);
+        let mut ws = Finetuner::new(&model, nb, Variant::Log, 0.0);
+        ws.set_optimizer(opt);
+        let e = ws.step(&mut model, &x, &y, 3e38, 0.9).unwrap_err();
+        assert!(
+            matches!(e, Error::Diverged { ref parameter, .. } if parameter.starts_with("class.")),
+            "{opt:?}: {e}"
+        );
+        let finite = |v: &[f32]| v.iter().all(|v| v.is_finite());
+        assert!(finite(model.class_bias()), "{opt:?}: {:?}", model.class_bias());
+        let mut overflowed = 0;
+        for i in 0..k {
+            let m = model.class_model(i);
+            assert!(finite(m.weight()) && finite(m.hidden_bias()), "{opt:?}: class {i}");
+            overflowed += usize::from(!finite(m.visible_bias()));
+        }
+        assert!(overflowed > 0, "{opt:?}: no visible bias overflowed");
+    }
+}
