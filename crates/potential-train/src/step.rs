@@ -464,7 +464,7 @@ fn column_sums(out: &mut [f32], m: &[f32], rows: usize, scale: f32, par: Paralle
 /// Rows per piece of an elementwise pass over `n` rows: about four pieces per thread (at least one
 /// row), so a thread held up elsewhere takes fewer. Each row is computed the same way in any piece,
 /// so the result does not depend on the cut.
-fn rows_per_piece(n: usize, par: Parallelism) -> usize {
+pub(crate) fn rows_per_piece(n: usize, par: Parallelism) -> usize {
     n.div_ceil(4 * par.threads()).max(1)
 }
 

@@ -452,7 +452,7 @@ impl Trainer {
             let n = idx.len();
             // The minibatch's rows gathered on the step's threads, in blocks of rows; without
             // corruption straight into the encoder input too (the same values `corrupt` copies).
-            let rp = n.div_ceil(4 * self.par.threads()).max(1);
+            let rp = crate::step::rows_per_piece(n, self.par);
             if cfg.noise.is_none() {
                 let input = ws.input_mut(n);
                 let items = xbuf[..n * d]
