@@ -453,27 +453,19 @@ impl Trainer {
             // The minibatch's rows gathered on the step's threads, in blocks of rows; without
             // corruption straight into the encoder input too (the same values `corrupt` copies).
             let rp = crate::step::rows_per_piece(n, self.par);
-            if cfg.noise.is_none() {
-                let input = ws.input_mut(n);
-                let items = xbuf[..n * d]
-                    .chunks_mut(rp * d)
-                    .zip(input.chunks_mut(rp * d))
-                    .zip(idx.chunks(rp))
-                    .collect();
-                for_each_item(self.par, items, |((dst, inp), idx): ((&mut [f32], &mut [f32]), &[usize])| {
-                    for ((dst, inp), &i) in dst.chunks_exact_mut(d).zip(inp.chunks_exact_mut(d)).zip(idx) {
-                        dst.copy_from_slice(&data[i * d..(i + 1) * d]);
-                        inp.copy_from_slice(dst);
+            let inputs = cfg.noise.is_none().then(|| ws.input_mut(n).chunks_mut(rp * d));
+            let inputs = inputs.into_iter().flatten().map(Some).chain(std::iter::repeat_with(|| None));
+            let items = xbuf[..n * d].chunks_mut(rp * d).zip(idx.chunks(rp)).zip(inputs).collect();
+            type Block<'a> = ((&'a mut [f32], &'a [usize]), Option<&'a mut [f32]>);
+            for_each_item(self.par, items, |((dst, idx), mut inp): Block<'_>| {
+                for (r, &i) in idx.iter().enumerate() {
+                    let row = &data[i * d..(i + 1) * d];
+                    dst[r * d..(r + 1) * d].copy_from_slice(row);
+                    if let Some(inp) = inp.as_deref_mut() {
+                        inp[r * d..(r + 1) * d].copy_from_slice(row);
                     }
-                });
-            } else {
-                let items = xbuf[..n * d].chunks_mut(rp * d).zip(idx.chunks(rp)).collect();
-                for_each_item(self.par, items, |(dst, idx): (&mut [f32], &[usize])| {
-                    for (dst, &i) in dst.chunks_exact_mut(d).zip(idx) {
-                        dst.copy_from_slice(&data[i * d..(i + 1) * d]);
-                    }
-                });
-            }
+                }
+            });
             let x = &xbuf[..n * d];
             if check_rows {
                 self.check_rows(x, idx)?;
