@@ -558,3 +558,48 @@ fn drop_units(
     }
     antiderivative_sum(&kept[..n], f) * f64::from(scale)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `drop_units` drops unit j exactly when its 16-bit uniform (four per draw, low bits first) is
+    /// below ⌈p·2¹⁶⌉: with p set to one unit's uniform over 2¹⁶, that unit sits on the threshold
+    /// and is kept. Kept units are scaled by 1/(1 − p), and the returned sum is Σ_kept H(uⱼ)/(1 − p).
+    #[test]
+    fn dropout_drops_exactly_the_units_below_the_threshold() {
+        let f = ActivationKind::Sigmoid;
+        let ur: Vec<f32> = (0..37).map(|j| (j as f32 - 18.0) / 7.0).collect();
+        let uniforms = |seed: u64| -> Vec<u32> {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+            (0..40)
+                .step_by(4)
+                .flat_map(|_| {
+                    let b = rng.next_u64();
+                    (0..4).map(move |i| ((b >> (16 * i)) & 0xFFFF) as u32)
+                })
+                .collect()
+        };
+        for seed in 0..8u64 {
+            let v = uniforms(seed);
+            // p = v₅/2¹⁶ (exact in f32): unit 5 is on the threshold.
+            let p = v[5] as f32 / 65536.0;
+            let threshold = v[5];
+            let (mut hr, mut kept) = (vec![1.0f32; ur.len()], vec![0.0f32; ur.len()]);
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+            let sum = drop_units(&mut rng, p, &ur, &mut hr, &mut kept, f);
+            let scale = 1.0 / (1.0 - p);
+            let mut want = 0.0;
+            for (j, (&h, &u)) in hr.iter().zip(&ur).enumerate() {
+                if v[j] < threshold {
+                    assert_eq!(h, 0.0, "seed {seed}: unit {j} (uniform {} < {threshold}) kept", v[j]);
+                } else {
+                    assert_eq!(h, scale, "seed {seed}: unit {j} (uniform {} ≥ {threshold}) dropped", v[j]);
+                    want += antiderivative_sum(&[u], f);
+                }
+            }
+            let want = want * f64::from(scale);
+            assert!((sum - want).abs() <= 1e-12 * want.abs().max(1.0), "seed {seed}: {sum} vs {want}");
+        }
+    }
+}

@@ -6,8 +6,8 @@
 use potential_activations::ActivationKind;
 use potential_csae::{
     factored_silent, finetune_factored, pretrain_factored, train_factored, AnyCsae, Csae, Error,
-    FactoredConfig, FactoredCsae, FactoredParams, FinetuneConfig, FormatError, Variant, FACTORED_CSAE_FORMAT,
-    FACTORED_TENSORS,
+    FactoredConfig, FactoredCsae, FactoredFinetuner, FactoredParams, FinetuneConfig, FormatError, Optimizer,
+    Variant, FACTORED_CSAE_FORMAT, FACTORED_TENSORS,
 };
 use potential_data::{embedded_digits, Dataset};
 use potential_kernels::MatRef;
@@ -515,7 +515,7 @@ fn finetuning_follows_the_schedule_and_the_optimizer() {
     cfg.finetune.schedule = potential_train::Schedule::Exponential { gamma: 0.5 };
     assert!(run(&cfg).0 != constant, "γ = 0.5 equals the constant rate");
     cfg.finetune.schedule = potential_train::Schedule::Constant;
-    cfg.finetune.optimizer = potential_csae::Optimizer::Adam;
+    cfg.finetune.optimizer = Optimizer::Adam;
     cfg.finetune.learning_rate = 0.001;
     let (adam, rep) = run(&cfg);
     assert!(adam != constant, "Adam equals momentum");
@@ -557,4 +557,42 @@ fn selection_tries_the_grid_and_refits_the_best() {
         potential_csae::select_and_fit_factored(&base, &empty, &tr, &va, &factored_silent, &mut |_| {}),
         Err(Error::InvalidConfig { .. })
     ));
+}
+
+/// Every way a minibatch can disagree with the workspace is a typed error from both `gradient` and
+/// `step` (momentum and Adam), each on its own, and a refused step leaves the model as it was: no
+/// rows, more rows than the workspace holds, a value count that is not rows × inputs, a label past
+/// the last class.
+#[test]
+fn factored_minibatches_of_the_wrong_shape_are_typed_errors() {
+    let mut model = random_model(ActivationKind::Sigmoid, Output::Real, 8);
+    let (d, batch) = (model.visible(), 4);
+    let rows =
+        |n: usize| -> (Vec<f32>, Vec<u32>) { (inputs(n, d, 9), (0..n).map(|r| (r % 3) as u32).collect()) };
+    let (x2, y2) = rows(2);
+    let (x5, y5) = rows(batch + 1);
+    let cases: [(&str, Vec<f32>, Vec<u32>); 4] = [
+        ("no rows", Vec::new(), Vec::new()),
+        ("more rows than the workspace", x5, y5),
+        ("values not rows × inputs", x2[1..].to_vec(), y2.clone()),
+        ("a label past the last class", x2.clone(), vec![0, 3]),
+    ];
+    for optimizer in [Optimizer::Momentum, Optimizer::Adam] {
+        for (what, x, y) in &cases {
+            let mut ws = FactoredFinetuner::new(&model, batch, Variant::Log, 1e-3).unwrap();
+            ws.set_optimizer(&model, optimizer);
+            let before = model.clone();
+            let e = ws.gradient(&model, x, y).unwrap_err();
+            assert!(matches!(e, Error::Data { .. }), "{what}: gradient gave {e}");
+            let e = ws.step(&mut model, x, y, 0.1, 0.9).unwrap_err();
+            assert!(matches!(e, Error::Data { .. }), "{what}, {optimizer:?}: step gave {e}");
+            assert_eq!(model, before, "{what}, {optimizer:?}: a refused step changed the model");
+        }
+        // The same workspace takes a minibatch of the right shape.
+        let mut ws = FactoredFinetuner::new(&model, batch, Variant::Log, 1e-3).unwrap();
+        ws.set_optimizer(&model, optimizer);
+        let before = model.clone();
+        assert!(ws.step(&mut model, &x2, &y2, 0.1, 0.9).unwrap().is_finite());
+        assert_ne!(model, before, "{optimizer:?}: an accepted step moved nothing");
+    }
 }

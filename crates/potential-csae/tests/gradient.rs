@@ -198,6 +198,15 @@ proptest! {
         let mut params: Vec<P> = (0..k * k).map(P::A).collect();
         params.extend((0..k).map(P::C));
         check(&m, &x, &y, Variant::Energies, 0.0, &params)?;
+        // Finetuning the class models of a model with a read-out (log-loss): their gradients pass
+        // back through A (∂L/∂Eⱼ = Σᵢ gᵢ Aᵢⱼ).
+        params.retain(|p| matches!(p, P::C(_)));
+        for i in 0..k {
+            params.extend((0..3 * d).map(|j| P::W(i, j)));
+            params.extend((0..3).map(|j| P::Bh(i, j)));
+            params.extend((0..d).map(|j| P::Br(i, j)));
+        }
+        check(&m, &x, &y, Variant::Log, 0.0, &params)?;
     }
 }
 
