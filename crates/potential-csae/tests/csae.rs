@@ -30,7 +30,8 @@ fn random_model(k: usize, h: usize, d: usize, vals: &[f32]) -> Csae {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+    // Seeded: every run draws the same cases (change the seed to explore others).
+    #![proptest_config(ProptestConfig { cases: 128, rng_seed: proptest::test_runner::RngSeed::Fixed(2), ..ProptestConfig::default() })]
 
     /// Permuting the classes permutes energies, probabilities and predictions, nothing else.
     #[test]

@@ -288,7 +288,8 @@ fn dims() -> impl Strategy<Value = Dims> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    // Seeded: every run draws the same cases (change the seed to explore others).
+    #![proptest_config(ProptestConfig { cases: 96, rng_seed: proptest::test_runner::RngSeed::Fixed(1), ..ProptestConfig::default() })]
 
     /// ∂/∂θ of the finetuning objective (log-loss or hinge, with weight decay) = finite differences.
     #[test]

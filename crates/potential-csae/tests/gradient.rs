@@ -139,7 +139,8 @@ fn check(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    // Seeded: every run draws the same cases (change the seed to explore others).
+    #![proptest_config(ProptestConfig { cases: 96, rng_seed: proptest::test_runner::RngSeed::Fixed(3), ..ProptestConfig::default() })]
 
     #[test]
     fn log_and_hinge_gradients_match_finite_differences(
@@ -237,7 +238,8 @@ fn relu_and_modulus_gradients_match_away_from_kinks() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    // Seeded: every run draws the same cases (change the seed to explore others).
+    #![proptest_config(ProptestConfig { cases: 64, rng_seed: proptest::test_runner::RngSeed::Fixed(4), ..ProptestConfig::default() })]
 
     /// ∂/∂θ of the masked objective (Finetuner::gradient) = central differences of the same
     /// objective, the mask held fixed (no update between the calls).

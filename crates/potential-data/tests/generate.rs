@@ -392,7 +392,8 @@ fn brute_force_convex(mask: &Mask) -> bool {
 }
 
 proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig { cases: 200, ..Default::default() })]
+    // Seeded: every run draws the same cases (change the seed to explore others).
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 200, rng_seed: proptest::test_runner::RngSeed::Fixed(10), ..Default::default() })]
 
     /// Random masks inside a 6×6 window (placed anywhere in the image), dense or sparse.
     #[test]

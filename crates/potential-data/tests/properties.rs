@@ -5,7 +5,8 @@ use potential_data::*;
 use proptest::prelude::*;
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    // Seeded: every run draws the same cases (change the seed to explore others).
+    #![proptest_config(ProptestConfig { cases: 64, rng_seed: proptest::test_runner::RngSeed::Fixed(9), ..ProptestConfig::default() })]
 
     #[test]
     fn npy_round_trips(n in 0usize..40, d in 1usize..20, seed in any::<u32>()) {

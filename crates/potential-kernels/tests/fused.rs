@@ -252,7 +252,8 @@ fn any_f32() -> impl Strategy<Value = f32> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    // Seeded: every run draws the same cases (change the seed to explore others).
+    #![proptest_config(ProptestConfig { cases: 96, rng_seed: proptest::test_runner::RngSeed::Fixed(8), ..ProptestConfig::default() })]
 
     #[test]
     fn bias_act_matches_reference(rows in prop::collection::vec((any_f32(), -2.0f32..2.0), 0..37)) {

@@ -232,7 +232,8 @@ fn act_strategy() -> impl Strategy<Value = ActivationKind> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    // Seeded: every run draws the same cases (change the seed to explore others).
+    #![proptest_config(ProptestConfig { cases: 96, rng_seed: proptest::test_runner::RngSeed::Fixed(5), ..ProptestConfig::default() })]
 
     /// Random shapes (including a single hidden unit or visible unit and n = 1).
     #[test]
