@@ -8,7 +8,9 @@ Three kinds of record, told apart by their fields:
   "protocol", "valid_error" and "test_error" (fractions). For every table, one Markdown row per
   (row, protocol): the paper's figure, the number of seeds, validation and test error in percent
   as mean ± sample standard deviation (n − 1) over the seeds, and the test error of each seed.
-  Rows of Table 2 come in the paper's order, others after them in the order first seen. Records
+  Rows of Table 2 come in the paper's order, each followed by its "-validated" twin (the row with
+  the configuration chosen on validation rows; same paper figure), others after them in the order
+  first seen. Records
   with "smoke": true (scripts/table2.sh's TABLE2_SMOKE check) are left out unless
   --include-smoke is given.
 - Larochelle cells, as scripts/larochelle-tables.sh writes: "set", "model", "valid_error",
@@ -46,6 +48,7 @@ PAPER = {
         "square-factored": 2.5,
     }
 }
+VALIDATED = "-validated"
 REQUIRED = ("table", "row", "seed", "protocol", "valid_error", "test_error")
 SWEEP_REQUIRED = ("table", "row", "variant", "seed", "valid_error")
 SWEEP = "2-validation"
@@ -147,7 +150,11 @@ def tables(records):
     for table in dict.fromkeys(str(r["table"]) for r in records):
         rows = [r for r in records if str(r["table"]) == table]
         paper = PAPER.get(table, {})
-        order = list(paper) + [k for k in dict.fromkeys(r["row"] for r in rows) if k not in paper]
+        # A "-validated" row (its configuration chosen on validation rows: RESULTS.md, "How the
+        # Table 2 configurations were found") follows its row and shares its paper figure.
+        seen = list(dict.fromkeys(r["row"] for r in rows))
+        order = [x for k in paper for x in (k, k + VALIDATED)]
+        order += [k for k in seen if k not in order]
         groups = {}
         for r in rows:
             groups.setdefault((r["row"], r["protocol"]), []).append(r)
@@ -161,7 +168,7 @@ def tables(records):
                 rs = sorted(rs, key=lambda r: r["seed"])
                 seeds = ", ".join(str(r["seed"]) for r in rs)
                 per_seed = ", ".join(f"{100 * r['test_error']:.2f}" for r in rs)
-                p = paper.get(row)
+                p = paper.get(row.removesuffix(VALIDATED))
                 out.append(
                     f"| {row} | {'—' if p is None else p} | {protocol} | {len(rs)} ({seeds}) | "
                     f"{pm([r['valid_error'] for r in rs])} | **{pm([r['test_error'] for r in rs])}** | {per_seed} |"
