@@ -24,16 +24,19 @@ static double now(void) {
 
 static float sink;
 
+/* ACC independent chains acc = acc * a + b of vector type T, ITERS / 2 steps each. */
+#define FMA_CHAINS(T, SET1, FMADD)                                        \
+    T acc[ACC];                                                           \
+    T a = SET1(0.999999f), b = SET1(1e-7f);                               \
+    for (int i = 0; i < ACC; i++) acc[i] = SET1((float)i);                \
+    for (long n = 0; n < ITERS / 2; n++) {                                \
+        _Pragma("GCC unroll 20") for (int i = 0; i < ACC; i++) acc[i] = FMADD(acc[i], a, b); \
+    }
+
 #ifdef __AVX512F__
 static void *run512(void *arg) {
     (void)arg;
-    __m512 acc[ACC];
-    __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
-    for (int i = 0; i < ACC; i++) acc[i] = _mm512_set1_ps((float)i);
-    for (long n = 0; n < ITERS / 2; n++) {
-#pragma GCC unroll 20
-        for (int i = 0; i < ACC; i++) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
-    }
+    FMA_CHAINS(__m512, _mm512_set1_ps, _mm512_fmadd_ps)
     float s = 0;
     for (int i = 0; i < ACC; i++) s += _mm512_reduce_add_ps(acc[i]);
     sink += s;
@@ -43,13 +46,7 @@ static void *run512(void *arg) {
 
 static void *run256(void *arg) {
     (void)arg;
-    __m256 acc[ACC];
-    __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
-    for (int i = 0; i < ACC; i++) acc[i] = _mm256_set1_ps((float)i);
-    for (long n = 0; n < ITERS / 2; n++) {
-#pragma GCC unroll 20
-        for (int i = 0; i < ACC; i++) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
-    }
+    FMA_CHAINS(__m256, _mm256_set1_ps, _mm256_fmadd_ps)
     float buf[8], s = 0;
     for (int i = 0; i < ACC; i++) {
         _mm256_storeu_ps(buf, acc[i]);
