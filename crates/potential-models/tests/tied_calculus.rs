@@ -518,3 +518,48 @@ fn arbitrary_input_bits_give_a_finite_score_or_a_typed_error() {
         })
         .unwrap();
 }
+
+#[test]
+fn hessian_log_odds_and_absorbing_batch_are_their_definitions() {
+    // Sigmoid, W = 3·I (D = H = 2), zero biases: ΔE = 9·Σₖ h′(uₖ) − 2 (Eq. 39), which is 2.5 at
+    // x = 0 (h′ = 1/4, not absorbing) and about −2 at x = (10, 10) (h′ ≈ 0, absorbing).
+    let m = TiedAutoencoder::new(
+        vec![3.0, 0.0, 0.0, 3.0],
+        vec![0.0; 2],
+        vec![0.0; 2],
+        ActivationKind::Sigmoid,
+        Output::Real,
+    )
+    .unwrap();
+    let xs = [0.0f32, 0.0, 10.0, 10.0, 0.1, -0.2];
+    let x = MatRef::from_row_major(&xs, 3, 2);
+    let lap = m.laplacian_batch(x).unwrap();
+    let absorbing = m.absorbing_batch(x).unwrap();
+    assert_eq!(absorbing, vec![false, true, false]);
+    assert_eq!(absorbing, lap.iter().map(|&l| l < 0.0).collect::<Vec<_>>());
+    for (i, row) in xs.chunks_exact(2).enumerate() {
+        assert_eq!(m.is_absorbing(row).unwrap(), absorbing[i], "row {i}");
+        // The Hessian of E is the field's Jacobian (Sec. 3), bit for bit.
+        let h = m.hessian(row).unwrap();
+        assert_eq!(h.len(), 4);
+        assert_eq!(h, m.jacobian(row).unwrap(), "row {i}");
+    }
+    // Linear, W = I: ΔE = Σₖ ‖wₖ‖² − D = 0 exactly, which is not absorbing (the test is strict).
+    let m = TiedAutoencoder::new(
+        vec![1.0, 0.0, 0.0, 1.0],
+        vec![0.0; 2],
+        vec![0.0; 2],
+        ActivationKind::Linear,
+        Output::Real,
+    )
+    .unwrap();
+    assert_eq!(m.laplacian(&[0.3, -0.7]).unwrap(), 0.0);
+    assert!(!m.is_absorbing(&[0.3, -0.7]).unwrap());
+    assert_eq!(m.absorbing_batch(MatRef::from_row_major(&[0.3, -0.7], 1, 2)).unwrap(), vec![false]);
+    // ξ = log(x / (1 − x)) per coordinate (Eq. 26).
+    let xi = TiedAutoencoder::log_odds(&[0.5, 0.25, 0.9]);
+    assert_eq!(xi.len(), 3);
+    assert!(xi[0].abs() < 1e-12, "{xi:?}");
+    assert!((xi[1] - (1.0f64 / 3.0).ln()).abs() < 1e-12, "{xi:?}");
+    assert!((xi[2] - (0.9f32 as f64 / (1.0 - 0.9f32 as f64)).ln()).abs() < 1e-9, "{xi:?}");
+}
