@@ -521,16 +521,13 @@ fn arbitrary_input_bits_give_a_finite_score_or_a_typed_error() {
 
 #[test]
 fn hessian_log_odds_and_absorbing_batch_are_their_definitions() {
+    // s·I (D = H = 2) with zero biases, real output.
+    let scaled_identity = |s: f32, act: ActivationKind| {
+        TiedAutoencoder::new(vec![s, 0.0, 0.0, s], vec![0.0; 2], vec![0.0; 2], act, Output::Real).unwrap()
+    };
     // Sigmoid, W = 3·I (D = H = 2), zero biases: ΔE = 9·Σₖ h′(uₖ) − 2 (Eq. 39), which is 2.5 at
     // x = 0 (h′ = 1/4, not absorbing) and about −2 at x = (10, 10) (h′ ≈ 0, absorbing).
-    let m = TiedAutoencoder::new(
-        vec![3.0, 0.0, 0.0, 3.0],
-        vec![0.0; 2],
-        vec![0.0; 2],
-        ActivationKind::Sigmoid,
-        Output::Real,
-    )
-    .unwrap();
+    let m = scaled_identity(3.0, ActivationKind::Sigmoid);
     let xs = [0.0f32, 0.0, 10.0, 10.0, 0.1, -0.2];
     let x = MatRef::from_row_major(&xs, 3, 2);
     let lap = m.laplacian_batch(x).unwrap();
@@ -545,14 +542,7 @@ fn hessian_log_odds_and_absorbing_batch_are_their_definitions() {
         assert_eq!(h, m.jacobian(row).unwrap(), "row {i}");
     }
     // Linear, W = I: ΔE = Σₖ ‖wₖ‖² − D = 0 exactly, which is not absorbing (the test is strict).
-    let m = TiedAutoencoder::new(
-        vec![1.0, 0.0, 0.0, 1.0],
-        vec![0.0; 2],
-        vec![0.0; 2],
-        ActivationKind::Linear,
-        Output::Real,
-    )
-    .unwrap();
+    let m = scaled_identity(1.0, ActivationKind::Linear);
     assert_eq!(m.laplacian(&[0.3, -0.7]).unwrap(), 0.0);
     assert!(!m.is_absorbing(&[0.3, -0.7]).unwrap());
     assert_eq!(m.absorbing_batch(MatRef::from_row_major(&[0.3, -0.7], 1, 2)).unwrap(), vec![false]);
