@@ -414,6 +414,49 @@ fn diverging_dynamics_report_a_typed_error() {
 }
 
 #[test]
+fn dynamics_check_their_options_and_keep_start_and_end_when_not_recording() {
+    use potential_models::{DynamicsOptions, Error};
+    // Sigmoid, W = I (D = H = 2): r(x) = σ(x) is bounded, so the dynamics stay finite.
+    let m = TiedAutoencoder::new(
+        vec![1.0, 0.0, 0.0, 1.0],
+        vec![0.0; 2],
+        vec![0.0; 2],
+        ActivationKind::Sigmoid,
+        Output::Real,
+    )
+    .unwrap();
+    let x0 = [2.0f32, -1.0];
+    let base = DynamicsOptions { step: 0.5, max_steps: 3, tolerance: None, record: false };
+    // ε must be finite and > 0; the tolerance ≥ 0 (0 itself is allowed) and not NaN.
+    for step in [0.0, -1.0, f32::INFINITY, f32::NAN] {
+        let res = m.dynamics(&x0, &DynamicsOptions { step, ..base });
+        assert!(matches!(res, Err(Error::InvalidParameter { name: "step", .. })), "step {step}: {res:?}");
+    }
+    for t in [-1.0, f64::NAN, -f64::INFINITY] {
+        let res = m.dynamics(&x0, &DynamicsOptions { tolerance: Some(t), ..base });
+        assert!(
+            matches!(res, Err(Error::InvalidParameter { name: "tolerance", .. })),
+            "tolerance {t}: {res:?}"
+        );
+    }
+    let t = m.dynamics(&x0, &DynamicsOptions { tolerance: Some(0.0), ..base }).unwrap();
+    assert_eq!((t.steps, t.converged), (3, false));
+    // Not recording: the start and the last state only, each with its energy.
+    let recorded = m.dynamics(&x0, &DynamicsOptions { record: true, ..base }).unwrap();
+    assert_eq!(recorded.states.len(), 4);
+    let t = m.dynamics(&x0, &base).unwrap();
+    assert_eq!(t.steps, 3);
+    assert_eq!(t.states, vec![x0.to_vec(), recorded.fixed_point.clone()]);
+    assert_eq!(t.energies, vec![recorded.energies[0], recorded.energies[3]]);
+    assert_eq!(t.fixed_point, recorded.fixed_point);
+    // Converged where it starts (zero steps): the start once, not twice.
+    let t = m.dynamics(&x0, &DynamicsOptions { tolerance: Some(1e9), ..base }).unwrap();
+    assert_eq!((t.steps, t.converged), (0, true));
+    assert_eq!(t.states, vec![x0.to_vec()]);
+    assert_eq!(t.energies, vec![m.energy(&x0).unwrap()]);
+}
+
+#[test]
 fn binary_domain_errors_name_the_row_and_column() {
     use potential_models::Error;
     let m =
@@ -442,12 +485,22 @@ fn binary_domain_errors_name_the_row_and_column() {
         r.energy_batch(MatRef::from_row_major(&bad, 2, 3)).map(|_| ()),
         r.reconstruct_batch(MatRef::from_row_major(&bad, 2, 3)).map(|_| ()),
         r.laplacian_batch(MatRef::from_row_major(&bad, 2, 3)).map(|_| ()),
+        r.encode_batch(MatRef::from_row_major(&bad, 2, 3)).map(|_| ()),
         m.energy_batch(MatRef::from_row_major(&[0.0, 0.5, 0.5, 0.5, f32::NAN, 0.5], 2, 3)).map(|_| ()),
     ] {
         assert!(matches!(res, Err(Error::NonFinite { what: "input", row: 1, col: 1, .. })), "{res:?}");
     }
     // Shape errors are typed too.
     assert!(matches!(r.energy(&[1.0, 2.0]), Err(Error::Shape { expected: 3, found: 2, .. })));
+    // An output buffer of the wrong length is named with the length it needed (n·1 for energies).
+    for len in [1, 3] {
+        let mut out = vec![0.0f64; len];
+        let res = r.energy_batch_into(MatRef::from_row_major(&xs, 2, 3), &mut out);
+        assert!(
+            matches!(res, Err(Error::Shape { what: "output length", expected: 2, found, .. }) if found == len),
+            "{res:?}"
+        );
+    }
     assert!(matches!(
         TiedAutoencoder::new(vec![0.0; 5], vec![0.0; 2], vec![0.0; 3], ActivationKind::Relu, Output::Real),
         Err(Error::Shape { .. })
