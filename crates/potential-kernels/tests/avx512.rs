@@ -1,6 +1,6 @@
 //! The AVX-512 micro-tiles (6×32) of the AVX2+FMA path give the same bits as the AVX2 6×16 tiles:
-//! plain products (all transposes, α/β, edges, several k-blocks), `gemm_update`, `gemm_momentum`
-//! and `gemm_packed`, sequential and on two threads — both kernels in one process, switched with
+//! plain products (all transposes, α/β, edges, several k-blocks, a column-major C), `gemm_update`,
+//! `gemm_momentum` (with its finiteness flag, an overflow included) and `gemm_packed`, sequential and on two threads — both kernels in one process, switched with
 //! `paths::set_gemm_avx512`. (One test function: the switch is process-wide.)
 
 mod common;
@@ -31,8 +31,12 @@ fn products(m: usize, k: usize, n: usize, ta: bool, tb: bool, par: Parallelism) 
         kp::gemm(path, alpha, a, b, beta, MatMut::from_row_major(&mut c, m, n), par);
         out.push(bits(&c));
     }
+    // C column-major (unit row stride): the tiles' strided store.
+    let mut ct = c0.clone();
+    kp::gemm(path, 0.5, a, b, -0.75, MatMut::from_strided(&mut ct, m, n, 1, m), par);
+    out.push(bits(&ct));
     let (mut c, mut w) = (c0.clone(), w0.clone());
-    kp::gemm_update(
+    let finite = kp::gemm_update(
         path,
         -0.1,
         a,
@@ -43,9 +47,9 @@ fn products(m: usize, k: usize, n: usize, ta: bool, tb: bool, par: Parallelism) 
         MatMut::from_row_major(&mut w, m, n),
         par,
     );
-    out.extend([bits(&c), bits(&w)]);
+    out.extend([bits(&c), bits(&w), vec![finite as u32]]);
     let (mut g, mut v, mut w) = (w0.clone(), c0.clone(), w0.clone());
-    kp::gemm_momentum(
+    let finite = kp::gemm_momentum(
         path,
         a,
         b,
@@ -56,6 +60,24 @@ fn products(m: usize, k: usize, n: usize, ta: bool, tb: bool, par: Parallelism) 
         (0.01, 0.9),
         par,
     );
+    out.extend([bits(&g), bits(&v), bits(&w), vec![finite as u32]]);
+    // The last element's w + v overflows: both kernels must report it (it sits in the last,
+    // possibly partial, column vector of its tile).
+    let (mut g, mut v, mut w) = (w0.clone(), c0.clone(), w0.clone());
+    v[m * n - 1] = f32::MAX;
+    w[m * n - 1] = f32::MAX;
+    let finite = kp::gemm_momentum(
+        path,
+        a,
+        b,
+        1e-3,
+        MatMut::from_row_major(&mut g, m, n),
+        MatMut::from_row_major(&mut v, m, n),
+        MatMut::from_row_major(&mut w, m, n),
+        (0.01, 0.9),
+        par,
+    );
+    assert!(!finite, "{m}x{k}x{n}: an overflowing w was not reported");
     out.extend([bits(&g), bits(&v), bits(&w)]);
     let p = PackedB::new_on(path, b);
     let mut c = c0.clone();
