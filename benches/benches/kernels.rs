@@ -1,4 +1,5 @@
-//! Kernel benchmarks: `gemm/{m}x{k}x{n}/t{threads}` and `act/{op}/{simd,scalar}`.
+//! Kernel benchmarks: `gemm/{m}x{k}x{n}/t{threads}`, `gemm/packed/{m}x{k}x{n}/t{threads}` (B packed
+//! once beforehand with `PackedB`, so the call skips packing it) and `act/{op}/{simd,scalar}`.
 //!
 //! gemm throughput is in FLOP (2·m·k·n per product), so criterion's "elem/s" reads as FLOP/s; compare
 //! with `python3 benches/reference/gemm_numpy.py` (NumPy/OpenBLAS on the same shapes and threads).
@@ -24,7 +25,7 @@ mod clock;
 
 use clock::Clock;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use potential_kernels::{gemm, map, reference, MatMut, MatRef, Parallelism, UnaryOp};
+use potential_kernels::{gemm, gemm_packed, map, reference, MatMut, MatRef, PackedB, Parallelism, UnaryOp};
 use rand::{rngs::StdRng, RngExt, SeedableRng};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -83,6 +84,29 @@ fn bench_gemm(c: &mut Criterion<Clock>) {
                     })
                 })
             });
+            // The same product with B packed once beforehand (`gemm_packed`): the difference is
+            // what packing B costs on each call.
+            if m < 10_000 {
+                let packed = PackedB::new(MatRef::from_row_major(&b, k, n));
+                g.bench_function(
+                    BenchmarkId::new(format!("packed/{m}x{k}x{n}"), format!("t{threads}")),
+                    |bch| {
+                        pool.install(|| {
+                            bch.iter(|| {
+                                gemm_packed(
+                                    1.0,
+                                    MatRef::from_row_major(black_box(&a), m, k),
+                                    black_box(&packed),
+                                    0.0,
+                                    MatMut::from_row_major(&mut out, m, n),
+                                    par,
+                                );
+                                black_box(&mut out);
+                            })
+                        })
+                    },
+                );
+            }
         }
     }
     g.finish();
