@@ -15,6 +15,8 @@ fn gauss_legendre_integrates_polynomials_of_degree_2n_minus_1_exactly() {
         let (t, w) = gauss_legendre(n);
         assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-13, "n = {n}");
         assert!(t.iter().all(|&x| x > 0.0 && x < 1.0));
+        // Ascending, as documented (distinct nodes in order, not merely the right set).
+        assert!(t.windows(2).all(|p| p[0] < p[1]), "n = {n}: {t:?}");
         for k in 0..2 * n {
             let q: f64 = t.iter().zip(&w).map(|(&x, &wi)| wi * x.powi(k as i32)).sum();
             assert!((q - 1.0 / (k as f64 + 1.0)).abs() < 1e-12, "n = {n}, degree {k}: {q}");
