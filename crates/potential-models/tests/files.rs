@@ -259,3 +259,22 @@ fn arbitrary_and_mutated_bytes_never_panic() {
         })
         .unwrap();
 }
+
+/// The header's strings are escaped as RFC 8259 requires and no more: quotes, backslashes and
+/// control characters (below U+0020) escaped, a space and other characters written as they are —
+/// so the bytes of a file are one deterministic function of its contents.
+#[test]
+fn header_strings_escape_exactly_the_control_characters() {
+    use std::collections::BTreeMap;
+    let meta = BTreeMap::from([("note", "a b\"c\\d\ne\u{1f}f\u{7f}é".to_string())]);
+    let data = [1.0f32, 2.0];
+    let tensors = BTreeMap::from([("t".to_string(), (vec![2usize], &data[..]))]);
+    let bytes = potential_models::safetensors_f32_bytes(&meta, &tensors);
+    let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&bytes[8..8 + len]).unwrap();
+    assert!(header.contains(r#""note":"a b\"c\\d\ne\u001ff"#), "{header}");
+    assert!(header.contains("f\u{7f}é\""), "{header}");
+    // And it reads back as the same string.
+    let (_, parsed) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    assert_eq!(parsed.metadata().as_ref().unwrap()["note"], meta["note"]);
+}
