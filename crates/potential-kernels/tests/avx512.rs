@@ -48,35 +48,32 @@ fn products(m: usize, k: usize, n: usize, ta: bool, tb: bool, par: Parallelism) 
         par,
     );
     out.extend([bits(&c), bits(&w), vec![finite as u32]]);
-    let (mut g, mut v, mut w) = (w0.clone(), c0.clone(), w0.clone());
-    let finite = kp::gemm_momentum(
-        path,
-        a,
-        b,
-        1e-3,
-        MatMut::from_row_major(&mut g, m, n),
-        MatMut::from_row_major(&mut v, m, n),
-        MatMut::from_row_major(&mut w, m, n),
-        (0.01, 0.9),
-        par,
-    );
+    // The momentum step from V = C₀, W = W₀, with V's and W's last element set to `last` if given:
+    // (G, V, W, whether every W is finite).
+    let momentum = |last: Option<f32>| {
+        let (mut g, mut v, mut w) = (w0.clone(), c0.clone(), w0.clone());
+        if let Some(big) = last {
+            v[m * n - 1] = big;
+            w[m * n - 1] = big;
+        }
+        let finite = kp::gemm_momentum(
+            path,
+            a,
+            b,
+            1e-3,
+            MatMut::from_row_major(&mut g, m, n),
+            MatMut::from_row_major(&mut v, m, n),
+            MatMut::from_row_major(&mut w, m, n),
+            (0.01, 0.9),
+            par,
+        );
+        (g, v, w, finite)
+    };
+    let (g, v, w, finite) = momentum(None);
     out.extend([bits(&g), bits(&v), bits(&w), vec![finite as u32]]);
     // The last element's w + v overflows: both kernels must report it (it sits in the last,
     // possibly partial, column vector of its tile).
-    let (mut g, mut v, mut w) = (w0.clone(), c0.clone(), w0.clone());
-    v[m * n - 1] = f32::MAX;
-    w[m * n - 1] = f32::MAX;
-    let finite = kp::gemm_momentum(
-        path,
-        a,
-        b,
-        1e-3,
-        MatMut::from_row_major(&mut g, m, n),
-        MatMut::from_row_major(&mut v, m, n),
-        MatMut::from_row_major(&mut w, m, n),
-        (0.01, 0.9),
-        par,
-    );
+    let (g, v, w, finite) = momentum(Some(f32::MAX));
     assert!(!finite, "{m}x{k}x{n}: an overflowing w was not reported");
     out.extend([bits(&g), bits(&v), bits(&w)]);
     let p = PackedB::new_on(path, b);
