@@ -272,6 +272,7 @@ fn header_strings_escape_exactly_the_control_characters() {
     let bytes = potential_models::safetensors_f32_bytes(&meta, &tensors);
     let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
     let header = std::str::from_utf8(&bytes[8..8 + len]).unwrap();
+    assert_eq!(len % 8, 0, "the header is padded to a multiple of 8 bytes");
     assert!(header.contains(r#""note":"a b\"c\\d\ne\u001ff"#), "{header}");
     assert!(header.contains("f\u{7f}é\""), "{header}");
     // And it reads back as the same string.
