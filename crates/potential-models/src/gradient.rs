@@ -40,6 +40,19 @@ impl TiedGradient {
     }
 
     /// The first non-finite tensor, by name (`weight`, `hidden_bias`, `visible_bias`).
+    ///
+    /// ```
+    /// use potential_models::TiedGradient;
+    ///
+    /// let mut g = TiedGradient::zeros(2, 3);
+    /// assert_eq!(g.first_non_finite(), None);
+    /// g.visible_bias[2] = f32::NAN;
+    /// assert_eq!(g.first_non_finite(), Some("visible_bias"));
+    /// g.hidden_bias[0] = f32::INFINITY;
+    /// assert_eq!(g.first_non_finite(), Some("hidden_bias"));
+    /// g.weight[5] = f32::NEG_INFINITY;
+    /// assert_eq!(g.first_non_finite(), Some("weight"));
+    /// ```
     pub fn first_non_finite(&self) -> Option<&'static str> {
         Self::first_non_finite_in(&self.weight, &self.hidden_bias, &self.visible_bias)
     }
