@@ -29,7 +29,11 @@ fn the_temporary_file_lives_beside_the_target_and_never_replaces_a_file() {
     }
     let mut left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     left.sort();
-    assert_eq!(left.len(), 3, "{left:?}"); // the target and the two stale files, no new temporary
+    // The target and the two stale files, no temporary left behind.
+    assert_eq!(left.len(), 3, "{left:?}");
+    // Any other failure to create the temporary file is an error at once (not a search for a
+    // free name): here its directory does not exist.
+    assert!(m.save(dir.path().join("missing").join("m.safetensors")).is_err());
 
     // The temporary file goes in the target's directory, not the working directory: with a working
     // directory that no longer exists (nothing can be created there), a save elsewhere succeeds.
