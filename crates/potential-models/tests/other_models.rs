@@ -222,3 +222,17 @@ fn pca_recovers_the_principal_axis() {
         Err(Error::NonFinite { row: 3, col: 1, .. })
     ));
 }
+
+#[test]
+fn kmeans_sizes_ties_and_reconstruction_are_as_documented() {
+    // Three filters in 2-D (normalised on construction); the second and third are the same.
+    let m = KMeansAutoencoder::new(vec![2.0, 0.0, 0.0, 3.0, 0.0, 1.0], 3, 2).unwrap();
+    assert_eq!((m.clusters(), m.visible()), (3, 2));
+    assert_eq!(m.filters(), &[1.0, 0.0, 0.0, 1.0, 0.0, 1.0]);
+    // ⟨w₁, x⟩ = ⟨w₂, x⟩ > ⟨w₀, x⟩ for the first row: the tie goes to the lowest k.
+    let xs = [0.1f32, 2.0, 3.0, 0.5];
+    assert_eq!(m.assign_batch(MatRef::from_row_major(&xs, 2, 2)).unwrap(), vec![1, 0]);
+    // r(x) = w_{s(x)}, for a cluster other than the first too.
+    assert_eq!(m.reconstruct(&[0.1, 2.0]).unwrap(), vec![0.0, 1.0]);
+    assert_eq!(m.reconstruct(&[3.0, 0.5]).unwrap(), vec![1.0, 0.0]);
+}

@@ -486,6 +486,7 @@ fn binary_domain_errors_name_the_row_and_column() {
         r.reconstruct_batch(MatRef::from_row_major(&bad, 2, 3)).map(|_| ()),
         r.laplacian_batch(MatRef::from_row_major(&bad, 2, 3)).map(|_| ()),
         r.encode_batch(MatRef::from_row_major(&bad, 2, 3)).map(|_| ()),
+        r.energy_param_grad(MatRef::from_row_major(&bad, 2, 3), None).map(|_| ()),
         m.energy_batch(MatRef::from_row_major(&[0.0, 0.5, 0.5, 0.5, f32::NAN, 0.5], 2, 3)).map(|_| ()),
     ] {
         assert!(matches!(res, Err(Error::NonFinite { what: "input", row: 1, col: 1, .. })), "{res:?}");
@@ -515,6 +516,18 @@ fn binary_domain_errors_name_the_row_and_column() {
         ),
         Err(Error::NonFinite { what: "weight", row: 1, col: 0, .. })
     ));
+    // A weight gradient that overflows is reported with its row (the hidden unit): relu, unit 0
+    // silent (u₀ < 0), unit 1 with Σᵢ cᵢ h(u₁) x overflowing f32.
+    let g = TiedAutoencoder::new(
+        vec![-1.0, -1.0, 1.0, 1.0],
+        vec![0.0; 2],
+        vec![0.0; 2],
+        ActivationKind::Relu,
+        Output::Real,
+    )
+    .unwrap();
+    let res = g.energy_param_grad(MatRef::from_row_major(&[1e19, 1e19], 1, 2), Some(&[10.0]));
+    assert!(matches!(res, Err(Error::NonFiniteResult { what: "weight gradient", row: 1 })), "{res:?}");
     // Overflow in the energy is reported, never returned as ∞.
     let big =
         TiedAutoencoder::new(vec![1.0], vec![0.0], vec![0.0], ActivationKind::Square, Output::Real).unwrap();
