@@ -24,7 +24,8 @@ scope_args() {
     case $1 in
         activations) echo "--package potential-kernels --file crates/potential-kernels/src/activation.rs \
             --test-package potential-kernels --test-package potential-activations --test-package potential-models" ;;
-        models) echo "--package potential-models --test-package potential-models" ;;
+        # --all-features: the PCA autoencoder (feature `pca`) is part of the crate the scope vouches for.
+        models) echo "--package potential-models --test-package potential-models --all-features" ;;
         csae-gradients) echo "--package potential-csae --file crates/potential-csae/src/finetune.rs \
             --file crates/potential-csae/src/factored/grad.rs --file crates/potential-csae/src/training/loss.rs \
             --test-package potential-csae" ;;
