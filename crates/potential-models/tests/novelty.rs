@@ -440,3 +440,17 @@ fn ranking_metrics_hand_case_from_scikit_learn() {
         Err(novelty::NoveltyError::SingleClass { .. })
     ));
 }
+
+/// Each score's name (its `Display`, what the CLI and the detector file use), its flag rule on its
+/// own scale, and the parse back.
+#[test]
+fn novelty_scores_name_their_rule_and_parse_back() {
+    let want = [
+        (NoveltyScore::Energy, "energy", "energy < threshold"),
+        (NoveltyScore::ReconstructionError, "reconstruction-error", "reconstruction-error > threshold"),
+    ];
+    for (s, name, rule) in want {
+        assert_eq!((s.to_string().as_str(), s.rule()), (name, rule));
+        assert_eq!(name.parse::<NoveltyScore>().unwrap(), s);
+    }
+}
