@@ -171,6 +171,15 @@ fn contamination_threshold_matches_numpy_values() {
         let d = novelty::detect(&s, Threshold::Contamination(c)).unwrap();
         assert_eq!((d.threshold, d.flagged), (t, above), "n={n} c={c}");
     }
+    // Where numpy's two interpolation formulas (from below for t < ½, from above for t ≥ ½) round
+    // differently, the threshold follows numpy's choice to the last bit (printed by numpy 2.4.6:
+    // the other formula gives 0.66975 and 1.487).
+    for (s, c, t) in [
+        (&[0.009, 0.89][..], 0.25, 0.6697500000000001),
+        (&[0.212, 1.149, 1.994][..], 0.3, 1.4869999999999999),
+    ] {
+        assert_eq!(contamination_threshold(s, c).unwrap(), t, "{s:?} c={c}");
+    }
 }
 
 #[test]
