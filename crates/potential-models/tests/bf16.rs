@@ -108,3 +108,51 @@ fn precision_errors_are_typed() {
         assert!(e.to_string().contains("avx512bf16"), "{e}");
     }
 }
+
+/// The bound is the formula of the module docs, term by term (written here from the docs, in
+/// `f64`), for every activation: per unit k, δₖ = (2u_b + u_b² + γ_D(1 + (1 + u_b)²))·sₖ + D·2⁻¹²⁶,
+/// δ′ₖ = δₖ + 2⁻²³(|aₖ| + δₖ), Lₖ = max |h| at aₖ ± δ′ₖ, and the sum of δ′ₖLₖ + 2·10⁻⁶·max(1,
+/// |H(aₖ)| + δ′ₖLₖ), with the stated margin of 10⁻⁶. (A bound only ever checked from above could
+/// be any larger number.) Needs no bf16 hardware: the bound is arithmetic.
+#[test]
+fn bf16_bound_is_the_documented_formula() {
+    let (h, d) = (5, 7);
+    let mut s = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
+    };
+    for act in ActivationKind::ALL {
+        let w: Vec<f32> = (0..h * d).map(|_| next() * 0.8).collect();
+        let bh: Vec<f32> = (0..h).map(|_| next()).collect();
+        let m = TiedAutoencoder::new(w.clone(), bh.clone(), vec![0.0; d], act, Output::Real).unwrap();
+        let x: Vec<f32> = (0..d).map(|_| next() * 3.0).collect();
+        let (ub, df) = (2f64.powi(-8), d as f64);
+        let gamma = df * 2f64.powi(-24) / (1.0 - df * 2f64.powi(-24));
+        let mut want = 0.0f64;
+        for k in 0..h {
+            let row = &w[k * d..(k + 1) * d];
+            let sk: f64 = row.iter().zip(&x).map(|(&a, &b)| (a as f64 * b as f64).abs()).sum();
+            let ak: f64 = bh[k] as f64 + row.iter().zip(&x).map(|(&a, &b)| a as f64 * b as f64).sum::<f64>();
+            let delta = (2.0 * ub + ub * ub + gamma * (1.0 + (1.0 + ub).powi(2))) * sk + df * 2f64.powi(-126);
+            let dp = delta + 2f64.powi(-23) * (ak.abs() + delta);
+            let l = (act.h((ak - dp) as f32) as f64).abs().max((act.h((ak + dp) as f32) as f64).abs());
+            let big_h = (act.antiderivative(ak as f32) as f64).abs();
+            want += dp * l + 2e-6 * (big_h + dp * l).max(1.0);
+        }
+        want *= 1.0 + 1e-6;
+        let got = m.bf16_energy_error_bound(&x).unwrap();
+        assert!((got - want).abs() <= 1e-12 * want, "{act:?}: {got} vs {want}");
+    }
+}
+
+#[test]
+fn precisions_are_named_and_parse_back() {
+    for (p, name) in [(Precision::F32, "f32"), (Precision::Bf16, "bf16")] {
+        assert_eq!(p.to_string(), name);
+        assert_eq!(name.parse::<Precision>().unwrap(), p);
+    }
+    assert!(Precision::F32.is_available());
+}
