@@ -453,6 +453,17 @@ fn ranking_metrics_hand_case_from_scikit_learn() {
 /// Each score's name (its `Display`, what the CLI and the detector file use), its flag rule on its
 /// own scale, and the parse back.
 #[test]
+fn per_sample_scores_are_named_and_parse_back() {
+    use potential_models::Score;
+    let names = ["energy", "reconstruction-error", "laplacian", "contraction", "absorbing"];
+    for (s, name) in Score::ALL.into_iter().zip(names) {
+        assert_eq!(s.to_string(), name);
+        assert_eq!(name.parse::<Score>().unwrap(), s);
+    }
+    assert!("entropy".parse::<Score>().unwrap_err().to_string().contains("unknown score `entropy`"));
+}
+
+#[test]
 fn novelty_scores_name_their_rule_and_parse_back() {
     let want = [
         (NoveltyScore::Energy, "energy", "energy < threshold"),
