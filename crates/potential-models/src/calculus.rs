@@ -35,7 +35,7 @@ impl TiedAutoencoder {
             }
             return Ok(out);
         }
-        self.blocks(&xs, &mut out, 1, false, |r0, nb, s, ob| {
+        self.blocks(&xs, &mut out, 1, |r0, nb, s, ob| {
             self.hidden_pass(s, nb, true);
             for (i, o) in ob.iter_mut().enumerate() {
                 let row = r0 + i;

@@ -56,7 +56,7 @@ impl TiedAutoencoder {
         let f = self.activation;
         // The gemm writes Wx without the bias (β = 0: no bias rows to fill); the bias add is fused
         // into the row sum Σₖ H(uₖ + b_hₖ), so each row of the block is read once after the product.
-        self.blocks_with(enc, &xs, out, 1, false, |r0, _nb, s: &mut Scratch, ob| {
+        self.blocks_with(enc, &xs, out, 1, |r0, _nb, s: &mut Scratch, ob| {
             for (i, o) in ob.iter_mut().enumerate() {
                 let row = r0 + i;
                 let xr = xs.row(row);
@@ -119,7 +119,7 @@ impl TiedAutoencoder {
             }
             return Ok(out);
         }
-        self.blocks(&xs, &mut out, h, false, |r0, nb, s, ob| {
+        self.blocks(&xs, &mut out, h, |r0, nb, s, ob| {
             for i in 0..nb {
                 check_row(r0 + i, xs.row(r0 + i), self.output, None)?;
             }
@@ -154,7 +154,7 @@ impl TiedAutoencoder {
         let xs = self.rows(x, op)?;
         self.check_out(op, out, xs.n, per_row)?;
         let d = self.visible;
-        self.blocks(&xs, out, per_row, false, |r0, nb, s, ob| {
+        self.blocks(&xs, out, per_row, |r0, nb, s, ob| {
             self.hidden_pass(s, nb, false);
             self.decode_pass(s, nb);
             for i in 0..nb {
@@ -247,7 +247,7 @@ impl TiedAutoencoder {
         let d = self.visible;
         let mut out = vec![0.0f64; xs.n];
         let output = self.output;
-        self.blocks(&xs, &mut out, 1, false, |r0, nb, s, ob| {
+        self.blocks(&xs, &mut out, 1, |r0, nb, s, ob| {
             self.hidden_pass(s, nb, false);
             self.decode_pass(s, nb);
             for (i, o) in ob.iter_mut().enumerate() {

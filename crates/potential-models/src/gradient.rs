@@ -97,7 +97,7 @@ impl TiedAutoencoder {
         // Hc = diag(c) h(U), [n, H]
         let mut hc = vec![0.0f32; n * h];
         if h > 0 {
-            self.blocks(&xs, &mut hc, h, false, |r0, nb, s, ob| {
+            self.blocks(&xs, &mut hc, h, |r0, nb, s, ob| {
                 for i in 0..nb {
                     check_row(r0 + i, xs.row(r0 + i), self.output, None)?;
                 }

@@ -172,22 +172,14 @@ impl TiedAutoencoder {
     }
 
     /// Run `f(r0, nb, scratch, out_block)` over blocks of [`BLOCK`] rows in parallel, with
-    /// `scratch.u[..nb·H]` = X_blk Wᵀ, plus the hidden bias when `with_bias` (then the gemm
-    /// accumulates onto rows pre-filled with b_h, so no separate bias pass is needed). `out` has
-    /// `per_row` entries per row.
-    pub(crate) fn blocks<T, F>(
-        &self,
-        x: &Rows<'_>,
-        out: &mut [T],
-        per_row: usize,
-        with_bias: bool,
-        f: F,
-    ) -> Result<()>
+    /// `scratch.u[..nb·H]` = X_blk Wᵀ (without the hidden bias: [`Self::hidden_pass`] or the
+    /// caller's fused pass adds it). `out` has `per_row` entries per row.
+    pub(crate) fn blocks<T, F>(&self, x: &Rows<'_>, out: &mut [T], per_row: usize, f: F) -> Result<()>
     where
         T: Send,
         F: Fn(usize, usize, &mut Scratch, &mut [T]) -> Result<()> + Sync,
     {
-        self.blocks_with(Encoder::F32, x, out, per_row, with_bias, f)
+        self.blocks_with(Encoder::F32, x, out, per_row, f)
     }
 
     /// [`Self::blocks`] with the product X_blk Wᵀ computed by `enc`.
@@ -197,7 +189,6 @@ impl TiedAutoencoder {
         x: &Rows<'_>,
         out: &mut [T],
         per_row: usize,
-        with_bias: bool,
         f: F,
     ) -> Result<()>
     where
@@ -216,27 +207,16 @@ impl TiedAutoencoder {
             let r0 = b * BLOCK;
             let nb = ob.len() / per_row.max(1);
             let u = grow(&mut s.u, nb * h);
-            let beta = if with_bias && h > 0 {
-                for row in u.chunks_exact_mut(h) {
-                    row.copy_from_slice(&self.hidden_bias);
-                }
-                1.0
-            } else {
-                0.0
-            };
             match enc {
                 Encoder::F32 => gemm(
                     1.0,
                     x.view(r0, nb),
                     w_t,
-                    beta,
+                    0.0,
                     MatMut::from_row_major(u, nb, h),
                     Parallelism::Sequential,
                 ),
-                Encoder::Bf16(g, w) => {
-                    debug_assert!(beta == 0.0, "the bf16 product does not accumulate");
-                    g.xwt(x.view(r0, nb), w, MatMut::from_row_major(u, nb, h))
-                }
+                Encoder::Bf16(g, w) => g.xwt(x.view(r0, nb), w, MatMut::from_row_major(u, nb, h)),
             }
             f(r0, nb, s, ob)
         })

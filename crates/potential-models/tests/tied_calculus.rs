@@ -557,6 +557,13 @@ fn strided_input_views_give_the_same_energies() {
     for (a, b) in dense.iter().zip(&strided) {
         assert!((a - b).abs() < 1e-6);
     }
+    // Rows of a wider buffer (row stride 5 > D = 3, unit column stride: borrowed, not copied).
+    let mut wide = [f32::NAN; 5 * 5];
+    for i in 0..5 {
+        wide[i * 5..i * 5 + 3].copy_from_slice(&xs[i * 3..i * 3 + 3]);
+    }
+    let padded = m.energy_batch(MatRef::from_strided(&wide[..4 * 5 + 3], 5, 3, 5, 1)).unwrap();
+    assert_eq!(padded, dense);
 }
 
 #[test]
