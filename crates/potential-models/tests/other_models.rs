@@ -236,3 +236,29 @@ fn kmeans_sizes_ties_and_reconstruction_are_as_documented() {
     assert_eq!(m.reconstruct(&[0.1, 2.0]).unwrap(), vec![0.0, 1.0]);
     assert_eq!(m.reconstruct(&[3.0, 0.5]).unwrap(), vec![1.0, 0.0]);
 }
+
+#[test]
+fn untied_sizes_weights_and_reconstruction_are_as_given() {
+    // H = 2, D = 3, linear: r(x) = W_d (W_e x + b_h) + b_r, worked by hand (exact in f32).
+    let we = vec![1.0, 0.0, 2.0, 0.0, -1.0, 1.0]; // 2×3
+    let wd = vec![1.0, 0.5, 0.0, 1.0, -1.0, 0.0]; // 3×2
+    let m = UntiedAutoencoder::new(
+        we.clone(),
+        wd.clone(),
+        vec![0.5, -0.5],
+        vec![0.0, 1.0, 2.0],
+        ActivationKind::Linear,
+    )
+    .unwrap();
+    assert_eq!((m.hidden(), m.visible(), m.encoder(), m.decoder()), (2, 3, &we[..], &wd[..]));
+    let x = [1.0, 2.0, 3.0, 0.0, 0.0, 0.0];
+    // Row 0: u = (7.5, 0.5), r = (7.75, 1.5, −5.5); row 1: u = (0.5, −0.5), r = (0.25, 0.5, 1.5).
+    let r = m.reconstruct_batch(MatRef::from_row_major(&x, 2, 3)).unwrap();
+    assert_eq!(r, vec![7.75, 1.5, -5.5, 0.25, 0.5, 1.5]);
+    // No hidden units: r(x) = b_r.
+    let z =
+        UntiedAutoencoder::new(vec![], vec![], vec![], vec![0.0, 1.0, 2.0], ActivationKind::Sigmoid).unwrap();
+    assert_eq!((z.hidden(), z.visible()), (0, 3));
+    let r = z.reconstruct_batch(MatRef::from_row_major(&x, 2, 3)).unwrap();
+    assert_eq!(r, vec![0.0, 1.0, 2.0, 0.0, 1.0, 2.0]);
+}
