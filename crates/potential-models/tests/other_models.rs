@@ -255,6 +255,9 @@ fn untied_sizes_weights_and_reconstruction_are_as_given() {
     // Row 0: u = (7.5, 0.5), r = (7.75, 1.5, −5.5); row 1: u = (0.5, −0.5), r = (0.25, 0.5, 1.5).
     let r = m.reconstruct_batch(MatRef::from_row_major(&x, 2, 3)).unwrap();
     assert_eq!(r, vec![7.75, 1.5, -5.5, 0.25, 0.5, 1.5]);
+    // One sample, and its field r(x) − x.
+    assert_eq!(m.reconstruct(&x[..3]).unwrap(), vec![7.75, 1.5, -5.5]);
+    assert_eq!(m.vector_field(&x[..3]).unwrap(), vec![6.75, -0.5, -8.5]);
     // No hidden units: r(x) = b_r.
     let z =
         UntiedAutoencoder::new(vec![], vec![], vec![], vec![0.0, 1.0, 2.0], ActivationKind::Sigmoid).unwrap();
