@@ -491,6 +491,13 @@ fn binary_domain_errors_name_the_row_and_column() {
     ] {
         assert!(matches!(res, Err(Error::NonFinite { what: "input", row: 1, col: 1, .. })), "{res:?}");
     }
+    // No hidden units: the inputs are still checked, and ∂E/∂b_r = Σᵢ (xᵢ − b_r) (real output).
+    let z = TiedAutoencoder::new(vec![], vec![], vec![0.5; 3], ActivationKind::Relu, Output::Real).unwrap();
+    let res = z.energy_param_grad(MatRef::from_row_major(&bad, 2, 3), None);
+    assert!(matches!(res, Err(Error::NonFinite { what: "input", row: 1, col: 1, .. })), "{res:?}");
+    let g = z.energy_param_grad(MatRef::from_row_major(&[1.0, 2.0, 3.0], 1, 3), None).unwrap();
+    assert_eq!((g.weight.len(), g.hidden_bias.len()), (0, 0));
+    assert_eq!(g.visible_bias, vec![0.5, 1.5, 2.5]);
     // Shape errors are typed too.
     assert!(matches!(r.energy(&[1.0, 2.0]), Err(Error::Shape { expected: 3, found: 2, .. })));
     // An output buffer of the wrong length is named with the length it needed (n·1 for energies).
