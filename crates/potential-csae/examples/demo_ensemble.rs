@@ -39,7 +39,18 @@ fn main() {
         let (train, valid, held): (Dataset, Dataset, Dataset) =
             (rest.select(&train_rows), rest.select(&block(v)), rest.select(&block(f)));
         let x = held.features().as_mat();
-        let (n, classes) = (held.n(), 10);
+        let (n, classes) = (held.n(), held.num_classes());
+        // The error of the argmax of per-row class scores (the lowest class on ties, as `predict`).
+        let error = |probs: &[f64]| -> f64 {
+            let wrong = (0..n)
+                .filter(|&i| {
+                    let row = &probs[i * classes..(i + 1) * classes];
+                    let best = (0..classes).fold(0, |b, j| if row[j] > row[b] { j } else { b });
+                    best as u32 != held.labels()[i]
+                })
+                .count();
+            wrong as f64 / n as f64
+        };
         let mut sum = vec![0.0f64; n * classes];
         let (mut errs, mut ens) = (Vec::new(), Vec::new());
         for (k, &seed) in seeds.iter().enumerate() {
@@ -47,16 +58,6 @@ fn main() {
             let (model, _) = presets::fit_digits(&cfg, &grid, &train, &valid, &|_| {}, &mut |_| {})
                 .expect("the demo's fit");
             let p = model.predict_proba(x).expect("probabilities");
-            let error = |probs: &[f64]| -> f64 {
-                let wrong = (0..n)
-                    .filter(|&i| {
-                        let row = &probs[i * classes..(i + 1) * classes];
-                        let best = (0..classes).fold(0, |b, j| if row[j] > row[b] { j } else { b });
-                        best as u32 != held.labels()[i]
-                    })
-                    .count();
-                wrong as f64 / n as f64
-            };
             errs.push(error(&p));
             for (s, q) in sum.iter_mut().zip(&p) {
                 *s += q;

@@ -1,7 +1,8 @@
 //! The AVX-512 micro-tiles (6×32) of the AVX2+FMA path give the same bits as the AVX2 6×16 tiles:
 //! plain products (all transposes, α/β, edges, several k-blocks, a column-major C), `gemm_update`,
-//! `gemm_momentum` (with its finiteness flag, an overflow included) and `gemm_packed`, sequential and on two threads — both kernels in one process, switched with
-//! `paths::set_gemm_avx512`. (One test function: the switch is process-wide.)
+//! `gemm_momentum` (with its finiteness flag, an overflow included) and `gemm_packed`, sequential
+//! and on two threads — both kernels in one process, switched with `paths::set_gemm_avx512`. (One
+//! test function: the switch is process-wide.)
 
 mod common;
 

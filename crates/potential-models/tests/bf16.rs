@@ -9,16 +9,20 @@ use potential_activations::ActivationKind;
 use potential_kernels::MatRef;
 use potential_models::{Error, Output, Precision, Score, TiedAutoencoder};
 
-/// A 40×300 sigmoid model over 50 pixel-like rows, weights of a trained scale.
-fn mnist_like() -> (TiedAutoencoder, Vec<f32>) {
-    let (h, d, n) = (40, 300, 50);
-    let mut s = 0x1234_5678_9abc_def1u64;
-    let mut next = move || {
+/// A seeded xorshift stream of uniform values in [0, 1) (24 bits each).
+fn uniform01(mut s: u64) -> impl FnMut() -> f32 {
+    move || {
         s ^= s << 13;
         s ^= s >> 7;
         s ^= s << 17;
         (s >> 40) as f32 / (1u64 << 24) as f32
-    };
+    }
+}
+
+/// A 40×300 sigmoid model over 50 pixel-like rows, weights of a trained scale.
+fn mnist_like() -> (TiedAutoencoder, Vec<f32>) {
+    let (h, d, n) = (40, 300, 50);
+    let mut next = uniform01(0x1234_5678_9abc_def1);
     let w: Vec<f32> = (0..h * d).map(|_| (next() - 0.5) * 0.2).collect();
     let bh: Vec<f32> = (0..h).map(|_| next() - 0.5).collect();
     let br: Vec<f32> = (0..d).map(|_| next() * 0.3).collect();
@@ -117,13 +121,8 @@ fn precision_errors_are_typed() {
 #[test]
 fn bf16_bound_is_the_documented_formula() {
     let (h, d) = (5, 7);
-    let mut s = 0x2545_f491_4f6c_dd1du64;
-    let mut next = move || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        (s >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
-    };
+    let mut u = uniform01(0x2545_f491_4f6c_dd1d);
+    let mut next = move || u() * 2.0 - 1.0;
     for act in ActivationKind::ALL {
         let w: Vec<f32> = (0..h * d).map(|_| next() * 0.8).collect();
         let bh: Vec<f32> = (0..h).map(|_| next()).collect();

@@ -9,6 +9,11 @@ use potential_kernels::MatRef;
 use potential_models::{Output, TiedAutoencoder};
 use proptest::prelude::*;
 
+/// The model W = s·I (D = H = 2) with zero biases and real output.
+fn scaled_identity(s: f32, act: ActivationKind) -> TiedAutoencoder {
+    TiedAutoencoder::new(vec![s, 0.0, 0.0, s], vec![0.0; 2], vec![0.0; 2], act, Output::Real).unwrap()
+}
+
 /// Whether a relu/modulus hidden unit has its kink within `reach` of u (finite differences of h′
 /// across a kink are meaningless).
 fn near_kink(m: &TiedAutoencoder, x: &[f32], reach: f64) -> bool {
@@ -417,14 +422,7 @@ fn diverging_dynamics_report_a_typed_error() {
 fn dynamics_check_their_options_and_keep_start_and_end_when_not_recording() {
     use potential_models::{DynamicsOptions, Error};
     // Sigmoid, W = I (D = H = 2): r(x) = σ(x) is bounded, so the dynamics stay finite.
-    let m = TiedAutoencoder::new(
-        vec![1.0, 0.0, 0.0, 1.0],
-        vec![0.0; 2],
-        vec![0.0; 2],
-        ActivationKind::Sigmoid,
-        Output::Real,
-    )
-    .unwrap();
+    let m = scaled_identity(1.0, ActivationKind::Sigmoid);
     let x0 = [2.0f32, -1.0];
     let base = DynamicsOptions { step: 0.5, max_steps: 3, tolerance: None, record: false };
     // ε must be finite and > 0; the tolerance ≥ 0 (0 itself is allowed) and not NaN.
@@ -601,10 +599,6 @@ fn arbitrary_input_bits_give_a_finite_score_or_a_typed_error() {
 
 #[test]
 fn hessian_log_odds_and_absorbing_batch_are_their_definitions() {
-    // s·I (D = H = 2) with zero biases, real output.
-    let scaled_identity = |s: f32, act: ActivationKind| {
-        TiedAutoencoder::new(vec![s, 0.0, 0.0, s], vec![0.0; 2], vec![0.0; 2], act, Output::Real).unwrap()
-    };
     // Sigmoid, W = 3·I (D = H = 2), zero biases: ΔE = 9·Σₖ h′(uₖ) − 2 (Eq. 39), which is 2.5 at
     // x = 0 (h′ = 1/4, not absorbing) and about −2 at x = (10, 10) (h′ ≈ 0, absorbing).
     let m = scaled_identity(3.0, ActivationKind::Sigmoid);
