@@ -8,6 +8,13 @@
 //! process's SIMD path (AVX2+FMA here unless `POTENTIAL_FORCE_PORTABLE=1`), `scalar` a plain `std` loop
 //! over the `reference` functions.
 //!
+//! `maps/{case}/{w16,w8}`: the maps one CAE step runs, at its sizes (minibatch 100, 784→500), so
+//! they sit in L2 as in training: `bias_act-sigmoid-dh/100x500` (pass A's u + b, h, h′),
+//! `sigmoid/100x784` and `softplus/100x784` (pass B's cross-entropy maps). `w16` runs the 16-lane
+//! AVX-512 forms (`paths::set_maps_avx512(true)`, the default where the CPU has AVX-512 F), `w8`
+//! the 8-lane AVX2 forms; both give the same bits (`tests/avx512_maps.rs`). Skipped, with a note,
+//! where the CPU lacks AVX-512 F.
+//!
 //! `gemm-after-idle/100x784x500/t2/{warm,idle10ms}`: the same two-thread product, timed call by call
 //! on the wall clock (whatever `POTENTIAL_BENCH_CLOCK` says: the point is the second thread's
 //! wake-up), back to back (`warm`) or each after a 10 ms sleep that is not timed (`idle10ms`); the
@@ -25,7 +32,10 @@ mod clock;
 
 use clock::Clock;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use potential_kernels::{gemm, gemm_packed, map, reference, MatMut, MatRef, PackedB, Parallelism, UnaryOp};
+use potential_kernels::{
+    gemm, gemm_packed, map, paths, reference, ActivationKind, MatMut, MatRef, PackedB, Parallelism, SimdPath,
+    UnaryOp,
+};
 use rand::{rngs::StdRng, RngExt, SeedableRng};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -151,6 +161,50 @@ fn bench_act(c: &mut Criterion<Clock>) {
     g.finish();
 }
 
+fn bench_maps(c: &mut Criterion<Clock>) {
+    if !SimdPath::Avx2Fma.is_supported() || !paths::set_maps_avx512(true) {
+        eprintln!(
+            "skipped: maps/*: this CPU lacks AVX-512 F (or AVX2/FMA), so there is no 16-lane form to compare"
+        );
+        return;
+    }
+    let path = SimdPath::Avx2Fma;
+    let (n, h, d) = (100, 500, 784);
+    let u0 = random(n * h, -8.0, 8.0, 5);
+    let bias = random(n * h, -1.0, 1.0, 6);
+    let a = random(n * d, -8.0, 8.0, 7);
+    let (mut u, mut hv, mut dh) = (u0.clone(), vec![0.0f32; n * h], vec![0.0f32; n * h]);
+    let mut out = vec![0.0f32; n * d];
+    let mut g = c.benchmark_group("maps");
+    g.sample_size(50).measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(500));
+    for (width, wide) in [("w16", true), ("w8", false)] {
+        g.throughput(Throughput::Elements((n * h) as u64));
+        g.bench_function(BenchmarkId::new(format!("bias_act-sigmoid-dh/{n}x{h}"), width), |bch| {
+            paths::set_maps_avx512(wide);
+            bch.iter(|| {
+                u.copy_from_slice(&u0);
+                paths::bias_act(
+                    path,
+                    black_box(&mut u),
+                    &bias,
+                    ActivationKind::Sigmoid,
+                    &mut hv,
+                    Some(&mut dh),
+                )
+            })
+        });
+        g.throughput(Throughput::Elements((n * d) as u64));
+        for (name, op) in [("sigmoid", UnaryOp::Sigmoid), ("softplus", UnaryOp::Softplus)] {
+            g.bench_function(BenchmarkId::new(format!("{name}/{n}x{d}"), width), |bch| {
+                paths::set_maps_avx512(wide);
+                bch.iter(|| paths::map(path, op, black_box(&a), black_box(&mut out)))
+            });
+        }
+    }
+    paths::set_maps_avx512(true);
+    g.finish();
+}
+
 fn bench_idle(c: &mut Criterion<Clock>) {
     let (m, k, n) = (100, 784, 500);
     let a = random(m * k, -1.0, 1.0, 1);
@@ -199,6 +253,6 @@ fn bench_idle(c: &mut Criterion<Clock>) {
 criterion_group! {
     name = benches;
     config = Criterion::default().with_measurement(Clock::from_env());
-    targets = bench_gemm, bench_act, bench_idle
+    targets = bench_gemm, bench_act, bench_maps, bench_idle
 }
 criterion_main!(benches);

@@ -4,7 +4,7 @@ use crate::elementwise::{simd_path, SimdPath};
 use crate::epilogue::{Kind, Update as Upd};
 use crate::mat::{MatMut, MatRef};
 use crate::packed::PackedB;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// How many threads a [`gemm`] may use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -214,42 +214,6 @@ pub(crate) fn gemm_on(
 ) {
     // SAFETY: no update.
     unsafe { gemm_impl(path, alpha, a, BOp::View(b), beta, c, None, par) };
-}
-
-/// Whether the AVX2 path's products use the AVX-512 micro-tiles (`sgemm512`: the same bits).
-/// On where the CPU has AVX-512 F, unless `POTENTIAL_GEMM_AVX512=0`; [`set_avx512_gemm`] switches
-/// it (tests and benchmarks).
-pub(crate) fn avx512_gemm() -> bool {
-    match AVX512_GEMM.load(Ordering::Relaxed) {
-        0 => {
-            let on = avx512_supported() && std::env::var("POTENTIAL_GEMM_AVX512").map_or(true, |v| v != "0");
-            AVX512_GEMM.store(if on { 2 } else { 1 }, Ordering::Relaxed);
-            on
-        }
-        v => v == 2,
-    }
-}
-
-/// 0: not decided yet, 1: off, 2: on.
-static AVX512_GEMM: AtomicU8 = AtomicU8::new(0);
-
-fn avx512_supported() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        is_x86_feature_detected!("avx512f")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
-
-/// Use (or not) the AVX-512 micro-tiles in the AVX2+FMA products of this process; returns whether
-/// they are now in use (never where the CPU lacks AVX-512 F). Results are the same either way.
-pub(crate) fn set_avx512_gemm(on: bool) -> bool {
-    let on = on && avx512_supported();
-    AVX512_GEMM.store(if on { 2 } else { 1 }, Ordering::Relaxed);
-    on
 }
 
 /// The right operand of a product: a view, or columns `col0..col0+cols` of a [`PackedB`].
@@ -533,7 +497,7 @@ unsafe fn sgemm_raw(
                 // `pack_b_all` for its k×N matrix, columns col0..col0+n (col0 a multiple of 16:
                 // the split bounds are) lie inside it; the C and W block contracts are ours.
                 return unsafe {
-                    if avx512_gemm() {
+                    if crate::avx512::GEMM.on() {
                         crate::sgemm::sgemm512(alpha, a, dummy, beta, c, m, n, csr, csc, upd, Some(pre))
                     } else {
                         crate::sgemm::sgemm(alpha, a, dummy, beta, c, m, n, csr, csc, upd, Some(pre))
@@ -554,10 +518,10 @@ unsafe fn sgemm_raw(
     #[cfg(target_arch = "x86_64")]
     if path == SimdPath::Avx2Fma {
         assert!(path.is_supported(), "SimdPath::Avx2Fma requested but this CPU lacks AVX2/FMA");
-        // SAFETY: AVX2+FMA detected (assert above), AVX-512 F where `avx512_gemm` says so; the C
+        // SAFETY: AVX2+FMA detected (assert above), AVX-512 F where `avx512::GEMM` says so; the C
         // and W block contracts are ours (see above).
         return unsafe {
-            if avx512_gemm() {
+            if crate::avx512::GEMM.on() {
                 crate::sgemm::sgemm512(alpha, a, b, beta, c, m, n, csr, csc, upd, None)
             } else {
                 crate::sgemm::sgemm(alpha, a, b, beta, c, m, n, csr, csc, upd, None)

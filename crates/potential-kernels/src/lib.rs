@@ -95,6 +95,7 @@
 //! threads.
 
 mod activation;
+mod avx512;
 mod bf16;
 mod elementwise;
 mod epilogue;

@@ -12,18 +12,20 @@
 use crate::elementwise::{SimdPath, UnaryOp};
 use crate::gemm::Parallelism;
 use crate::mat::{MatMut, MatRef};
-#[cfg(target_arch = "x86_64")]
-use crate::simd::avx2;
 use crate::simd::portable;
+#[cfg(target_arch = "x86_64")]
+use crate::simd::{avx2, avx512};
 use crate::ActivationKind;
 
-/// Call an `avx2::` entry point after the run-time feature check.
+/// Call an `avx2::` (or, through `wide_or_avx2!`, an `avx512::`) entry point after the run-time
+/// feature check.
 #[cfg(target_arch = "x86_64")]
 macro_rules! avx_call {
     ($e:expr) => {{
         assert!(SimdPath::Avx2Fma.is_supported(), "SimdPath::Avx2Fma requested but this CPU lacks AVX2/FMA");
         // SAFETY: AVX2 and FMA were detected at run time (assert above), the only precondition of the
-        // `avx2::` entry points.
+        // `avx2::` entry points; the `avx512::` ones are called only where `avx512::MAPS` is on,
+        // which it can be only where AVX-512 F was detected too.
         unsafe { $e }
     }};
 }
@@ -32,6 +34,19 @@ macro_rules! avx_call {
     ($e:expr) => {{
         panic!("SimdPath::Avx2Fma requested but this CPU lacks AVX2/FMA")
     }};
+}
+
+/// An `avx512::` entry point where [`maps_avx512`] says so (its extra precondition, AVX-512 F, is
+/// part of that switch being on), else the `avx2::` one; for use inside `avx_call!`.
+#[cfg(target_arch = "x86_64")]
+macro_rules! wide_or_avx2 {
+    ($f:ident($($arg:expr),*)) => {
+        if crate::avx512::MAPS.on() {
+            avx512::$f($($arg),*)
+        } else {
+            avx2::$f($($arg),*)
+        }
+    };
 }
 
 /// Run `$avx` (an `avx2::` call) if the path is AVX2+FMA, else `$port`.
@@ -47,12 +62,12 @@ macro_rules! dispatch {
 /// [`crate::map`] on the given path.
 pub fn map(path: SimdPath, op: UnaryOp, src: &[f32], dst: &mut [f32]) {
     assert_eq!(src.len(), dst.len(), "map: src has {} elements, dst {}", src.len(), dst.len());
-    dispatch!(path, avx2::map(op, src, dst), portable::map(op, src, dst))
+    dispatch!(path, wide_or_avx2!(map(op, src, dst)), portable::map(op, src, dst))
 }
 
 /// [`crate::map_inplace`] on the given path.
 pub fn map_inplace(path: SimdPath, op: UnaryOp, buf: &mut [f32]) {
-    dispatch!(path, avx2::map_inplace(op, buf), portable::map_inplace(op, buf))
+    dispatch!(path, wide_or_avx2!(map_inplace(op, buf)), portable::map_inplace(op, buf))
 }
 
 /// [`crate::bias_act`] on the given path.
@@ -70,7 +85,7 @@ pub fn bias_act(
     if let Some(d) = &dh {
         assert_eq!(d.len(), n, "bias_act: u has {n} elements, dh {}", d.len());
     }
-    dispatch!(path, avx2::bias_act(u, bias, f, h, dh), portable::bias_act(u, bias, f, h, dh))
+    dispatch!(path, wide_or_avx2!(bias_act(u, bias, f, h, dh)), portable::bias_act(u, bias, f, h, dh))
 }
 
 /// [`crate::antiderivative_sum`] on the given path.
@@ -167,10 +182,24 @@ pub fn gemm_momentum(
 /// process (they give the same bits; default on where the CPU has AVX-512 F, unless
 /// `POTENTIAL_GEMM_AVX512=0`). Returns whether they are now in use.
 pub fn set_gemm_avx512(on: bool) -> bool {
-    crate::gemm::set_avx512_gemm(on)
+    crate::avx512::GEMM.set(on)
 }
 
 /// Whether [`SimdPath::Avx2Fma`] products use the AVX-512 micro-tiles.
 pub fn gemm_avx512() -> bool {
-    crate::gemm::avx512_gemm()
+    crate::avx512::GEMM.on()
+}
+
+/// Use (or not) the 16-lane AVX-512 forms of [`map`], [`map_inplace`] and [`bias_act`] on
+/// [`SimdPath::Avx2Fma`] for the rest of the process (they give the same bits: every lane runs the
+/// same operations; default on where the CPU has AVX-512 F, unless `POTENTIAL_MAPS_AVX512=0`).
+/// Returns whether they are now in use. The reductions ([`dot`], [`sum`], …) keep eight lanes,
+/// because their summation order depends on the width.
+pub fn set_maps_avx512(on: bool) -> bool {
+    crate::avx512::MAPS.set(on)
+}
+
+/// Whether [`SimdPath::Avx2Fma`] maps use the 16-lane AVX-512 forms.
+pub fn maps_avx512() -> bool {
+    crate::avx512::MAPS.on()
 }

@@ -8,7 +8,7 @@
 //! `#[inline(always)]` methods are inlined into those entry points, where the intrinsics are
 //! enabled.
 
-use super::Vf;
+use super::{Vf, VfAcc};
 use crate::elementwise::UnaryOp;
 use crate::ActivationKind;
 use std::arch::x86_64::*;
@@ -28,7 +28,7 @@ macro_rules! avx {
 }
 
 impl Vf for A {
-    type Acc = (__m256d, __m256d);
+    const LANES: usize = 8;
     #[inline(always)]
     fn splat(x: f32) -> Self {
         A(avx!(_mm256_set1_ps(x)))
@@ -138,6 +138,10 @@ impl Vf for A {
             (A(_mm256_castsi256_ps(m)), A(_mm256_cvtepi32_ps(e)))
         })
     }
+}
+
+impl VfAcc for A {
+    type Acc = (__m256d, __m256d);
     #[inline(always)]
     fn acc_zero() -> Self::Acc {
         avx!((_mm256_setzero_pd(), _mm256_setzero_pd()))

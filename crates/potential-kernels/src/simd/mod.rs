@@ -1,29 +1,41 @@
 //! Vector math shared by the AVX2+FMA and the portable paths.
 //!
-//! Every kernel is written once, generic over [`Vf`] (eight `f32` lanes), and instantiated twice:
-//! in [`avx2`] inside `#[target_feature(enable = "avx2,fma")]` functions over `__m256`, and in
-//! [`portable`] over a plain `[f32; 8]`. Everything here is `#[inline(always)]`, so the whole kernel
-//! body lands in the entry point and inherits its target features.
+//! Every kernel is written once, generic over [`Vf`] (`LANES` `f32` lanes), and instantiated in
+//! [`avx2`] inside `#[target_feature(enable = "avx2,fma")]` functions over `__m256`, in [`portable`]
+//! over a plain `[f32; 8]`, and, for the lane-wise maps only, in [`avx512`] over `__m512`.
+//! Everything here is `#[inline(always)]`, so the whole kernel body lands in the entry point and
+//! inherits its target features.
+//!
+//! The maps ([`map`], [`map_inplace`], [`bias_act`]) compute each lane by the same operations in
+//! the same order whatever the width, so the 16-lane AVX-512 instance gives the AVX2 instance's
+//! bits (asserted by `tests/avx512.rs`). The reductions ([`VfAcc`]) depend on the width through
+//! their summation order and have no AVX-512 instance.
 //!
 //! The approximations are Cephes-style (S. L. Moshier, Cephes Math Library, `expf.c`, `logf.c`,
 //! `tanhf.c`): range reduction by a Cody–Waite split of ln 2, then a minimax polynomial.
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512;
 pub(crate) mod portable;
 
 use crate::activation::monomorphize;
 use crate::elementwise::UnaryOp;
 use crate::ActivationKind;
 
-/// Eight `f32` lanes. Masks are vectors whose lanes are all-ones or all-zeros bit patterns.
+/// The widest vector any instance has, in `f32` lanes (the size of the loops' tail buffers).
+const MAX_LANES: usize = 16;
+
+/// `LANES` `f32` lanes (8 or 16). Masks are vectors whose lanes are all-ones or all-zeros bit
+/// patterns.
 pub(crate) trait Vf: Copy {
-    /// Four-plus-four `f64` accumulators.
-    type Acc: Copy;
+    /// Lanes per vector, at most [`MAX_LANES`].
+    const LANES: usize;
     fn splat(x: f32) -> Self;
-    /// The first eight elements of `s` (`s.len() ≥ 8`).
+    /// The first `LANES` elements of `s` (`s.len() ≥ LANES`).
     fn load(s: &[f32]) -> Self;
-    /// Write the lanes to the first eight elements of `d` (`d.len() ≥ 8`).
+    /// Write the lanes to the first `LANES` elements of `d` (`d.len() ≥ LANES`).
     fn store(self, d: &mut [f32]);
     fn add(self, o: Self) -> Self;
     fn sub(self, o: Self) -> Self;
@@ -55,15 +67,6 @@ pub(crate) trait Vf: Copy {
     fn pow2i(self) -> Self;
     /// For positive normal lanes `x = m·2ᵉ` with `m ∈ [0.5, 1)`: returns `(m, e)`.
     fn frexp(self) -> (Self, Self);
-    fn acc_zero() -> Self::Acc;
-    /// `acc += f64(v)` lane-wise.
-    fn acc_add(acc: Self::Acc, v: Self) -> Self::Acc;
-    /// `acc += f64(a)·f64(b)` lane-wise (exact products).
-    fn acc_dot(acc: Self::Acc, a: Self, b: Self) -> Self::Acc;
-    /// `acc += (f64(a) − f64(b))²` lane-wise.
-    fn acc_sqdiff(acc: Self::Acc, a: Self, b: Self) -> Self::Acc;
-    fn acc_merge(a: Self::Acc, b: Self::Acc) -> Self::Acc;
-    fn acc_total(acc: Self::Acc) -> f64;
 
     #[inline(always)]
     fn abs(self) -> Self {
@@ -74,6 +77,22 @@ pub(crate) trait Vf: Copy {
     fn sign_bit(self) -> Self {
         self.and(Self::splat(-0.0))
     }
+}
+
+/// Eight lanes with `f64` accumulators, for the reductions (whose summation order is part of
+/// their result, so every instance has eight lanes).
+pub(crate) trait VfAcc: Vf {
+    /// Four-plus-four `f64` accumulators.
+    type Acc: Copy;
+    fn acc_zero() -> Self::Acc;
+    /// `acc += f64(v)` lane-wise.
+    fn acc_add(acc: Self::Acc, v: Self) -> Self::Acc;
+    /// `acc += f64(a)·f64(b)` lane-wise (exact products).
+    fn acc_dot(acc: Self::Acc, a: Self, b: Self) -> Self::Acc;
+    /// `acc += (f64(a) − f64(b))²` lane-wise.
+    fn acc_sqdiff(acc: Self::Acc, a: Self, b: Self) -> Self::Acc;
+    fn acc_merge(a: Self::Acc, b: Self::Acc) -> Self::Acc;
+    fn acc_total(acc: Self::Acc) -> f64;
 }
 
 #[inline(always)]
@@ -268,21 +287,21 @@ fn unary<V: Vf>(op: UnaryOp, u: V) -> V {
 // its own straight-line loop body. (Closures are avoided on purpose: they would not inherit the
 // target features of the AVX2 entry points and would be called out of line.)
 
-/// Apply `op` from `src` to `dst` (same length), eight lanes at a time; the tail goes through a
+/// Apply `op` from `src` to `dst` (same length), `LANES` at a time; the tail goes through a
 /// zero-padded buffer so it is computed by the same vector code.
 #[inline(always)]
 pub(crate) fn map<V: Vf>(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
     debug_assert_eq!(src.len(), dst.len());
     #[inline(always)]
     fn run<V: Vf>(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
-        let mut s8 = src.chunks_exact(8);
-        let mut d8 = dst.chunks_exact_mut(8);
+        let mut s8 = src.chunks_exact(V::LANES);
+        let mut d8 = dst.chunks_exact_mut(V::LANES);
         for (s, d) in (&mut s8).zip(&mut d8) {
             unary(op, V::load(s)).store(d);
         }
         let (s, d) = (s8.remainder(), d8.into_remainder());
         if !s.is_empty() {
-            let mut buf = [0.0f32; 8];
+            let mut buf = [0.0f32; MAX_LANES];
             buf[..s.len()].copy_from_slice(s);
             unary(op, V::load(&buf)).store(&mut buf);
             d.copy_from_slice(&buf[..d.len()]);
@@ -307,13 +326,13 @@ pub(crate) fn map<V: Vf>(op: UnaryOp, src: &[f32], dst: &mut [f32]) {
 pub(crate) fn map_inplace<V: Vf>(op: UnaryOp, buf: &mut [f32]) {
     #[inline(always)]
     fn run<V: Vf>(op: UnaryOp, buf: &mut [f32]) {
-        let mut d8 = buf.chunks_exact_mut(8);
+        let mut d8 = buf.chunks_exact_mut(V::LANES);
         for d in &mut d8 {
             unary(op, V::load(d)).store(d);
         }
         let d = d8.into_remainder();
         if !d.is_empty() {
-            let mut tmp = [0.0f32; 8];
+            let mut tmp = [0.0f32; MAX_LANES];
             tmp[..d.len()].copy_from_slice(d);
             unary(op, V::load(&tmp)).store(&mut tmp);
             let n = d.len();
@@ -352,7 +371,7 @@ pub(crate) fn bias_act<V: Vf>(
         dh: &mut [f32],
     ) {
         let n = u.len();
-        let full = n - n % 8;
+        let full = n - n % V::LANES;
         let mut i = 0;
         while i < full {
             let x = V::load(&u[i..]).add(V::load(&bias[i..]));
@@ -362,11 +381,11 @@ pub(crate) fn bias_act<V: Vf>(
             if D {
                 dv.store(&mut dh[i..]);
             }
-            i += 8;
+            i += V::LANES;
         }
         if i < n {
             let r = n - i;
-            let (mut ub, mut bb) = ([0.0f32; 8], [0.0f32; 8]);
+            let (mut ub, mut bb) = ([0.0f32; MAX_LANES], [0.0f32; MAX_LANES]);
             ub[..r].copy_from_slice(&u[i..]);
             bb[..r].copy_from_slice(&bias[i..]);
             let x = V::load(&ub).add(V::load(&bb));
@@ -394,9 +413,9 @@ pub(crate) fn bias_act<V: Vf>(
 
 /// Σₖ H(uₖ + bₖ) (no bias when `bias` is empty): each term in `f32`, accumulated in `f64`.
 #[inline(always)]
-pub(crate) fn antiderivative_sum<V: Vf>(u: &[f32], bias: &[f32], f: ActivationKind) -> f64 {
+pub(crate) fn antiderivative_sum<V: VfAcc>(u: &[f32], bias: &[f32], f: ActivationKind) -> f64 {
     #[inline(always)]
-    fn run<V: Vf, const B: bool>(f: ActivationKind, u: &[f32], bias: &[f32]) -> f64 {
+    fn run<V: VfAcc, const B: bool>(f: ActivationKind, u: &[f32], bias: &[f32]) -> f64 {
         let mut acc = V::acc_zero();
         let n = u.len();
         let full = n - n % 8;
@@ -441,9 +460,9 @@ const SUM: u8 = 2;
 /// Two-operand `f64` reduction (`KIND` = DOT, SQDIFF or SUM) over 16-element blocks with two
 /// accumulators; the tail is scalar.
 #[inline(always)]
-fn reduce2<V: Vf, const KIND: u8>(a: &[f32], b: &[f32]) -> f64 {
+fn reduce2<V: VfAcc, const KIND: u8>(a: &[f32], b: &[f32]) -> f64 {
     #[inline(always)]
-    fn step<V: Vf, const KIND: u8>(acc: V::Acc, x: V, y: V) -> V::Acc {
+    fn step<V: VfAcc, const KIND: u8>(acc: V::Acc, x: V, y: V) -> V::Acc {
         match KIND {
             DOT => V::acc_dot(acc, x, y),
             SQDIFF => V::acc_sqdiff(acc, x, y),
@@ -473,24 +492,24 @@ fn reduce2<V: Vf, const KIND: u8>(a: &[f32], b: &[f32]) -> f64 {
 
 /// Σ aᵢbᵢ in `f64` (lengths checked by the caller).
 #[inline(always)]
-pub(crate) fn dot<V: Vf>(a: &[f32], b: &[f32]) -> f64 {
+pub(crate) fn dot<V: VfAcc>(a: &[f32], b: &[f32]) -> f64 {
     reduce2::<V, DOT>(a, b)
 }
 
 /// Σ aᵢ² in `f64`.
 #[inline(always)]
-pub(crate) fn sum_sq<V: Vf>(a: &[f32]) -> f64 {
+pub(crate) fn sum_sq<V: VfAcc>(a: &[f32]) -> f64 {
     reduce2::<V, DOT>(a, a)
 }
 
 /// Σ (aᵢ − bᵢ)² in `f64`.
 #[inline(always)]
-pub(crate) fn sq_dist<V: Vf>(a: &[f32], b: &[f32]) -> f64 {
+pub(crate) fn sq_dist<V: VfAcc>(a: &[f32], b: &[f32]) -> f64 {
     reduce2::<V, SQDIFF>(a, b)
 }
 
 /// Σ aᵢ in `f64`.
 #[inline(always)]
-pub(crate) fn sum<V: Vf>(a: &[f32]) -> f64 {
+pub(crate) fn sum<V: VfAcc>(a: &[f32]) -> f64 {
     reduce2::<V, SUM>(a, a)
 }

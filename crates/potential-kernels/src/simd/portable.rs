@@ -5,7 +5,7 @@
 //! `fma`/`fnma` are *not* fused here (two roundings), so results may differ from the AVX2 path by an
 //! ulp or so; both stay within the documented bounds.
 
-use super::Vf;
+use super::{Vf, VfAcc};
 use crate::elementwise::UnaryOp;
 use crate::ActivationKind;
 
@@ -28,7 +28,7 @@ fn mask(b: bool) -> f32 {
 }
 
 impl Vf for P {
-    type Acc = [f64; 8];
+    const LANES: usize = 8;
     #[inline(always)]
     fn splat(x: f32) -> Self {
         P([x; 8])
@@ -126,6 +126,10 @@ impl Vf for P {
         let e = self.0.map(|x| ((x.to_bits() >> 23) as i32 - 126) as f32);
         (P(m), P(e))
     }
+}
+
+impl VfAcc for P {
+    type Acc = [f64; 8];
     #[inline(always)]
     fn acc_zero() -> Self::Acc {
         [0.0; 8]
