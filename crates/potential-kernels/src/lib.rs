@@ -66,7 +66,10 @@
 //! kernel, or `matrixmultiply` (which does its own run-time detection: AVX2/FMA, AVX, SSE2).
 //! Where the CPU also has AVX-512 F, the own kernel runs 6×32 micro-tiles in 512-bit registers
 //! (same FMAs per element in the same order, same epilogue: the same bits as the 6×16 AVX2 tiles;
-//! `POTENTIAL_GEMM_AVX512=0` or [`paths::set_gemm_avx512`] turn them off).
+//! `POTENTIAL_GEMM_AVX512=0` or [`paths::set_gemm_avx512`] turn them off), and [`map`],
+//! [`map_inplace`] and [`bias_act`] run sixteen lanes at a time (each lane by the same operations:
+//! the same bits; `POTENTIAL_MAPS_AVX512=0` or [`paths::set_maps_avx512`] turn them off). The
+//! reductions keep eight lanes, since their summation order depends on the width.
 //!
 //! ## Build with optimisation, also in the dev profile
 //! The kernels are written for an optimising compiler: built at `opt-level = 0` (Cargo's dev
