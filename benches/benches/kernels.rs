@@ -22,6 +22,10 @@
 //! thread (`POTENTIAL_SPIN_MS`, default 20; `POTENTIAL_SPIN_MS=0` parks at once, for comparison).
 //! The one-thread pair `…/t1/{warm,idle10ms}` is the control: what a 10 ms sleep costs the calling
 //! thread alone (caches, clock, the virtual CPU's wake-up), with no second thread to wake.
+//! `…/t2/busy10ms` waits the same 10 ms spinning instead of sleeping, so the calling thread's
+//! virtual CPU never halts while the helper's wait is the same: where it matches `warm` and
+//! `idle10ms` does not, the difference is the host's cost of waking a halted virtual CPU, not the
+//! helper.
 //!
 //! Clock: wall time, or with `POTENTIAL_BENCH_CLOCK=thread-cpu` the CPU time of the timing thread
 //! (`common/clock.rs`) — the fair one-thread comparison on a shared machine, against
@@ -218,16 +222,23 @@ fn bench_idle(c: &mut Criterion<Clock>) {
     let cases = [
         ("t2/warm", Duration::ZERO, Parallelism::Rayon(2)),
         ("t2/idle10ms", Duration::from_millis(10), Parallelism::Rayon(2)),
+        ("t2/busy10ms", Duration::from_millis(10), Parallelism::Rayon(2)),
         ("t1/warm", Duration::ZERO, Parallelism::Sequential),
         ("t1/idle10ms", Duration::from_millis(10), Parallelism::Sequential),
     ];
     for (name, idle, par) in cases {
+        let busy = name.ends_with("busy10ms");
         g.bench_function(format!("{m}x{k}x{n}/{name}"), |bch| {
             pool.install(|| {
                 bch.iter_custom(|iters| {
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
-                        if !idle.is_zero() {
+                        if busy {
+                            let t = Instant::now();
+                            while t.elapsed() < idle {
+                                std::hint::spin_loop();
+                            }
+                        } else if !idle.is_zero() {
                             std::thread::sleep(idle);
                         }
                         let t0 = Instant::now();
