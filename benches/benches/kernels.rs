@@ -219,27 +219,36 @@ fn bench_idle(c: &mut Criterion<Clock>) {
     g.throughput(Throughput::Elements((2 * m * k * n) as u64));
     // Few timed calls per sample: each idle call also sleeps 10 ms untimed.
     g.sample_size(20).warm_up_time(Duration::from_millis(200)).measurement_time(Duration::from_millis(400));
+    /// What happens between two timed calls.
+    #[derive(Clone, Copy)]
+    enum Gap {
+        None,
+        Sleep(Duration),
+        Spin(Duration),
+    }
+    let ten = Duration::from_millis(10);
     let cases = [
-        ("t2/warm", Duration::ZERO, Parallelism::Rayon(2)),
-        ("t2/idle10ms", Duration::from_millis(10), Parallelism::Rayon(2)),
-        ("t2/busy10ms", Duration::from_millis(10), Parallelism::Rayon(2)),
-        ("t1/warm", Duration::ZERO, Parallelism::Sequential),
-        ("t1/idle10ms", Duration::from_millis(10), Parallelism::Sequential),
+        ("t2/warm", Gap::None, Parallelism::Rayon(2)),
+        ("t2/idle10ms", Gap::Sleep(ten), Parallelism::Rayon(2)),
+        ("t2/busy10ms", Gap::Spin(ten), Parallelism::Rayon(2)),
+        ("t1/warm", Gap::None, Parallelism::Sequential),
+        ("t1/idle10ms", Gap::Sleep(ten), Parallelism::Sequential),
     ];
-    for (name, idle, par) in cases {
-        let busy = name.ends_with("busy10ms");
+    for (name, gap, par) in cases {
         g.bench_function(format!("{m}x{k}x{n}/{name}"), |bch| {
             pool.install(|| {
                 bch.iter_custom(|iters| {
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
-                        if busy {
-                            let t = Instant::now();
-                            while t.elapsed() < idle {
-                                std::hint::spin_loop();
+                        match gap {
+                            Gap::None => {}
+                            Gap::Sleep(d) => std::thread::sleep(d),
+                            Gap::Spin(d) => {
+                                let t = Instant::now();
+                                while t.elapsed() < d {
+                                    std::hint::spin_loop();
+                                }
                             }
-                        } else if !idle.is_zero() {
-                            std::thread::sleep(idle);
                         }
                         let t0 = Instant::now();
                         gemm(

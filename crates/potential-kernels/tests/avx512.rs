@@ -6,12 +6,8 @@
 
 mod common;
 
-use common::uniform;
+use common::{bits, uniform};
 use potential_kernels::{gemm_packed, paths as kp, MatMut, MatRef, PackedB, Parallelism, SimdPath};
-
-fn bits(x: &[f32]) -> Vec<u32> {
-    x.iter().map(|v| v.to_bits()).collect()
-}
 
 /// Every kind of product on one shape, returning all outputs' bits.
 fn products(m: usize, k: usize, n: usize, ta: bool, tb: bool, par: Parallelism) -> Vec<Vec<u32>> {

@@ -6,12 +6,8 @@
 
 mod common;
 
-use common::{bit_sweep, uniform};
+use common::{bit_sweep, bits, uniform};
 use potential_kernels::{paths as kp, ActivationKind, SimdPath, UnaryOp};
-
-fn bits(x: &[f32]) -> Vec<u32> {
-    x.iter().map(|v| v.to_bits()).collect()
-}
 
 /// Every map's output bits on `xs` (and the first `xs.len()` of `bias`), labelled.
 fn outputs(xs: &[f32], bias: &[f32]) -> Vec<(String, Vec<u32>)> {

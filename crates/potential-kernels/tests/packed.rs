@@ -5,12 +5,8 @@
 
 mod common;
 
-use common::{paths, uniform};
+use common::{bits, paths, uniform};
 use potential_kernels::{gemm_packed, paths as kp, MatMut, MatRef, PackedB, Parallelism};
-
-fn bits(x: &[f32]) -> Vec<u32> {
-    x.iter().map(|v| v.to_bits()).collect()
-}
 
 fn check(shapes: &[(usize, usize, usize)], pars: &[Parallelism]) {
     for path in paths() {

@@ -8,7 +8,7 @@
 //!
 //! The maps ([`map`], [`map_inplace`], [`bias_act`]) compute each lane by the same operations in
 //! the same order whatever the width, so the 16-lane AVX-512 instance gives the AVX2 instance's
-//! bits (asserted by `tests/avx512.rs`). The reductions ([`VfAcc`]) depend on the width through
+//! bits (asserted by `tests/avx512_maps.rs`). The reductions ([`VfAcc`]) depend on the width through
 //! their summation order and have no AVX-512 instance.
 //!
 //! The approximations are Cephes-style (S. L. Moshier, Cephes Math Library, `expf.c`, `logf.c`,

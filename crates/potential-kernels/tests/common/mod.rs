@@ -14,6 +14,11 @@ pub fn paths() -> Vec<SimdPath> {
     v
 }
 
+/// The bit patterns of `x`, for exact comparisons (NaN payloads and signed zeros included).
+pub fn bits(x: &[f32]) -> Vec<u32> {
+    x.iter().map(|v| v.to_bits()).collect()
+}
+
 /// Spacing of `f32` at the magnitude of `x` (2⁻¹⁴⁹ in the subnormal range, 2¹⁰⁴ beyond f32::MAX).
 pub fn ulp_f32(x: f64) -> f64 {
     let a = x.abs();
